@@ -1,0 +1,33 @@
+# Two commands do all the set-up:  `make lab`  and  `make test`  (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: lab test datasets notebooks lint
+
+lab: $(STAMP) datasets  ## set up, then open the labs in JupyterLab
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+test: $(STAMP) datasets  ## set up, then lint and run every test (helpers, grading, nbval)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+datasets: $(STAMP)  ## build any missing dataset in datasets/ (never overwrites yours)
+	$(BIN)/python -m helpers.data build
+
+notebooks: $(STAMP) datasets  ## maintainers: re-execute every lab in place after editing it
+	$(BIN)/python tools/execute_notebooks.py notebooks/week*/*.ipynb
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check helpers tests tools
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "error: Python 3.10 or newer is needed; run: make PYTHON=python3.11 ...")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# Build matplotlib's font cache now, so its one-time notice never lands on a lab's stderr.
+	$(BIN)/python -c "import matplotlib.pyplot"
+	touch $(STAMP)

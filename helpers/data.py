@@ -1,0 +1,238 @@
+"""Datasets of the labs: deterministic generators, HDF5 files, validating loaders.
+
+Files use the course's HDF5 schema, examples as rows: ``train_set_x`` (m, features),
+``train_set_y`` (m,), ``test_set_x``, ``test_set_y``. Loaders return the course's
+column layout: X (features, m), Y (1, m).
+
+Command line (what ``make datasets`` runs)::
+
+    python -m helpers.data build [NAME ...] [--force]   # make missing files
+    python -m helpers.data check                         # verify files against generators
+"""
+
+import argparse
+import hashlib
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+REBUILD_HINT = "make datasets"
+SPLIT_KEYS = ("train_set_x", "train_set_y", "test_set_x", "test_set_y")
+
+
+class DatasetError(ValueError):
+    """A dataset file is missing, unreadable or not in the expected schema."""
+
+
+def data_dir():
+    """Folder of the project's datasets (``$COURSE_DATA_DIR`` overrides it)."""
+    default = Path(__file__).resolve().parent.parent / "datasets"
+    return Path(os.environ.get("COURSE_DATA_DIR", default))
+
+
+# ---------------------------------------------------------------- generators
+
+
+def make_circles():
+    """The course's circles set (Initialization lab), rows as examples.
+
+    300 train points (``np.random.seed(1)``) and 100 test points (``np.random.seed(2)``),
+    each from ``sklearn.datasets.make_circles(n_samples, noise=.05)``, as the course does.
+    Returns a dict in file schema: x (m, 2) float64, y (m,) int64.
+    """
+    from sklearn.datasets import make_circles as sk_make_circles
+
+    arrays = {}
+    for split, seed, m in (("train", 1, 300), ("test", 2, 100)):
+        np.random.seed(seed)
+        x, y = sk_make_circles(n_samples=m, noise=0.05)
+        arrays[f"{split}_set_x"] = x.astype(np.float64)
+        arrays[f"{split}_set_y"] = y.astype(np.int64)
+    arrays["list_classes"] = np.array([0, 1], dtype=np.int64)
+    return arrays
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """How to make and check one dataset file."""
+
+    name: str
+    filename: str
+    make: Callable[[], dict]
+    features: int  # columns of *_set_x
+    classes: tuple  # allowed label values
+
+    @property
+    def path(self):
+        return data_dir() / self.filename
+
+
+DATASETS = {
+    "circles": DatasetSpec("circles", "circles.h5", make_circles, features=2, classes=(0, 1)),
+}
+
+
+# ---------------------------------------------------------------- files
+
+
+def write_h5(path, arrays):
+    """Write ``arrays`` (name -> ndarray) to ``path`` byte-for-byte reproducibly."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with h5py.File(path, "w", track_order=False) as f:
+        for key in sorted(arrays):
+            f.create_dataset(key, data=arrays[key], track_times=False)
+
+
+def sha256(path):
+    """Hex sha256 of a file."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def read_h5(path, keys, fix=REBUILD_HINT):
+    """Read ``keys`` from an HDF5 file, or raise one ``DatasetError`` naming file and fix."""
+    path = Path(path)
+    if not path.exists():
+        raise DatasetError(f"{path}: file not found. Create it with `{fix}`.")
+    try:
+        with h5py.File(path, "r") as f:
+            missing = [k for k in keys if k not in f]
+            if missing:
+                found = ", ".join(sorted(f.keys())) or "nothing"
+                raise DatasetError(
+                    f"{path}: missing key(s) {', '.join(missing)} (found: {found}). "
+                    f"The file is not in the expected schema; replace it with `{fix}`."
+                )
+            return {k: f[k][()] for k in keys}
+    except OSError as err:
+        raise DatasetError(
+            f"{path}: not a readable HDF5 file (truncated or corrupt: {err}). "
+            f"Replace it with `{fix}`."
+        ) from None
+
+
+def check_split(path, arrays, features, classes, fix=REBUILD_HINT):
+    """Raise ``DatasetError`` unless x/y of each split have consistent shapes and labels."""
+    for split in ("train", "test"):
+        x, y = arrays[f"{split}_set_x"], arrays[f"{split}_set_y"]
+        if y.ndim == 2 and y.shape[0] == 1:  # (1, m) is accepted as well as (m,)
+            y = y[0]
+        problem = None
+        if x.ndim != 2 or x.shape[1] != features:
+            problem = f"{split}_set_x has shape {x.shape}, expected (examples, {features})"
+        elif y.ndim != 1 or y.shape[0] != x.shape[0]:
+            problem = f"{split}_set_y has shape {y.shape}, expected ({x.shape[0]},)"
+        elif not np.issubdtype(x.dtype, np.number) or not np.all(np.isfinite(x)):
+            problem = f"{split}_set_x holds non-numeric or non-finite values"
+        elif not np.isin(y, classes).all():
+            bad = sorted(set(np.unique(y).tolist()) - set(classes))
+            problem = f"{split}_set_y holds labels {bad[:5]}, expected only {list(classes)}"
+        if problem:
+            raise DatasetError(f"{path}: {problem}. Replace it with `{fix}`.")
+
+
+def load_points(name, path=None):
+    """Load a 2-D points set: ``train_X`` (2, m), ``train_Y`` (1, m), ``test_X``, ``test_Y``.
+
+    ``path`` defaults to the project's file; any file in the same schema works.
+    """
+    spec = DATASETS[name]
+    path = Path(path) if path is not None else spec.path
+    fix = f"python -m helpers.data build {name}" if path == spec.path else REBUILD_HINT
+    arrays = read_h5(path, SPLIT_KEYS, fix=fix)
+    check_split(path, arrays, spec.features, spec.classes, fix=fix)
+    out = []
+    for split in ("train", "test"):
+        x, y = arrays[f"{split}_set_x"], arrays[f"{split}_set_y"]
+        out += [x.T.astype(np.float64), y.reshape(1, -1).astype(np.int64)]
+    return tuple(out)
+
+
+def load_circles(path=None):
+    """The Initialization lab's circles: train_X (2, 300), train_Y (1, 300), test (2, 100)."""
+    return load_points("circles", path)
+
+
+# ---------------------------------------------------------------- build / check
+
+
+def build(names=None, force=False):
+    """Create missing dataset files; never overwrite a user's file unless ``force``.
+
+    With ``force``, a file that differs from the generator is kept as ``<name>.h5.bak``.
+    Returns one status line per dataset.
+    """
+    lines = []
+    for name in names or DATASETS:
+        spec = _spec(name)
+        path = spec.path
+        if path.exists():
+            if _matches(spec):
+                lines.append(f"{name}: ok ({path})")
+                continue
+            if not force:
+                lines.append(
+                    f"{name}: {path} differs from the generator's output; left untouched "
+                    f"(run `python -m helpers.data build {name} --force` to rebuild it, "
+                    f"keeping yours as {path.name}.bak)"
+                )
+                continue
+            path.replace(path.with_name(path.name + ".bak"))
+        write_h5(path, spec.make())
+        lines.append(f"{name}: built {path} (sha256 {sha256(path)})")
+    return lines
+
+
+def _spec(name):
+    if name not in DATASETS:
+        raise DatasetError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
+    return DATASETS[name]
+
+
+def _matches(spec):
+    """True when the file holds exactly the generator's arrays."""
+    expected = spec.make()
+    try:
+        found = read_h5(spec.path, sorted(expected))
+    except DatasetError:
+        return False
+    return all(
+        found[k].shape == v.shape and found[k].dtype == v.dtype and np.array_equal(found[k], v)
+        for k, v in expected.items()
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.data", description="Build or check the labs' datasets."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="create missing dataset files in datasets/")
+    b.add_argument("names", nargs="*", help=f"datasets (default: all of {', '.join(DATASETS)})")
+    b.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild files that differ (the old one is kept as .bak)",
+    )
+    sub.add_parser("check", help="verify every dataset file against its generator")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "build":
+            print("\n".join(build(args.names, force=args.force)))
+            return 0
+        bad = [n for n, s in DATASETS.items() if not _matches(s)]
+        for name, spec in DATASETS.items():
+            print(f"{name}: {'differs or missing' if name in bad else 'ok'} ({spec.path})")
+        return 1 if bad else 0
+    except DatasetError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

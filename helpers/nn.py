@@ -1,0 +1,119 @@
+"""Provided (non-graded) numpy building blocks of the week-1 and week-2 labs.
+
+The network is the course's LINEAR->RELU->LINEAR->RELU->LINEAR->SIGMOID model.
+Shapes: X (n_x, m), Y (1, m), W_l (n_l, n_{l-1}), b_l (n_l, 1).
+The cache is the course's tuple ``(Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3)``, so the
+graded backward passes of the Regularization and Gradient Checking labs can unpack it.
+"""
+
+import numpy as np
+
+EPS = 1e-15  # probabilities are clipped to [EPS, 1 - EPS] inside the cost only
+
+
+def sigmoid(z):
+    """Elementwise 1 / (1 + exp(-z)); saturates to exactly 0 or 1 without overflow warnings."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+def relu(z):
+    """Elementwise max(0, z)."""
+    return np.maximum(0, z)
+
+
+def forward_propagation(X, parameters):
+    """Forward pass of the 3-layer net. Returns A3 (1, m) and the course's cache tuple."""
+    W1, b1 = parameters["W1"], parameters["b1"]
+    W2, b2 = parameters["W2"], parameters["b2"]
+    W3, b3 = parameters["W3"], parameters["b3"]
+    Z1 = W1 @ X + b1
+    A1 = relu(Z1)
+    Z2 = W2 @ A1 + b2
+    A2 = relu(Z2)
+    Z3 = W3 @ A2 + b3
+    A3 = sigmoid(Z3)
+    return A3, (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3)
+
+
+def backward_propagation(X, Y, cache):
+    """Gradients of the mean cross-entropy cost: dict with dZ3, dW3, db3, dA2, ... db1."""
+    m = X.shape[1]
+    Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3 = cache
+    dZ3 = (A3 - Y) / m
+    dW3 = dZ3 @ A2.T
+    db3 = np.sum(dZ3, axis=1, keepdims=True)
+    dA2 = W3.T @ dZ3
+    dZ2 = dA2 * (A2 > 0)
+    dW2 = dZ2 @ A1.T
+    db2 = np.sum(dZ2, axis=1, keepdims=True)
+    dA1 = W2.T @ dZ2
+    dZ1 = dA1 * (A1 > 0)
+    dW1 = dZ1 @ X.T
+    db1 = np.sum(dZ1, axis=1, keepdims=True)
+    return {
+        "dZ3": dZ3, "dW3": dW3, "db3": db3, "dA2": dA2,
+        "dZ2": dZ2, "dW2": dW2, "db2": db2, "dA1": dA1,
+        "dZ1": dZ1, "dW1": dW1, "db1": db1,
+    }  # fmt: skip
+
+
+def compute_cost(A3, Y):
+    """Mean cross-entropy, a Python float; finite even where A3 is exactly 0 or 1."""
+    A = np.clip(A3, EPS, 1 - EPS)
+    return float(-np.mean(Y * np.log(A) + (1 - Y) * np.log(1 - A)))
+
+
+def update_parameters(parameters, grads, learning_rate):
+    """One gradient-descent step: W_l -= lr * dW_l, b_l -= lr * db_l. Returns a new dict."""
+    return {k: v - learning_rate * grads["d" + k] for k, v in parameters.items()}
+
+
+def predict(X, parameters):
+    """Labels (1, m) int64: 1 where the net's probability is above 0.5."""
+    A3, _ = forward_propagation(X, parameters)
+    return (A3 > 0.5).astype(np.int64)
+
+
+def accuracy(X, Y, parameters):
+    """Fraction of examples of X (n_x, m) whose predicted label equals Y (1, m)."""
+    return float(np.mean(predict(X, parameters) == Y))
+
+
+def train(
+    X, Y, parameters, learning_rate=0.01, num_iterations=15000, record_every=100, print_every=0
+):
+    """Batch gradient descent on the 3-layer net.
+
+    Returns the trained parameters and the costs recorded every ``record_every`` iterations
+    (iteration 0 included). Prints ``Cost after iteration i: c`` every ``print_every``
+    iterations when it is positive. Used by the Initialization lab and its explorer.
+    """
+    parameters = {k: np.array(v, dtype=np.float64) for k, v in parameters.items()}
+    costs = []
+    for i in range(num_iterations):
+        A3, cache = forward_propagation(X, parameters)
+        if i % record_every == 0 or (print_every and i % print_every == 0):
+            cost = compute_cost(A3, Y)
+            if i % record_every == 0:
+                costs.append(cost)
+            if print_every and i % print_every == 0:
+                print(f"Cost after iteration {i}: {cost:.6f}")
+        grads = backward_propagation(X, Y, cache)
+        parameters = update_parameters(parameters, grads, learning_rate)
+    return parameters, costs
+
+
+def layer_activation_std(X, parameters):
+    """Standard deviation of the post-ReLU activations of each hidden layer, for any depth.
+
+    Used by the Initialization explorer to show vanishing / exploding signals at init.
+    Returns a float array (L - 1,) for an L-layer parameter dict.
+    """
+    L = len(parameters) // 2
+    A, stds = X, []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for layer in range(1, L):
+            A = relu(parameters[f"W{layer}"] @ A + parameters[f"b{layer}"])
+            stds.append(float(np.std(A)))
+    return np.array(stds)

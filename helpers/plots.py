@@ -1,0 +1,86 @@
+"""Plots the labs share. Each draws into ``ax`` if given, else into a new figure.
+
+Nothing is returned, so a notebook cell that ends with a plot call prints no text.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+CMAP = plt.cm.Spectral
+
+
+def _axes(ax, figsize=None):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def plot_dataset(X, Y, title=None, ax=None):
+    """Scatter of a 2-D set: X (2, m), Y (1, m) labels 0/1. Used by the week-1 and week-2 labs."""
+    ax = _axes(ax)
+    ax.scatter(X[0], X[1], c=np.ravel(Y), s=25, cmap=CMAP, edgecolors="k", linewidths=0.3)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    if title:
+        ax.set_title(title)
+
+
+def plot_decision_boundary(predict_fn, X, Y, title=None, ax=None, steps=200):
+    """Shade the regions ``predict_fn`` gives labels 0 and 1, then scatter X (2, m), Y (1, m).
+
+    ``predict_fn`` maps points (2, k) to labels or probabilities (1, k) or (k,).
+    """
+    ax = _axes(ax)
+    pad = 0.25 * (X.max(axis=1) - X.min(axis=1))
+    lo, hi = X.min(axis=1) - pad, X.max(axis=1) + pad
+    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
+    Z = np.asarray(predict_fn(np.vstack([xx.ravel(), yy.ravel()]))).reshape(xx.shape) > 0.5
+    ax.imshow(
+        Z,
+        origin="lower",
+        extent=(lo[0], hi[0], lo[1], hi[1]),
+        cmap=CMAP,
+        alpha=0.6,
+        vmin=-0.25,
+        vmax=1.25,
+        aspect="auto",
+        interpolation="nearest",
+    )
+    plot_dataset(X, Y, title=title, ax=ax)
+
+
+def plot_costs(costs, every=100, title=None, ax=None, logy=False):
+    """Cost curves. ``costs`` is a list (one curve) or a dict label -> list, recorded every
+    ``every`` iterations."""
+    ax = _axes(ax)
+    curves = costs if isinstance(costs, dict) else {None: costs}
+    for label, values in curves.items():
+        ax.plot(np.arange(len(values)) * every, values, label=label)
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("cost")
+    if logy:
+        ax.set_yscale("log")
+    if title:
+        ax.set_title(title)
+    if isinstance(costs, dict):
+        ax.legend()
+
+
+def plot_layer_spread(spreads, title=None, ax=None, floor=1e-12):
+    """Standard deviation of activations per layer on a log scale.
+
+    ``spreads`` maps a label to a (layers,) array (see ``helpers.nn.layer_activation_std``).
+    A flat line keeps the signal; rising lines explode, falling ones vanish. Values at or
+    below ``floor`` (all-zero activations) are drawn on the floor.
+    """
+    ax = _axes(ax)
+    for label, stds in spreads.items():
+        stds = np.maximum(np.nan_to_num(np.asarray(stds), nan=np.inf), floor)
+        ax.plot(np.arange(1, len(stds) + 1), stds, marker="o", label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("hidden layer")
+    ax.set_ylabel("std of activations")
+    ax.axhline(1.0, color="grey", lw=0.8, ls=":")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize="small")

@@ -1,0 +1,15 @@
+"""nbgrader course layout: the labs in notebooks/ are the source, one assignment per week.
+
+An assignment is a week folder (week1, week2, ...): the labs of a week are released and
+graded together, as the course's weeks are. See README, "Teaching with these labs".
+"""
+
+c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+
+c.CourseDirectory.source_directory = "notebooks"
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.bak"]
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+# Per-cell limit when autograding: a runaway loop costs that exercise, not the batch.
+c.ExecutePreprocessor.timeout = 120

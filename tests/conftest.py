@@ -1,0 +1,29 @@
+"""Shared fixtures. Notebooks under tests/ are fixtures, never collected by nbval."""
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT.parent / "shared" / "datasets" / "reference"
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("week*/*.ipynb"))
+
+collect_ignore_glob = ["**/*.ipynb"]
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """An empty dataset folder that helpers.data uses instead of datasets/."""
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _agg_backend():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

@@ -1,0 +1,107 @@
+import numpy as np
+import pytest
+
+from helpers import checks
+
+
+def reference_init(scale_of):
+    def init(layers_dims):
+        np.random.seed(3)
+        p = {}
+        for l in range(1, len(layers_dims)):
+            n, n_prev = layers_dims[l], layers_dims[l - 1]
+            p[f"W{l}"] = np.random.randn(n, n_prev) * scale_of(n_prev)
+            p[f"b{l}"] = np.zeros((n, 1))
+        return p
+
+    return init
+
+
+ZEROS = reference_init(lambda n: 0.0)
+RANDOM = reference_init(lambda n: 10.0)
+HE = reference_init(lambda n: np.sqrt(2 / n))
+CHECKS = [
+    (checks.initialize_parameters_zeros_test, ZEROS),
+    (checks.initialize_parameters_random_test, RANDOM),
+    (checks.initialize_parameters_he_test, HE),
+]
+
+
+@pytest.mark.parametrize(("check", "solution"), CHECKS)
+@pytest.mark.parametrize("dims", [None, (5, 7, 3, 1), (4, 1)])
+def test_correct_solutions_pass(check, solution, dims, capsys):
+    check(solution) if dims is None else check(solution, layers_dims=dims)
+    assert capsys.readouterr().out == "All tests passed.\n"
+
+
+def test_expected_values_are_the_courses_published_ones():
+    # Printed by the course for initialize_parameters_random([3, 2, 1]) and _he([2, 4, 1]).
+    random = checks._expected_init([3, 2, 1], lambda n: 10.0)
+    np.testing.assert_allclose(
+        random["W1"], [[17.88628473, 4.36509851, 0.96497468], [-18.63492703, -2.77388203, -3.54758979]], atol=5e-9
+    )
+    np.testing.assert_allclose(random["W2"], [[-0.82741481, -6.27000677]], atol=5e-9)
+    he = checks._expected_init([2, 4, 1], lambda n: np.sqrt(2 / n))
+    np.testing.assert_allclose(he["W2"], [[-0.03098412, -0.33744411, -0.92904268, 0.62552248]], atol=5e-9)
+
+
+def wrong_scale(layers_dims):
+    return reference_init(lambda n: 1.0)(layers_dims)
+
+
+def transposed(layers_dims):
+    return {k: v.T for k, v in HE(layers_dims).items()}
+
+
+def no_seed(layers_dims):
+    p = {}
+    for l in range(1, len(layers_dims)):
+        p[f"W{l}"] = np.random.randn(layers_dims[l], layers_dims[l - 1]) * 10
+        p[f"b{l}"] = np.zeros((layers_dims[l], 1))
+    return p
+
+
+def missing_b2(layers_dims):
+    p = ZEROS(layers_dims)
+    del p["b2"]
+    return p
+
+
+def int_zeros(layers_dims):
+    return {k: v.astype(np.int64) for k, v in ZEROS(layers_dims).items()}
+
+
+def as_list(layers_dims):
+    return list(ZEROS(layers_dims).values())
+
+
+def only_two_layers(layers_dims):
+    return HE(layers_dims[:3])
+
+
+@pytest.mark.parametrize(
+    ("check", "target", "message"),
+    [
+        (checks.initialize_parameters_random_test, wrong_scale, r"W1 has wrong values: at index \(1, 0\) got -1\.8634927, expected -18\.634927"),
+        (checks.initialize_parameters_he_test, transposed, r"W1 has shape \(2, 4\), expected \(4, 2\)"),
+        (checks.initialize_parameters_zeros_test, missing_b2, r"wrong keys\. Missing: \['b2'\]"),
+        (checks.initialize_parameters_zeros_test, int_zeros, r"W1 has dtype int64, expected a float dtype"),
+        (checks.initialize_parameters_zeros_test, as_list, r"should return a dict, got list"),
+        (checks.initialize_parameters_he_test, only_two_layers, r"Missing: \['W3', 'b3'\]"),
+    ],
+)
+def test_wrong_solutions_are_explained(check, target, message):
+    with pytest.raises(AssertionError, match=message):
+        check(target, layers_dims=(2, 4, 3, 1)) if "two_layers" in target.__name__ else check(target)
+
+
+def test_values_that_ignore_the_seed_fail():
+    # Without np.random.seed(3) the draws are another stream: the check must notice.
+    np.random.seed(99)
+    with pytest.raises(AssertionError, match="wrong values"):
+        checks.initialize_parameters_random_test(no_seed)
+
+
+def test_non_array_value_is_named():
+    with pytest.raises(AssertionError, match=r"W1 should be a numpy array, got list"):
+        checks.assert_array("W1", [[0.0]], np.zeros((1, 1)))

@@ -1,0 +1,110 @@
+import warnings
+
+import numpy as np
+import pytest
+
+from helpers import nn
+
+
+def make_params(dims=(2, 10, 5, 1), seed=0, scale=1.0, bias=0.1):
+    rng = np.random.RandomState(seed)
+    p = {}
+    for l in range(1, len(dims)):
+        p[f"W{l}"] = rng.randn(dims[l], dims[l - 1]) * scale / np.sqrt(dims[l - 1])
+        p[f"b{l}"] = rng.randn(dims[l], 1) * bias
+    return p
+
+
+@pytest.fixture
+def batch():
+    rng = np.random.RandomState(1)
+    X = rng.randn(2, 7)
+    Y = (rng.rand(1, 7) > 0.5).astype(np.int64)
+    return X, Y
+
+
+def test_sigmoid_saturates_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = nn.sigmoid(np.array([-1000.0, 0.0, 1000.0]))
+    np.testing.assert_array_equal(s, [0.0, 0.5, 1.0])
+
+
+def test_relu():
+    np.testing.assert_array_equal(nn.relu(np.array([[-2.0, 0.0, 3.0]])), [[0.0, 0.0, 3.0]])
+
+
+def test_cost_is_finite_for_exact_zero_and_one():
+    Y = np.array([[1, 0, 1]])
+    cost = nn.compute_cost(np.array([[0.0, 1.0, 1.0]]), Y)
+    assert np.isfinite(cost) and cost == pytest.approx(-2 * np.log(1e-15) / 3, rel=1e-3)
+    assert nn.compute_cost(np.full((1, 3), 0.5), Y) == pytest.approx(np.log(2))
+    assert isinstance(cost, float)
+
+
+def test_forward_shapes_and_cache_layout(batch):
+    X, _ = batch
+    A3, cache = nn.forward_propagation(X, make_params())
+    assert A3.shape == (1, 7) and len(cache) == 12
+    Z1, A1, W1 = cache[:3]
+    assert Z1.shape == A1.shape == (10, 7) and W1.shape == (10, 2)
+    assert np.all((A3 > 0) & (A3 < 1))
+
+
+def test_backward_matches_finite_differences(batch):
+    X, Y = batch
+    params = make_params()
+    A3, cache = nn.forward_propagation(X, params)
+    grads = nn.backward_propagation(X, Y, cache)
+    eps = 1e-6
+    for key, value in params.items():
+        numeric = np.zeros_like(value)
+        for idx in np.ndindex(value.shape):
+            plus = {k: v.copy() for k, v in params.items()}
+            minus = {k: v.copy() for k, v in params.items()}
+            plus[key][idx] += eps
+            minus[key][idx] -= eps
+            numeric[idx] = (
+                nn.compute_cost(nn.forward_propagation(X, plus)[0], Y)
+                - nn.compute_cost(nn.forward_propagation(X, minus)[0], Y)
+            ) / (2 * eps)
+        np.testing.assert_allclose(grads["d" + key], numeric, rtol=1e-5, atol=1e-8, err_msg=key)
+
+
+def test_update_parameters_returns_new_dict(batch):
+    params = make_params()
+    grads = {"d" + k: np.ones_like(v) for k, v in params.items()}
+    new = nn.update_parameters(params, grads, 0.5)
+    np.testing.assert_allclose(new["W2"], params["W2"] - 0.5)
+    assert new is not params and not np.shares_memory(new["W1"], params["W1"])
+
+
+def test_train_decreases_cost_and_is_deterministic(batch, capsys):
+    X, Y = batch
+    p1, costs1 = nn.train(X, Y, make_params(), 0.1, 300, record_every=100, print_every=100)
+    p2, costs2 = nn.train(X, Y, make_params(), 0.1, 300, record_every=100)
+    assert len(costs1) == 3 and costs1[-1] < costs1[0]
+    assert costs1 == costs2
+    np.testing.assert_array_equal(p1["W1"], p2["W1"])
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [f"Cost after iteration {i}: {c:.6f}" for i, c in zip((0, 100, 200), costs1)]
+
+
+def test_predict_and_accuracy(batch):
+    X, Y = batch
+    params = make_params()
+    pred = nn.predict(X, params)
+    assert pred.shape == (1, 7) and pred.dtype == np.int64
+    assert nn.accuracy(X, Y, params) == pytest.approx(np.mean(pred == Y))
+
+
+def test_layer_activation_std_shows_vanishing_and_exploding():
+    X = np.random.RandomState(0).randn(2, 300)
+    dims = [2] + [50] * 10 + [1]
+    he = nn.layer_activation_std(X, make_params(dims, scale=np.sqrt(2), bias=0))
+    small = nn.layer_activation_std(X, make_params(dims, scale=0.5, bias=0))
+    big = nn.layer_activation_std(X, make_params(dims, scale=10, bias=0))
+    assert he.shape == (10,)
+    assert 0.2 < he[-1] / he[0] < 5
+    assert small[-1] < 1e-3 * small[0]
+    assert big[-1] > 1e6 * big[0]

@@ -1,0 +1,36 @@
+"""Re-execute labs in place, the way CI's nbval will, and save tidy outputs.
+
+Usage: python tools/execute_notebooks.py notebooks/week1/initialization.ipynb [...]
+Runs each notebook top to bottom in its own folder with the current environment's kernel,
+merges split stream outputs, and stops with the failing cell's error if one fails.
+"""
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor
+
+
+def execute(path):
+    """Execute ``path`` in place; return the wall time in seconds."""
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(Path(path).parent)}},
+    ).execute()
+    seconds = time.perf_counter() - start
+    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
+    nbformat.write(nb, path)
+    return seconds
+
+
+if __name__ == "__main__":
+    for name in sys.argv[1:]:
+        print(f"{name}: {execute(name):.1f} s")
