@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Tools started by tools (nbgrader runs alembic, jupyter runs kernels) come from the venv.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: lab test datasets notebooks lint
 

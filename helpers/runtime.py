@@ -1,5 +1,6 @@
 """One call at the top of every lab: seeds, quiet logs, plot defaults."""
 
+import contextlib
 import os
 import random
 import sys
@@ -28,7 +29,7 @@ def setup(seed=1, tensorflow=False):
     random.seed(seed)
     np.random.seed(seed)
     if tensorflow or "tensorflow" in sys.modules:
-        import tensorflow as tf
+        tf = import_tensorflow_quietly()
 
         tf.get_logger().setLevel("ERROR")
         tf.keras.utils.set_random_seed(seed)
@@ -36,3 +37,30 @@ def setup(seed=1, tensorflow=False):
     import matplotlib as mpl
 
     mpl.rcParams.update(PLOT_DEFAULTS)
+
+
+@contextlib.contextmanager
+def _stderr_fd_silenced():
+    """Point file descriptor 2 at /dev/null for the block (C++ logs bypass sys.stderr)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def import_tensorflow_quietly():
+    """Import TensorFlow without its start-up lines on stderr and return the module.
+
+    TensorFlow 2.19+ prints absl and CUDA-stub lines at import even with
+    TF_CPP_MIN_LOG_LEVEL=3 (tensorflow/tensorflow#100442); in a notebook they land in the
+    cell's stderr. Import errors still raise as usual.
+    """
+    if "tensorflow" not in sys.modules:
+        with _stderr_fd_silenced():
+            import tensorflow  # noqa: F401
+    return sys.modules["tensorflow"]

@@ -1,25 +1,9 @@
 import numpy as np
 import pytest
+from reference import HE, RANDOM, ZEROS, seeded_initializer
 
 from helpers import checks
 
-
-def reference_init(scale_of):
-    def init(layers_dims):
-        np.random.seed(3)
-        p = {}
-        for l in range(1, len(layers_dims)):
-            n, n_prev = layers_dims[l], layers_dims[l - 1]
-            p[f"W{l}"] = np.random.randn(n, n_prev) * scale_of(n_prev)
-            p[f"b{l}"] = np.zeros((n, 1))
-        return p
-
-    return init
-
-
-ZEROS = reference_init(lambda n: 0.0)
-RANDOM = reference_init(lambda n: 10.0)
-HE = reference_init(lambda n: np.sqrt(2 / n))
 CHECKS = [
     (checks.initialize_parameters_zeros_test, ZEROS),
     (checks.initialize_parameters_random_test, RANDOM),
@@ -38,15 +22,19 @@ def test_expected_values_are_the_courses_published_ones():
     # Printed by the course for initialize_parameters_random([3, 2, 1]) and _he([2, 4, 1]).
     random = checks._expected_init([3, 2, 1], lambda n: 10.0)
     np.testing.assert_allclose(
-        random["W1"], [[17.88628473, 4.36509851, 0.96497468], [-18.63492703, -2.77388203, -3.54758979]], atol=5e-9
+        random["W1"],
+        [[17.88628473, 4.36509851, 0.96497468], [-18.63492703, -2.77388203, -3.54758979]],
+        atol=5e-9,
     )
     np.testing.assert_allclose(random["W2"], [[-0.82741481, -6.27000677]], atol=5e-9)
     he = checks._expected_init([2, 4, 1], lambda n: np.sqrt(2 / n))
-    np.testing.assert_allclose(he["W2"], [[-0.03098412, -0.33744411, -0.92904268, 0.62552248]], atol=5e-9)
+    np.testing.assert_allclose(
+        he["W2"], [[-0.03098412, -0.33744411, -0.92904268, 0.62552248]], atol=5e-9
+    )
 
 
 def wrong_scale(layers_dims):
-    return reference_init(lambda n: 1.0)(layers_dims)
+    return seeded_initializer(lambda n: 1.0)(layers_dims)
 
 
 def transposed(layers_dims):
@@ -82,17 +70,31 @@ def only_two_layers(layers_dims):
 @pytest.mark.parametrize(
     ("check", "target", "message"),
     [
-        (checks.initialize_parameters_random_test, wrong_scale, r"W1 has wrong values: at index \(1, 0\) got -1\.8634927, expected -18\.634927"),
-        (checks.initialize_parameters_he_test, transposed, r"W1 has shape \(2, 4\), expected \(4, 2\)"),
+        (
+            checks.initialize_parameters_random_test,
+            wrong_scale,
+            r"W1 has wrong values: at index \(1, 0\) got -1\.8634927, expected -18\.634927",
+        ),
+        (
+            checks.initialize_parameters_he_test,
+            transposed,
+            r"W1 has shape \(2, 4\), expected \(4, 2\)",
+        ),
         (checks.initialize_parameters_zeros_test, missing_b2, r"wrong keys\. Missing: \['b2'\]"),
-        (checks.initialize_parameters_zeros_test, int_zeros, r"W1 has dtype int64, expected a float dtype"),
+        (
+            checks.initialize_parameters_zeros_test,
+            int_zeros,
+            r"W1 has dtype int64, expected a float dtype",
+        ),
         (checks.initialize_parameters_zeros_test, as_list, r"should return a dict, got list"),
         (checks.initialize_parameters_he_test, only_two_layers, r"Missing: \['W3', 'b3'\]"),
     ],
 )
 def test_wrong_solutions_are_explained(check, target, message):
     with pytest.raises(AssertionError, match=message):
-        check(target, layers_dims=(2, 4, 3, 1)) if "two_layers" in target.__name__ else check(target)
+        check(target, layers_dims=(2, 4, 3, 1)) if "two_layers" in target.__name__ else check(
+            target
+        )
 
 
 def test_values_that_ignore_the_seed_fail():

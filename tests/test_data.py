@@ -61,7 +61,9 @@ def test_build_never_overwrites_a_different_file(data_dir):
 
 
 def test_missing_file_names_file_and_fix(data_dir):
-    with pytest.raises(data.DatasetError, match=r"circles\.h5: file not found.*helpers\.data build"):
+    with pytest.raises(
+        data.DatasetError, match=r"circles\.h5: file not found.*helpers\.data build"
+    ):
         data.load_circles()
 
 
@@ -85,15 +87,25 @@ def test_missing_key_is_named(tmp_path):
     arrays = data.make_circles()
     del arrays["test_set_y"]
     data.write_h5(path, arrays)
-    with pytest.raises(data.DatasetError, match=r"missing key\(s\) test_set_y \(found: list_classes"):
+    with pytest.raises(
+        data.DatasetError, match=r"missing key\(s\) test_set_y \(found: list_classes"
+    ):
         data.load_circles(path)
 
 
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("train_set_x", np.zeros((300, 3)), r"train_set_x has shape \(300, 3\), expected \(examples, 2\)"),
-        ("train_set_y", np.zeros(299, dtype=np.int64), r"train_set_y has shape \(299,\), expected \(300,\)"),
+        (
+            "train_set_x",
+            np.zeros((300, 3)),
+            r"train_set_x has shape \(300, 3\), expected \(examples, 2\)",
+        ),
+        (
+            "train_set_y",
+            np.zeros(299, dtype=np.int64),
+            r"train_set_y has shape \(299,\), expected \(300,\)",
+        ),
         ("test_set_y", np.full(100, 7), r"test_set_y holds labels \[7\], expected only \[0, 1\]"),
         ("test_set_x", np.full((100, 2), np.nan), r"test_set_x holds non-numeric or non-finite"),
     ],

@@ -87,7 +87,9 @@ def test_train_decreases_cost_and_is_deterministic(batch, capsys):
     assert costs1 == costs2
     np.testing.assert_array_equal(p1["W1"], p2["W1"])
     printed = capsys.readouterr().out.splitlines()
-    assert printed == [f"Cost after iteration {i}: {c:.6f}" for i, c in zip((0, 100, 200), costs1)]
+    assert printed == [
+        f"Cost after iteration {i}: {c:.6f}" for i, c in zip((0, 100, 200), costs1, strict=True)
+    ]
 
 
 def test_predict_and_accuracy(batch):

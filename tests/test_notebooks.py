@@ -1,0 +1,77 @@
+"""Every lab follows the anatomy of DESIGN.md: graded cells, checks, executed outputs."""
+
+import re
+
+import nbformat
+import pytest
+from conftest import NOTEBOOKS
+
+
+def nbgrader(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.stem)
+def nb(request):
+    return nbformat.read(request.param, as_version=4)
+
+
+def test_there_are_labs():
+    assert NOTEBOOKS, "no notebooks/week*/*.ipynb found"
+
+
+def test_valid_and_grade_ids_unique(nb):
+    nbformat.validate(nb)
+    ids = [nbgrader(c)["grade_id"] for c in nb.cells if nbgrader(c)]
+    assert len(ids) == len(set(ids)), "duplicate nbgrader grade_id"
+
+
+def test_setup_cell_comes_first(nb):
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    assert "helpers.setup(seed=" in first_code.source
+
+
+def test_solution_cells_are_graded_functions(nb):
+    solutions = [c for c in nb.cells if nbgrader(c).get("solution")]
+    assert solutions, "a lab has at least one graded function"
+    for cell in solutions:
+        name = nbgrader(cell)["grade_id"]
+        assert cell.source.startswith(f"# GRADED FUNCTION: {name}\n"), name
+        assert re.search(rf"^def {name}\(", cell.source, re.M), name
+        assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
+
+
+def test_each_graded_function_has_a_locked_test_cell_with_points(nb):
+    cells = nb.cells
+    for i, cell in enumerate(cells):
+        if not nbgrader(cell).get("solution"):
+            continue
+        name = nbgrader(cell)["grade_id"]
+        test = cells[i + 1]
+        meta = nbgrader(test)
+        assert meta.get("grade") and meta.get("locked") and meta.get("points", 0) > 0, name
+        assert meta["grade_id"] == f"{name}_test"
+        assert f"checks.{name}_test({name}" in test.source
+        assert "### BEGIN HIDDEN TESTS" in test.source and "### END HIDDEN TESTS" in test.source
+
+
+def test_code_cells_are_locked(nb):
+    for cell in nb.cells:
+        if cell.cell_type == "code" and not nbgrader(cell).get("solution"):
+            assert nbgrader(cell).get("locked"), cell.source[:60]
+
+
+def test_committed_executed_without_errors_or_stderr(nb):
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        assert cell.execution_count, f"not executed: {cell.source[:60]!r}"
+        for out in cell.outputs:
+            assert out.output_type != "error", f"{out.get('ename')}: {out.get('evalue')}"
+            assert out.get("name") != "stderr", out.get("text")
+
+
+def test_unstable_outputs_are_tagged_with_a_reason(nb):
+    for cell in nb.cells:
+        if "nbval-ignore-output" in cell.metadata.get("tags", []):
+            assert cell.source.startswith("# Output not compared by nbval:"), cell.source[:60]

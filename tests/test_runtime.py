@@ -1,0 +1,40 @@
+import os
+import random
+import subprocess
+import sys
+
+import matplotlib as mpl
+import numpy as np
+
+import helpers
+
+
+def test_setup_seeds_numpy_and_random():
+    helpers.setup(seed=5)
+    a, r = np.random.rand(3), random.random()
+    helpers.setup(seed=5)
+    np.testing.assert_array_equal(np.random.rand(3), a)
+    assert random.random() == r
+    assert tuple(mpl.rcParams["figure.figsize"]) == (5.0, 4.0)
+
+
+def test_setup_with_tensorflow_is_seeded_deterministic_and_quiet():
+    code = (
+        "import helpers\n"
+        "helpers.setup(seed=2, tensorflow=True)\n"
+        "import tensorflow as tf\n"
+        "a = tf.random.normal((3,)).numpy()\n"
+        "helpers.setup(seed=2, tensorflow=True)\n"
+        "assert (tf.random.normal((3,)).numpy() == a).all()\n"
+        "from tensorflow.python.framework import config\n"
+        "assert config.is_op_determinism_enabled()\n"
+        "m = tf.keras.Sequential([tf.keras.Input((4,)), tf.keras.layers.Dense(2)])\n"
+        "m.compile(optimizer='adam', loss='mse')\n"
+        "m.fit(tf.ones((8, 4)), tf.ones((8, 2)), epochs=1, verbose=0)\n"
+        "print('ok')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "ok\n"
+    assert done.stderr == "", done.stderr
