@@ -21,7 +21,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-REBUILD_HINT = "make datasets"
+REBUILD_HINT = "Rebuild it with `make datasets`."
+SCHEMA_HINT = "Pass a file in the course's schema (see datasets/README.md)."
 SPLIT_KEYS = ("train_set_x", "train_set_y", "test_set_x", "test_set_y")
 
 
@@ -98,21 +99,19 @@ def read_h5(path, keys, fix=REBUILD_HINT):
     """Read ``keys`` from an HDF5 file, or raise one ``DatasetError`` naming file and fix."""
     path = Path(path)
     if not path.exists():
-        raise DatasetError(f"{path}: file not found. Create it with `{fix}`.")
+        raise DatasetError(f"{path}: file not found. {fix}")
     try:
         with h5py.File(path, "r") as f:
             missing = [k for k in keys if k not in f]
             if missing:
                 found = ", ".join(sorted(f.keys())) or "nothing"
                 raise DatasetError(
-                    f"{path}: missing key(s) {', '.join(missing)} (found: {found}). "
-                    f"The file is not in the expected schema; replace it with `{fix}`."
+                    f"{path}: missing key(s) {', '.join(missing)} (found: {found}). {fix}"
                 )
             return {k: f[k][()] for k in keys}
     except OSError as err:
         raise DatasetError(
-            f"{path}: not a readable HDF5 file (truncated or corrupt: {err}). "
-            f"Replace it with `{fix}`."
+            f"{path}: not a readable HDF5 file (truncated or corrupt: {err}). {fix}"
         ) from None
 
 
@@ -133,7 +132,7 @@ def check_split(path, arrays, features, classes, fix=REBUILD_HINT):
             bad = sorted(set(np.unique(y).tolist()) - set(classes))
             problem = f"{split}_set_y holds labels {bad[:5]}, expected only {list(classes)}"
         if problem:
-            raise DatasetError(f"{path}: {problem}. Replace it with `{fix}`.")
+            raise DatasetError(f"{path}: {problem}. {fix}")
 
 
 def load_points(name, path=None):
@@ -143,7 +142,8 @@ def load_points(name, path=None):
     """
     spec = DATASETS[name]
     path = Path(path) if path is not None else spec.path
-    fix = f"python -m helpers.data build {name}" if path == spec.path else REBUILD_HINT
+    ours = path == spec.path
+    fix = f"Rebuild it with `python -m helpers.data build {name}`." if ours else SCHEMA_HINT
     arrays = read_h5(path, SPLIT_KEYS, fix=fix)
     check_split(path, arrays, spec.features, spec.classes, fix=fix)
     out = []
