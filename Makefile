@@ -8,11 +8,15 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: lab test datasets notebooks lint
 
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(STAMP) datasets  ## set up, then open the labs in JupyterLab
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
 
 test: $(STAMP) datasets  ## set up, then lint and run every test (helpers, grading, nbval)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check helpers tests tools
 	$(BIN)/pytest
 
 datasets: $(STAMP)  ## build any missing dataset in datasets/ (never overwrites yours)

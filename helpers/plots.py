@@ -76,7 +76,13 @@ def plot_layer_spread(spreads, title=None, ax=None, floor=1e-12):
     ax = _axes(ax)
     for label, stds in spreads.items():
         stds = np.maximum(np.nan_to_num(np.asarray(stds), nan=np.inf), floor)
-        ax.plot(np.arange(1, len(stds) + 1), stds, marker="o", label=label)
+        dead = np.all(stds <= floor)
+        ax.plot(
+            np.arange(1, len(stds) + 1),
+            stds,
+            marker="o",
+            label=f"{label} (all zero)" if dead else label,
+        )
     ax.set_yscale("log")
     ax.set_xlabel("hidden layer")
     ax.set_ylabel("std of activations")

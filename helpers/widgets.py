@@ -91,20 +91,25 @@ def draw_initialization(run, iterations, circles, label):
     return fig, acc
 
 
-def initialization_explorer(initializers, circles=None):
+def initialization_explorer(initializers, circles=None, start=None):
     """Explorer of the Initialization lab: initializer, weight scale (log), iterations.
 
     ``initializers`` maps a label to a function ``layers_dims -> parameters`` (the learner's
-    own). Returns the widget (a notebook cell ending with this call shows it). Runs are
-    cached per (initializer, scale) with a snapshot every 500 iterations: moving the
-    iterations slider back or revisiting a setting only redraws. A new setting redraws at
-    once with what is known, trains, then redraws again.
+    own); ``start`` is the label shown first (default: the first one). Returns the widget:
+    a notebook cell ending with this call shows it. Runs are cached per (initializer, scale)
+    with a snapshot every 500 iterations, so moving the iterations slider back or revisiting
+    a setting only redraws. A new setting redraws at once with what is known (the spread at
+    initialization), trains, then redraws again.
     """
     import ipywidgets as w
     from IPython.display import clear_output, display
 
     circles = circles if circles is not None else data.load_circles()
-    choice = w.Dropdown(options=list(initializers), description="initializer")
+    choice = w.Dropdown(
+        options=list(initializers),
+        value=start or next(iter(initializers)),
+        description="initializer",
+    )
     scale = w.FloatLogSlider(
         value=1.0,
         base=10,

@@ -71,14 +71,19 @@ def test_truncated_file(data_dir, tmp_path):
     data.build(["circles"])
     path = data_dir / "circles.h5"
     path.write_bytes(path.read_bytes()[:2000])
-    with pytest.raises(data.DatasetError, match=r"circles\.h5: not a readable HDF5 file.*`python -m helpers\.data build circles`"):
+    with pytest.raises(
+        data.DatasetError,
+        match=r"circles\.h5: not a readable HDF5 file.*`python -m helpers\.data build circles`",
+    ):
         data.load_circles()
 
 
 def test_not_hdf5_at_all(tmp_path):
     path = tmp_path / "notes.h5"
     path.write_text("hello")
-    with pytest.raises(data.DatasetError, match=r"notes\.h5: not a readable HDF5 file.*course's schema"):
+    with pytest.raises(
+        data.DatasetError, match=r"notes\.h5: not a readable HDF5 file.*course's schema"
+    ):
         data.load_circles(path)
 
 

@@ -48,7 +48,7 @@ def test_draw_shows_latest_snapshot_and_its_accuracy(circles):
 
 
 def test_explorer_trains_on_demand_and_reports_unfinished_exercises(circles, capsys):
-    box = widgets.initialization_explorer({"He": he, "mine": not_done}, circles)
+    box = widgets.initialization_explorer({"mine": not_done, "He": he}, circles, start="He")
     choice, scale, iterations = box.children[0].children
     assert (choice.value, scale.value, iterations.value) == ("He", 1.0, widgets.INIT_ITERATIONS)
     assert scale.continuous_update is False and iterations.continuous_update is False
