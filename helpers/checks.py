@@ -5,7 +5,12 @@ Expected values come from the course's recipe (the seed and formula the exercise
 so the checks also run on other layer sizes: the hidden tests use that.
 """
 
+import contextlib
+import io
+
 import numpy as np
+
+from helpers import gradcheck, nn
 
 PASSED = "All tests passed."
 
@@ -73,3 +78,116 @@ def initialize_parameters_random_test(target, layers_dims=(3, 2, 1)):
 def initialize_parameters_he_test(target, layers_dims=(2, 4, 1)):
     """W_l = randn(n_l, n_{l-1}) * sqrt(2 / n_{l-1}) after np.random.seed(3); b_l zeros."""
     _check_initializer(target, layers_dims, lambda n_prev: np.sqrt(2.0 / n_prev))
+
+
+# ---------------------------------------------------------------- Gradient Checking (week 1)
+
+GOOD = "Your backward propagation works perfectly fine!"
+BAD = "There is a mistake in the backward propagation!"
+
+
+def _called(target, *args, **kwargs):
+    """Call target, return (result, what it printed)."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        result = target(*args, **kwargs)
+    return result, buffer.getvalue()
+
+
+def _assert_python_float(where, value):
+    if type(value) is not float:  # np.float64 is a float subclass, but prints differently
+        raise AssertionError(
+            f"{where} should return a Python float, got {type(value).__name__}; "
+            "use float(...) on the result."
+        )
+
+
+def _assert_close(name, got, expected, rtol=1e-7, atol=0.0):
+    if not isinstance(got, (int, float, np.floating, np.integer)) or np.ndim(got):
+        raise AssertionError(f"{name} should be a number, got {type(got).__name__}.")
+    if not np.isclose(got, expected, rtol=rtol, atol=atol):
+        raise AssertionError(f"{name} is {got!r}, expected {expected!r}.")
+
+
+def forward_propagation_test(target, cases=((2.0, 4.0), (-3.0, 0.5))):
+    """J = theta * x for scalar x and theta."""
+    for x, theta in cases:
+        _assert_close(f"forward_propagation(x={x}, theta={theta})", target(x, theta), theta * x)
+    print(PASSED)
+
+
+def backward_propagation_test(target, cases=((2.0, 4.0), (-3.0, 0.5))):
+    """dJ/dtheta = x."""
+    for x, theta in cases:
+        _assert_close(f"backward_propagation(x={x}, theta={theta})", target(x, theta), x)
+    print(PASSED)
+
+
+def _expected_difference_1d(x, theta, epsilon):
+    gradapprox = ((theta + epsilon) * x - (theta - epsilon) * x) / (2 * epsilon)
+    return gradcheck.relative_difference(np.array(x), np.array(gradapprox))
+
+
+def gradient_check_test(target, x=2.0, theta=4.0, epsilon=1e-7):
+    """Returns the relative difference as a Python float, below 2e-7, and prints the verdict."""
+    where = f"gradient_check({x}, {theta})"
+    difference, printed = _called(target, x, theta, epsilon=epsilon, print_msg=True)
+    _assert_python_float(where, difference)
+    expected = _expected_difference_1d(x, theta, epsilon)
+    _assert_close(where, difference, expected, rtol=1e-3, atol=1e-12)
+    if GOOD not in printed:
+        raise AssertionError(
+            f"{where} with print_msg=True should print {GOOD!r}; it printed {printed!r}."
+        )
+    _, printed = _called(target, x, theta, epsilon=epsilon)
+    if printed:
+        raise AssertionError(f"{where} printed {printed!r} although print_msg=False.")
+    print(PASSED)
+
+
+def gradient_check_n_case(seed=1, layers=(4, 5, 3, 1), m=3):
+    """The course's test case: X (4, 3), Y (1, 3) and random parameters of a [4, 5, 3, 1] net."""
+    rng = np.random.RandomState(seed)
+    X = rng.randn(layers[0], m)
+    Y = (np.arange(m) % 3 != 2).astype(np.int64).reshape(1, m)  # [1, 1, 0, ...] as the course
+    parameters = {}
+    for layer in range(1, len(layers)):
+        parameters[f"W{layer}"] = rng.randn(layers[layer], layers[layer - 1])
+        parameters[f"b{layer}"] = rng.randn(layers[layer], 1)
+    return X, Y, parameters
+
+
+def _cost(X, Y):
+    return lambda parameters: nn.compute_cost(nn.forward_propagation(X, parameters)[0], Y)
+
+
+def gradient_check_n_test(target, seed=1, bugs=("none", "dW2 × 2", "db1 × 4")):
+    """The learner's check passes correct gradients and flags each planted bug, with the
+    course's relative difference; at epsilon 1e-3 it must match the two-sided difference."""
+    X, Y, parameters = gradient_check_n_case(seed)
+    _, cache = nn.forward_propagation(X, parameters)
+    correct = nn.backward_propagation(X, Y, cache)
+    cases = [(bug, 1e-7) for bug in bugs] + [("none", 1e-3)]
+    for bug, epsilon in cases:
+        gradients = gradcheck.PLANTED_BUGS[bug](correct)
+        approx = gradcheck.numerical_gradient(_cost(X, Y), parameters, epsilon)
+        expected = gradcheck.relative_difference(gradcheck.gradients_to_vector(gradients), approx)
+        where = "gradient_check_n with " + ("correct gradients" if bug == "none" else f"bug {bug}")
+        where += f" and epsilon={epsilon:g}" if epsilon != 1e-7 else ""
+        difference, printed = _called(
+            target, parameters, gradients, X, Y, epsilon=epsilon, print_msg=True
+        )
+        _assert_python_float(where, difference)
+        if bug == "none" and epsilon == 1e-7:  # round-off territory: same size, under 2e-7
+            if not difference < gradcheck.THRESHOLD:
+                raise AssertionError(
+                    f"{where} returned {difference:.3e}, expected below 2e-7 "
+                    f"(about {expected:.2e})."
+                )
+            _assert_close(where, difference, expected, rtol=0.5)
+        else:  # the bug or the truncation error dominates: a two-sided difference gives this
+            _assert_close(where, difference, expected, rtol=1e-2)
+        verdict = GOOD if bug == "none" else BAD
+        if verdict not in printed:
+            raise AssertionError(f"{where} should print {verdict!r}; it printed {printed!r}.")
+    print(PASSED)

@@ -107,3 +107,113 @@ def test_values_that_ignore_the_seed_fail():
 def test_non_array_value_is_named():
     with pytest.raises(AssertionError, match=r"W1 should be a numpy array, got list"):
         checks.assert_array("W1", [[0.0]], np.zeros((1, 1)))
+
+
+# ---------------------------------------------------------------- Gradient Checking
+
+import reference  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("check", "solution"),
+    [
+        (checks.forward_propagation_test, reference.forward_propagation),
+        (checks.backward_propagation_test, reference.backward_propagation),
+        (checks.gradient_check_test, reference.gradient_check),
+        (checks.gradient_check_n_test, reference.gradient_check_n),
+    ],
+)
+def test_gradient_checking_solutions_pass(check, solution, capsys):
+    check(solution)
+    assert capsys.readouterr().out == "All tests passed.\n"
+
+
+def test_course_1d_difference():
+    # The course prints 2.919335883291695e-10 for gradient_check(2, 4).
+    assert reference.gradient_check(2, 4) == pytest.approx(2.919335883291695e-10, rel=1e-9)
+
+
+def test_course_nd_case_and_buggy_difference():
+    X, Y, params = checks.gradient_check_n_case()
+    assert X.shape == (4, 3) and Y.tolist() == [[1, 1, 0]] and params["W2"].shape == (3, 5)
+    grads = reference.nn.backward_propagation(X, Y, reference.nn.forward_propagation(X, params)[1])
+    buggy = reference.gradcheck.PLANTED_BUGS["dW2 × 2 and db1 × 4 (the lab's)"](grads)
+    # The course prints 0.2850931567761623 for its buggy backward pass.
+    assert reference.gradient_check_n(params, buggy, X, Y) == pytest.approx(
+        0.2850931567761623, rel=1e-9
+    )
+
+
+def without_half(x, theta, epsilon=1e-7, print_msg=False):
+    approx = (
+        reference.forward_propagation(x, theta + epsilon)
+        - reference.forward_propagation(x, theta - epsilon)
+    ) / epsilon
+    return reference.verdict(float(abs(x - approx) / (abs(x) + abs(approx))), print_msg)
+
+
+def numpy_float(x, theta, epsilon=1e-7, print_msg=False):
+    return np.float64(reference.gradient_check(x, theta, epsilon, print_msg))
+
+
+def silent(x, theta, epsilon=1e-7, print_msg=False):
+    return reference.gradient_check(x, theta, epsilon, print_msg=False)
+
+
+def one_sided_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):
+    theta, _ = reference.gradcheck.dictionary_to_vector(parameters)
+    grad = reference.gradcheck.gradients_to_vector(gradients)
+    J, _ = reference.forward_propagation_n(X, Y, parameters)
+    approx = np.zeros_like(theta)
+    for i in range(theta.shape[0]):
+        plus = np.copy(theta)
+        plus[i] += epsilon
+        approx[i] = (
+            reference.forward_propagation_n(
+                X, Y, reference.gradcheck.vector_to_dictionary(plus, parameters)
+            )[0]
+            - J
+        ) / epsilon
+    return reference.verdict(reference.gradcheck.relative_difference(grad, approx), print_msg)
+
+
+def always_fine_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):
+    return reference.verdict(0.0, print_msg)
+
+
+@pytest.mark.parametrize(
+    ("check", "target", "message"),
+    [
+        (
+            checks.forward_propagation_test,
+            lambda x, theta: theta + x,
+            r"forward_propagation\(x=2\.0, theta=4\.0\) is 6\.0, expected 8\.0",
+        ),
+        (
+            checks.backward_propagation_test,
+            lambda x, theta: theta,
+            r"backward_propagation\(x=2\.0, theta=4\.0\) is 4\.0, expected 2\.0",
+        ),
+        (checks.backward_propagation_test, lambda x, theta: [x], r"should be a number, got list"),
+        (checks.gradient_check_test, without_half, r"gradient_check\(2\.0, 4\.0\) is 0\.333"),
+        (checks.gradient_check_test, numpy_float, r"should return a Python float, got float64"),
+        (
+            checks.gradient_check_test,
+            silent,
+            r"with print_msg=True should print 'Your backward propagation works perfectly fine!'",
+        ),
+        (
+            checks.gradient_check_n_test,
+            one_sided_n,
+            r"gradient_check_n with correct gradients and epsilon=0\.001 is 1\.9\d*e-05, expected 1\.6\d*e-08",
+        ),
+        (
+            checks.gradient_check_n_test,
+            always_fine_n,
+            r"gradient_check_n with correct gradients is 0\.0, expected 1\.19",
+        ),
+    ],
+)
+def test_gradient_checking_mistakes_are_explained(check, target, message):
+    with pytest.raises(AssertionError, match=message):
+        check(target)

@@ -55,3 +55,40 @@ def test_explorer_trains_on_demand_and_reports_unfinished_exercises(circles, cap
     iterations.value = 1000  # a lookup in the cached run
     choice.value = "mine"
     assert "'mine' is not implemented yet" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- Gradient Checking
+
+from reference import gradient_check_n  # noqa: E402
+
+
+def test_epsilon_sweep_is_a_v_for_the_correct_pass_and_flat_for_a_bug():
+    correct = widgets.epsilon_sweep(gradient_check_n)
+    buggy = widgets.epsilon_sweep(gradient_check_n, "dW2 × 2")
+    assert correct.shape == buggy.shape == widgets.EPSILONS.shape
+    best = int(np.argmin(correct))
+    assert 1e-6 <= widgets.EPSILONS[best] <= 1e-3  # truncation left, round-off right
+    assert correct[0] > 1e3 * correct[best] and correct[-1] > 1e3 * correct[best]
+    assert np.all(buggy > 0.1) and np.ptp(np.log10(buggy)) < 0.5
+
+
+def test_gradient_check_explorer_builds_and_reports_unfinished_exercise(capsys):
+    box = widgets.gradient_check_explorer(gradient_check_n)
+    bug, epsilon = box.children[0].children
+    assert bug.value == "dW2 × 2 and db1 × 4 (the lab's)" and epsilon.value == pytest.approx(1e-7)
+    epsilon.value = 1e-4
+    widgets.gradient_check_explorer(not_done_n)
+    assert "gradient_check_n is not implemented yet" in capsys.readouterr().out
+
+
+def not_done_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):
+    raise NotImplementedError()
+
+
+def test_draw_epsilon_sweep_titles_the_values_at_epsilon():
+    sweep = {
+        "correct": np.full(widgets.EPSILONS.shape, 1e-9),
+        "bug": np.full(widgets.EPSILONS.shape, 0.3),
+    }
+    fig = widgets.draw_epsilon_sweep(sweep, 1e-7)
+    assert fig.axes[0].get_title() == "epsilon = 1e-07: correct 1.0e-09, bug 3.0e-01"

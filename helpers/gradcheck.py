@@ -1,0 +1,127 @@
+"""Gradient checking tools of the Gradient Checking lab (week 1).
+
+Parameters are flattened in the course's order W1, b1, W2, b2, ..., WL, bL into one column
+vector theta (n, 1), for any number and size of layers. ``report`` goes beyond the course:
+after a failed check it says which parameter block and which entries disagree most.
+"""
+
+import numpy as np
+
+THRESHOLD = 2e-7  # a relative difference above this means a bug in the backward pass
+
+
+def parameter_keys(parameters):
+    """The keys W1, b1, ..., WL, bL of an L-layer parameter dict, in the course's order."""
+    layers = len(parameters) // 2
+    keys = [f"{kind}{layer}" for layer in range(1, layers + 1) for kind in "Wb"]
+    missing = [k for k in keys if k not in parameters]
+    if missing or len(parameters) % 2:
+        raise KeyError(
+            f"expected parameters W1, b1, ..., W{layers}, b{layers}; missing {missing}, "
+            f"got {sorted(parameters)}"
+        )
+    return keys
+
+
+def dictionary_to_vector(parameters):
+    """Flatten parameters into theta (n, 1); also return the key of each entry (list of n)."""
+    keys = parameter_keys(parameters)
+    theta = np.concatenate([np.reshape(parameters[k], (-1, 1)) for k in keys])
+    names = [k for k in keys for _ in range(np.size(parameters[k]))]
+    return theta, names
+
+
+def vector_to_dictionary(theta, like):
+    """Unflatten theta (n, 1) into a dict with the keys and shapes of ``like``."""
+    keys = parameter_keys(like)
+    sizes = [np.size(like[k]) for k in keys]
+    if np.size(theta) != sum(sizes):
+        raise ValueError(f"theta has {np.size(theta)} entries; the parameters need {sum(sizes)}")
+    pieces = np.split(np.ravel(theta), np.cumsum(sizes)[:-1])
+    return {k: p.reshape(np.shape(like[k])) for k, p in zip(keys, pieces, strict=True)}
+
+
+def gradients_to_vector(gradients):
+    """Flatten dW1, db1, ..., dWL, dbL into a column (n, 1); other keys (dZ, dA) are ignored."""
+    params = {k[1:]: v for k, v in gradients.items() if k[:2] in ("dW", "db")}
+    return dictionary_to_vector(params)[0]
+
+
+def relative_difference(grad, gradapprox):
+    """||grad - gradapprox||_2 / (||grad||_2 + ||gradapprox||_2), a Python float."""
+    numerator = np.linalg.norm(grad - gradapprox)
+    denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)
+    return float(numerator / denominator) if denominator else 0.0
+
+
+def numerical_gradient(cost_fn, parameters, epsilon=1e-7):
+    """Two-sided difference (J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps), as a vector
+    (n, 1). ``cost_fn`` maps a parameter dict to a float cost."""
+    theta, _ = dictionary_to_vector(parameters)
+    gradapprox = np.zeros_like(theta)
+    for i in range(theta.shape[0]):
+        step = np.zeros_like(theta)
+        step[i] = epsilon
+        plus = cost_fn(vector_to_dictionary(theta + step, parameters))
+        minus = cost_fn(vector_to_dictionary(theta - step, parameters))
+        gradapprox[i] = (plus - minus) / (2 * epsilon)
+    return gradapprox
+
+
+REPORT_EPSILON = 1e-5  # near the truncation / round-off balance: block differences of ~1e-9
+
+
+def report(parameters, gradients, cost_fn, epsilon=REPORT_EPSILON, top=3):
+    """Where backpropagation and the numerical gradient disagree, block by block.
+
+    At the check's epsilon (1e-7) round-off alone puts small blocks near 2e-7; the default
+    epsilon here keeps a correct block near 1e-9, so a flagged block is a real mismatch.
+
+    Returns rows (one per block W1, b1, ...): ``block``, ``difference`` (relative, as in the
+    check), ``ok`` (difference below 2e-7) and ``worst``: up to ``top`` entries
+    (index, backprop, numerical) with the largest absolute disagreement.
+    """
+    grad = gradients_to_vector(gradients)
+    approx = numerical_gradient(cost_fn, parameters, epsilon)
+    _, names = dictionary_to_vector(parameters)
+    names = np.array(names)
+    rows = []
+    for key in parameter_keys(parameters):
+        shape = np.shape(parameters[key])
+        g, a = grad[names == key, 0], approx[names == key, 0]
+        difference = relative_difference(g, a)
+        order = np.argsort(-np.abs(g - a))[:top] if difference > THRESHOLD else []
+        worst = [(np.unravel_index(i, shape), float(g[i]), float(a[i])) for i in order]
+        rows.append(
+            {
+                "block": key,
+                "difference": difference,
+                "ok": difference <= THRESHOLD,
+                "worst": [(tuple(int(j) for j in idx), b, n) for idx, b, n in worst],
+            }
+        )
+    return rows
+
+
+def print_report(rows):
+    """Print ``report`` rows as a table; under each bad block, the entries that disagree most."""
+    print(f"{'block':6s} {'difference':>11s}  verdict")
+    for row in rows:
+        print(f"{row['block']:6s} {row['difference']:11.3e}  {'ok' if row['ok'] else 'MISMATCH'}")
+        for index, backprop, numeric in row["worst"]:
+            ratio = f"  (x {backprop / numeric:.3g})" if numeric else ""
+            print(
+                f"         {row['block']}{list(index)}: backprop {backprop:+.6f}, "
+                f"numerical {numeric:+.6f}{ratio}"
+            )
+
+
+# Planted bugs for the explorer and the tests: each maps correct gradients to buggy ones.
+PLANTED_BUGS = {
+    "none": lambda g: g,
+    "dW2 × 2": lambda g: {**g, "dW2": 2 * g["dW2"]},
+    "db1 × 4": lambda g: {**g, "db1": 4 * g["db1"]},
+    "dW2 × 2 and db1 × 4 (the lab's)": lambda g: {**g, "dW2": 2 * g["dW2"], "db1": 4 * g["db1"]},
+    "db3 without the 1/m": lambda g: {**g, "db3": g["db3"] * g["dZ3"].shape[1]},
+    "dW1 with the wrong sign": lambda g: {**g, "dW1": -g["dW1"]},
+}

@@ -1,0 +1,101 @@
+import numpy as np
+import pytest
+
+from helpers import checks, gradcheck, nn
+
+LAYER_SIZES = [(2, 1), (4, 5, 3, 1), (3, 7, 7, 2, 1), (1, 1, 1, 1, 1, 1)]
+
+
+def random_parameters(layers, seed=0):
+    rng = np.random.RandomState(seed)
+    params = {}
+    for l in range(1, len(layers)):
+        params[f"W{l}"] = rng.randn(layers[l], layers[l - 1])
+        params[f"b{l}"] = rng.randn(layers[l], 1)
+    return params
+
+
+@pytest.mark.parametrize("layers", LAYER_SIZES)
+def test_vector_round_trip_any_layer_sizes(layers):
+    params = random_parameters(layers)
+    theta, keys = gradcheck.dictionary_to_vector(params)
+    n = sum(layers[l] * (layers[l - 1] + 1) for l in range(1, len(layers)))
+    assert theta.shape == (n, 1) and len(keys) == n
+    back = gradcheck.vector_to_dictionary(theta, params)
+    assert list(back) == gradcheck.parameter_keys(params)
+    for key, value in params.items():
+        np.testing.assert_array_equal(back[key], value)
+    grads = {"d" + k: v for k, v in params.items()} | {"dZ1": np.ones((9, 9))}
+    np.testing.assert_array_equal(gradcheck.gradients_to_vector(grads), theta)
+
+
+def test_course_order_regardless_of_dict_order():
+    params = random_parameters((4, 5, 3, 1))
+    shuffled = {k: params[k] for k in ("b3", "W1", "W3", "b1", "b2", "W2")}
+    theta, keys = gradcheck.dictionary_to_vector(shuffled)
+    assert keys[:20] == ["W1"] * 20 and keys[20:25] == ["b1"] * 5 and keys[-1] == "b3"
+    assert theta[0, 0] == params["W1"][0, 0] and theta[20, 0] == params["b1"][0, 0]
+
+
+def test_bad_inputs_are_explained():
+    with pytest.raises(KeyError, match=r"missing \['b2'\]"):
+        gradcheck.dictionary_to_vector(
+            {"W1": np.ones((1, 1)), "b1": np.ones((1, 1)), "W2": np.ones((1, 1)), "c": 0}
+        )
+    with pytest.raises(ValueError, match="theta has 3 entries; the parameters need 2"):
+        gradcheck.vector_to_dictionary(
+            np.ones((3, 1)), {"W1": np.ones((1, 1)), "b1": np.ones((1, 1))}
+        )
+
+
+def test_numerical_gradient_of_a_quadratic_is_exact_enough():
+    params = random_parameters((3, 2))
+    cost = lambda p: float(np.sum(p["W1"] ** 2) + 3 * np.sum(p["b1"]))  # noqa: E731
+    approx = gradcheck.numerical_gradient(cost, params, epsilon=1e-4)
+    expected = gradcheck.gradients_to_vector({"dW1": 2 * params["W1"], "db1": np.full((2, 1), 3.0)})
+    np.testing.assert_allclose(approx, expected, rtol=1e-7)
+
+
+def test_relative_difference():
+    assert gradcheck.relative_difference(np.array([1.0, 0.0]), np.array([1.0, 0.0])) == 0.0
+    assert gradcheck.relative_difference(np.array([2.0]), np.array([1.0])) == pytest.approx(1 / 3)
+    assert gradcheck.relative_difference(np.zeros(2), np.zeros(2)) == 0.0
+
+
+EXPECTED_BLOCKS = {
+    "none": set(),
+    "dW2 × 2": {"W2"},
+    "db1 × 4": {"b1"},
+    "dW2 × 2 and db1 × 4 (the lab's)": {"W2", "b1"},
+    "db3 without the 1/m": {"b3"},
+    "dW1 with the wrong sign": {"W1"},
+}
+
+
+@pytest.mark.parametrize("bug", list(gradcheck.PLANTED_BUGS))
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_report_localizes_each_planted_bug(bug, seed):
+    X, Y, params = checks.gradient_check_n_case(seed=seed, m=5)
+    grads = gradcheck.PLANTED_BUGS[bug](
+        nn.backward_propagation(X, Y, nn.forward_propagation(X, params)[1])
+    )
+    cost = lambda p: nn.compute_cost(nn.forward_propagation(X, p)[0], Y)  # noqa: E731
+    rows = gradcheck.report(params, grads, cost)
+    assert [r["block"] for r in rows] == ["W1", "b1", "W2", "b2", "W3", "b3"]
+    assert {r["block"] for r in rows if not r["ok"]} == EXPECTED_BLOCKS[bug]
+    for row in rows:
+        assert (row["worst"] != []) == (not row["ok"])
+
+
+def test_print_report_shows_the_factor(capsys):
+    X, Y, params = checks.gradient_check_n_case()
+    grads = gradcheck.PLANTED_BUGS["db1 × 4"](
+        nn.backward_propagation(X, Y, nn.forward_propagation(X, params)[1])
+    )
+    gradcheck.print_report(
+        gradcheck.report(
+            params, grads, lambda p: nn.compute_cost(nn.forward_propagation(X, p)[0], Y)
+        )
+    )
+    out = capsys.readouterr().out
+    assert "b1       6.000e-01  MISMATCH" in out and "(x 4)" in out and out.count("MISMATCH") == 1
