@@ -191,3 +191,128 @@ def gradient_check_n_test(target, seed=1, bugs=("none", "dW2 × 2", "db1 × 4"))
         if verdict not in printed:
             raise AssertionError(f"{where} should print {verdict!r}; it printed {printed!r}.")
     print(PASSED)
+
+
+# ---------------------------------------------------------------- Regularization (week 1)
+
+
+def regularization_case(seed=1, m=5):
+    """The course's case: np.random.seed(seed), X = randn(3, m), then W1 (2, 3), b1, W2 (3, 2),
+    b2, W3 (1, 3), b3 from randn; Y = [[1, 1, 0, 1, 0]] (repeated to m)."""
+    np.random.seed(seed)
+    X = np.random.randn(3, m)
+    shapes = {"W1": (2, 3), "b1": (2, 1), "W2": (3, 2), "b2": (3, 1), "W3": (1, 3), "b3": (1, 1)}
+    parameters = {k: np.random.randn(*shape) for k, shape in shapes.items()}
+    Y = np.resize([1, 1, 0, 1, 0], (1, m))
+    return X, Y, parameters
+
+
+def _l2(parameters):
+    return sum(np.sum(np.square(parameters[f"W{l}"])) for l in range(1, len(parameters) // 2 + 1))
+
+
+def _dropout_forward(X, parameters, keep_prob):
+    """The course's recipe: np.random.seed(1), then a rand mask per hidden layer."""
+    np.random.seed(1)
+    A, cache = X, []
+    for l in (1, 2):
+        W, b = parameters[f"W{l}"], parameters[f"b{l}"]
+        Z = W @ A + b
+        D = (np.random.rand(*Z.shape) < keep_prob).astype(int)
+        A = nn.relu(Z) * D / keep_prob
+        cache += [Z, D, A, W, b]
+    W3, b3 = parameters["W3"], parameters["b3"]
+    Z3 = W3 @ A + b3
+    A3 = nn.sigmoid(Z3)
+    return A3, (*cache, Z3, A3, W3, b3)
+
+
+def compute_cost_with_regularization_test(target, seed=1, lambd=0.1):
+    """Cross-entropy plus lambd / (2m) * sum of squared weights, as a number."""
+    X, Y, parameters = regularization_case(seed)
+    A3, _ = nn.forward_propagation(X, parameters)
+    for lam in (lambd, 0.0):
+        expected = nn.compute_cost(A3, Y) + lam / (2 * Y.shape[1]) * _l2(parameters)
+        _assert_close(
+            f"compute_cost_with_regularization(lambd={lam})",
+            target(A3, Y, parameters, lam),
+            expected,
+            rtol=1e-6,
+        )
+    print(PASSED)
+
+
+def _compare_gradients(where, grads, expected, keys):
+    if not isinstance(grads, dict):
+        raise AssertionError(f"{where} should return a dict, got {type(grads).__name__}.")
+    missing = [k for k in keys if k not in grads]
+    if missing:
+        raise AssertionError(f"{where}: missing key(s) {missing} in the gradients.")
+    for key in keys:
+        assert_array(
+            f"{where}: {key}",
+            np.asarray(grads[key], dtype=float)
+            if isinstance(grads[key], np.ndarray)
+            else grads[key],
+            expected[key],
+        )
+
+
+def backward_propagation_with_regularization_test(target, seed=1, lambd=0.7):
+    """dW_l gains lambd / m * W_l; db_l does not change."""
+    X, Y, parameters = regularization_case(seed)
+    _, cache = nn.forward_propagation(X, parameters)
+    expected = nn.backward_propagation(X, Y, cache)
+    for l in (1, 2, 3):
+        expected[f"dW{l}"] = expected[f"dW{l}"] + lambd / X.shape[1] * parameters[f"W{l}"]
+    keys = ["dW1", "db1", "dW2", "db2", "dW3", "db3"]
+    grads = target(X, Y, cache, lambd)
+    _compare_gradients(
+        f"backward_propagation_with_regularization(lambd={lambd})", grads, expected, keys
+    )
+    print(PASSED)
+
+
+def forward_propagation_with_dropout_test(target, seed=1, keep_prob=0.7):
+    """Inverted dropout on both hidden layers; the course's cache layout
+    (Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3)."""
+    X, _, parameters = regularization_case(seed)
+    A3, cache = _dropout_forward(X, parameters, keep_prob)
+    where = f"forward_propagation_with_dropout(keep_prob={keep_prob})"
+    result = target(X, parameters, keep_prob)
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise AssertionError(f"{where} should return (A3, cache).")
+    got_A3, got_cache = result
+    assert_array(f"{where}: A3", got_A3, A3)
+    names = "Z1 D1 A1 W1 b1 Z2 D2 A2 W2 b2 Z3 A3 W3 b3".split()
+    if not isinstance(got_cache, tuple) or len(got_cache) != len(names):
+        raise AssertionError(f"{where}: cache should be the tuple ({', '.join(names)}).")
+    for name, got, want in zip(names, got_cache, cache, strict=True):
+        if name.startswith("D"):  # masks: any numeric 0/1 array of the right shape
+            got = np.asarray(got, dtype=float)
+            want = want.astype(float)
+        assert_array(f"{where}: cache {name}", got, want)
+    print(PASSED)
+
+
+def backward_propagation_with_dropout_test(target, seed=1, keep_prob=0.8):
+    """Gradients through the same masks, scaled by 1 / keep_prob; dA1 and dA2 included."""
+    X, Y, parameters = regularization_case(seed)
+    _, cache = _dropout_forward(X, parameters, keep_prob)
+    Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3 = cache
+    m = X.shape[1]
+    dZ3 = (A3 - Y) / m
+    dA2 = W3.T @ (A3 - Y) * D2 / keep_prob
+    dZ2 = dA2 * (A2 > 0)
+    dA1 = W2.T @ dZ2 * D1 / keep_prob
+    dZ1 = dA1 * (A1 > 0)
+    expected = {
+        "dW3": dZ3 @ A2.T, "db3": dZ3.sum(axis=1, keepdims=True), "dA2": dA2,
+        "dW2": dZ2 @ A1.T / m, "db2": dZ2.sum(axis=1, keepdims=True) / m, "dA1": dA1,
+        "dW1": dZ1 @ X.T / m, "db1": dZ1.sum(axis=1, keepdims=True) / m,
+    }  # fmt: skip
+    grads = target(X, Y, cache, keep_prob)
+    _compare_gradients(
+        f"backward_propagation_with_dropout(keep_prob={keep_prob})", grads, expected, list(expected)
+    )
+    print(PASSED)

@@ -58,6 +58,29 @@ def make_circles():
     return arrays
 
 
+def make_goalkeeper(seed=2, noise=0.06, flip=0.04):
+    """A 2-D set in the spirit of the course's goalkeeper set (Regularization lab).
+
+    Positions on the field, x1 in [-0.6, 0.3], x2 in [-0.66, 0.57]; label 1 (the French
+    player heads the ball) above a wavy line, with Gaussian noise of std ``noise`` on x2 and a
+    fraction ``flip`` of labels flipped (the outliers an unregularized net chases). 211 train
+    and 200 test points from one ``np.random.RandomState(seed)``; the seed was picked so that
+    the lab's unregularized [2, 20, 3, 1] net overfits and L2 and dropout close the gap.
+    Returns a dict in file schema: x (m, 2) float64, y (m,) int64.
+    """
+    rng = np.random.RandomState(seed)
+    arrays = {}
+    for split, m in (("train", 211), ("test", 200)):
+        x = np.column_stack([rng.uniform(-0.6, 0.3, m), rng.uniform(-0.66, 0.57, m)])
+        boundary = 0.12 * np.sin(7 * x[:, 0] + 1) + 0.2 * x[:, 0] - 0.05
+        y = (x[:, 1] + noise * rng.randn(m) > boundary).astype(np.int64)
+        flipped = rng.rand(m) < flip
+        y[flipped] = 1 - y[flipped]
+        arrays[f"{split}_set_x"], arrays[f"{split}_set_y"] = x, y
+    arrays["list_classes"] = np.array([0, 1], dtype=np.int64)
+    return arrays
+
+
 @dataclass(frozen=True)
 class DatasetSpec:
     """How to make and check one dataset file."""
@@ -75,6 +98,9 @@ class DatasetSpec:
 
 DATASETS = {
     "circles": DatasetSpec("circles", "circles.h5", make_circles, features=2, classes=(0, 1)),
+    "goalkeeper": DatasetSpec(
+        "goalkeeper", "goalkeeper.h5", make_goalkeeper, features=2, classes=(0, 1)
+    ),
 }
 
 
@@ -135,16 +161,39 @@ def check_split(path, arrays, features, classes, fix=REBUILD_HINT):
             raise DatasetError(f"{path}: {problem}. {fix}")
 
 
+def read_mat(path, fix=SCHEMA_HINT):
+    """Read the course's MATLAB file of the goalkeeper set (X, y, Xval, yval) in file schema."""
+    from scipy.io import loadmat
+
+    path = Path(path)
+    if not path.exists():
+        raise DatasetError(f"{path}: file not found. {fix}")
+    try:
+        mat = loadmat(path)
+    except Exception as err:  # scipy raises several types for a bad file
+        raise DatasetError(f"{path}: not a readable MATLAB file ({err}). {fix}") from None
+    keys = {"train_set_x": "X", "train_set_y": "y", "test_set_x": "Xval", "test_set_y": "yval"}
+    missing = [k for k in keys.values() if k not in mat]
+    if missing:
+        raise DatasetError(f"{path}: missing key(s) {', '.join(missing)}. {fix}")
+    return {ours: np.asarray(mat[theirs]) for ours, theirs in keys.items()}
+
+
 def load_points(name, path=None):
     """Load a 2-D points set: ``train_X`` (2, m), ``train_Y`` (1, m), ``test_X``, ``test_Y``.
 
-    ``path`` defaults to the project's file; any file in the same schema works.
+    ``path`` defaults to the project's file; any HDF5 file in the same schema works (and,
+    for the goalkeeper set, the course's ``data.mat``).
     """
     spec = DATASETS[name]
     path = Path(path) if path is not None else spec.path
     ours = path == spec.path
     fix = f"Rebuild it with `python -m helpers.data build {name}`." if ours else SCHEMA_HINT
-    arrays = read_h5(path, SPLIT_KEYS, fix=fix)
+    if path.suffix == ".mat":
+        arrays = read_mat(path, fix=fix)
+        arrays = {k: v.reshape(-1) if k.endswith("_y") else v for k, v in arrays.items()}
+    else:
+        arrays = read_h5(path, SPLIT_KEYS, fix=fix)
     check_split(path, arrays, spec.features, spec.classes, fix=fix)
     out = []
     for split in ("train", "test"):
@@ -156,6 +205,14 @@ def load_points(name, path=None):
 def load_circles(path=None):
     """The Initialization lab's circles: train_X (2, 300), train_Y (1, 300), test (2, 100)."""
     return load_points("circles", path)
+
+
+def load_goalkeeper(path=None):
+    """The Regularization lab's set: train_X (2, 211), train_Y (1, 211), test (2, 200).
+
+    Also reads the course's own file: ``regularization.h5`` (same keys) or ``data.mat``.
+    """
+    return load_points("goalkeeper", path)
 
 
 # ---------------------------------------------------------------- build / check

@@ -117,3 +117,62 @@ def layer_activation_std(X, parameters):
             A = relu(parameters[f"W{layer}"] @ A + parameters[f"b{layer}"])
             stds.append(float(np.std(A)))
     return np.array(stds)
+
+
+def train_grid(
+    X,
+    Y,
+    parameters,
+    lambdas,
+    keep_probs,
+    learning_rate=0.3,
+    num_iterations=30000,
+    snapshot_every=1000,
+    dropout_seed=1,
+):
+    """Train one copy of the 3-layer net per setting (lambdas[k], keep_probs[k]), all at once.
+
+    The K copies start from the same ``parameters`` and are stacked: W_l becomes
+    (K, n_l, n_{l-1}), so each step is one batched matmul per layer for every setting.
+    L2 adds lambda / m * W_l to dW_l; dropout scales by the masks the Regularization lab's
+    ``forward_propagation_with_dropout`` draws (``np.random.seed(dropout_seed)``, then
+    ``rand`` per hidden layer, the same masks at every step). Used by the Regularization
+    explorer. Returns {key: (S, K, ...)} snapshots at iterations 0, snapshot_every, ...,
+    num_iterations, and the matching costs (S, K) without the L2 term.
+    """
+    lambdas = np.asarray(lambdas, dtype=np.float64)
+    keep = np.asarray(keep_probs, dtype=np.float64)[:, None, None]
+    K, m = len(lambdas), X.shape[1]
+    stacked = {
+        k: np.repeat(np.asarray(v, dtype=np.float64)[None], K, axis=0)
+        for k, v in parameters.items()
+    }
+    W1, b1, W2, b2, W3, b3 = (stacked[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3"))
+    state = np.random.get_state()
+    np.random.seed(dropout_seed)
+    D1 = (np.random.rand(W1.shape[1], m) < keep) / keep
+    D2 = (np.random.rand(W2.shape[1], m) < keep) / keep
+    np.random.set_state(state)
+    decay = (lambdas / m)[:, None, None]
+    snapshots, costs = [], []
+    for i in range(num_iterations + 1):
+        A1 = relu(W1 @ X + b1) * D1
+        A2 = relu(W2 @ A1 + b2) * D2
+        A3 = sigmoid(W3 @ A2 + b3)
+        if i % snapshot_every == 0:
+            snapshots.append({k: v.copy() for k, v in stacked.items()})  # updated in place
+            costs.append([compute_cost(A3[k], Y) for k in range(K)])
+        if i == num_iterations:
+            break
+        dZ3 = (A3 - Y) / m
+        dZ2 = (W3.transpose(0, 2, 1) @ dZ3) * D2 * (A2 > 0)
+        dZ1 = (W2.transpose(0, 2, 1) @ dZ2) * D1 * (A1 > 0)
+        W3 -= learning_rate * (dZ3 @ A2.transpose(0, 2, 1) + decay * W3)
+        W2 -= learning_rate * (dZ2 @ A1.transpose(0, 2, 1) + decay * W2)
+        W1 -= learning_rate * (dZ1 @ X.T + decay * W1)
+        b3 -= learning_rate * dZ3.sum(axis=2, keepdims=True)
+        b2 -= learning_rate * dZ2.sum(axis=2, keepdims=True)
+        b1 -= learning_rate * dZ1.sum(axis=2, keepdims=True)
+    grid = {k: np.stack([s[k] for s in snapshots]) for k in stacked}
+    return grid, np.array(costs)
+

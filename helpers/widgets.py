@@ -3,6 +3,8 @@
 is one call of the explorer.
 """
 
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -247,3 +249,134 @@ def gradient_check_explorer(check_fn, case=None):
         control.observe(redraw, names="value")
     redraw()
     return w.VBox([w.HBox([bug, epsilon]), out])
+
+
+# ---------------------------------------------------------------- Regularization (week 1)
+
+LAMBDAS = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.7, 1.0, 3.0, 10.0)
+KEEP_PROBS = (0.5, 0.6, 0.7, 0.8, 0.86, 0.9, 0.95, 1.0)
+REG_LAYERS = [2, 20, 3, 1]
+REG_ITERATIONS = 30000
+REG_SNAPSHOT_EVERY = 1000
+
+
+def regularization_settings():
+    """The explorer's settings (lambda, keep_prob): every lambda without dropout, then every
+    keep_prob < 1 without L2 (the lab never uses both at once)."""
+    return [(lam, 1.0) for lam in LAMBDAS] + [(0.0, kp) for kp in KEEP_PROBS if kp < 1]
+
+
+def regularization_init(layers_dims):
+    """The Regularization lab's start: np.random.seed(3), W_l = randn / sqrt(n_{l-1}), b_l = 0."""
+    np.random.seed(3)
+    return {
+        k: v
+        for l in range(1, len(layers_dims))
+        for k, v in (
+            (f"W{l}", np.random.randn(layers_dims[l], layers_dims[l - 1])
+             / np.sqrt(layers_dims[l - 1])),
+            (f"b{l}", np.zeros((layers_dims[l], 1))),
+        )
+    }  # fmt: skip
+
+
+def _train_settings(args):
+    X, Y, settings = args
+    lambdas, keep_probs = zip(*settings, strict=True)
+    return nn.train_grid(
+        X,
+        Y,
+        regularization_init(REG_LAYERS),
+        lambdas,
+        keep_probs,
+        learning_rate=0.3,
+        num_iterations=REG_ITERATIONS,
+        snapshot_every=REG_SNAPSHOT_EVERY,
+    )
+
+
+def train_regularization_grid(train_X, train_Y, test_X, test_Y, workers=2):
+    """Train the lab's model at every explorer setting, split over ``workers`` processes.
+
+    Returns a dict of arrays: ``settings`` (K, 2), ``iterations`` (S,), parameter snapshots
+    ``W1`` ... ``b3`` (S, K, ...), ``costs``, ``train_acc``, ``test_acc`` (S, K) and
+    ``norms`` (S, K, 3): the Frobenius norm of W1, W2, W3.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    settings = regularization_settings()
+    chunks = [settings[i::workers] for i in range(workers)]
+    with ProcessPoolExecutor(workers) as pool:
+        parts = list(pool.map(_train_settings, [(train_X, train_Y, c) for c in chunks]))
+    order = np.argsort([i for w in range(workers) for i in range(w, len(settings), workers)])
+    grid = {k: np.concatenate([p[0][k] for p in parts], axis=1)[:, order] for k in parts[0][0]}
+    grid["costs"] = np.concatenate([p[1] for p in parts], axis=1)[:, order]
+    for name, X, Y in (("train_acc", train_X, train_Y), ("test_acc", test_X, test_Y)):
+        grid[name] = np.mean(_grid_predict(grid, X) == Y, axis=-1)
+    grid["norms"] = np.stack([np.linalg.norm(grid[f"W{l}"], axis=(2, 3)) for l in (1, 2, 3)], -1)
+    grid["settings"] = np.array(settings)
+    grid["iterations"] = np.arange(0, REG_ITERATIONS + 1, REG_SNAPSHOT_EVERY)
+    return grid
+
+
+def _grid_predict(grid, X):
+    """Labels (S, K, m) of every snapshot of every setting on X (2, m)."""
+    A = X
+    for l in (1, 2):
+        A = nn.relu(grid[f"W{l}"] @ A + grid[f"b{l}"])
+    return (grid["W3"] @ A + grid["b3"] > 0)[..., 0, :].astype(np.int64)
+
+
+def regularization_grid(circles_like=None, cache_dir=None):
+    """``train_regularization_grid`` on the goalkeeper set (or ``circles_like``: the four
+    arrays of another set), cached in ``datasets/cache/`` by a checksum of data and settings,
+    so it is trained once per machine (``make datasets`` does it ahead of time)."""
+    import hashlib
+
+    arrays = circles_like if circles_like is not None else data.load_goalkeeper()
+    key = hashlib.sha256()
+    for a in (
+        *arrays,
+        np.array(regularization_settings()),
+        np.array([REG_ITERATIONS, REG_SNAPSHOT_EVERY]),
+    ):
+        key.update(np.ascontiguousarray(a).tobytes())
+    path = (
+        Path(cache_dir or data.data_dir() / "cache") / f"regularization-{key.hexdigest()[:16]}.npz"
+    )
+    if path.exists():
+        with np.load(path) as stored:
+            return dict(stored)
+    grid = train_regularization_grid(*arrays)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez_compressed(tmp, **grid)
+    tmp.replace(path)
+    return grid
+
+
+def regularization_view(grid, lambd, keep_prob, iterations):
+    """What the explorer shows at one setting: parameters, accuracies, norms, curves."""
+    k = int(
+        np.flatnonzero((grid["settings"][:, 0] == lambd) & (grid["settings"][:, 1] == keep_prob))[0]
+    )
+    s = int(np.flatnonzero(grid["iterations"] == iterations)[0])
+    return {
+        "parameters": {f"{w}{l}": grid[f"{w}{l}"][s, k] for l in (1, 2, 3) for w in "Wb"},
+        "train_acc": float(grid["train_acc"][s, k]), "test_acc": float(grid["test_acc"][s, k]),
+        "norms": grid["norms"][s, k], "plain_norms": grid["norms"][s, 0],
+        "train_curve": grid["train_acc"][: s + 1, k], "test_curve": grid["test_acc"][: s + 1, k],
+        "iterations": grid["iterations"][: s + 1],
+    }  # fmt: skip
+
+
+def diagnose(train_error, dev_error, baseline=0.05, tolerance=0.04):
+    """Name the regime from train / dev error, as in the lectures: avoidable bias is
+    train_error - baseline, variance is dev_error - train_error; each is high above
+    ``tolerance``. Returns "high bias", "high variance", "high bias and high variance" or "fine".
+    """
+    bias = train_error - baseline > tolerance
+    variance = dev_error - train_error > tolerance
+    if bias and variance:
+        return "high bias and high variance"
+    return "high bias" if bias else "high variance" if variance else "fine"

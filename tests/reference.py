@@ -81,3 +81,93 @@ def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False)
         np.linalg.norm(grad) + np.linalg.norm(gradapprox)
     )
     return verdict(float(difference), print_msg)
+
+
+# ---------------------------------------------------------------- Regularization
+
+
+def compute_cost_with_regularization(A3, Y, parameters, lambd):
+    m = Y.shape[1]
+    l2 = sum(np.sum(np.square(parameters[f"W{l}"])) for l in (1, 2, 3))
+    return nn.compute_cost(A3, Y) + lambd / (2 * m) * l2
+
+
+def backward_propagation_with_regularization(X, Y, cache, lambd):
+    m = X.shape[1]
+    grads = nn.backward_propagation(X, Y, cache)
+    W = {"W1": cache[2], "W2": cache[6], "W3": cache[10]}
+    for key, value in W.items():
+        grads["d" + key] = grads["d" + key] + lambd / m * value
+    return grads
+
+
+def forward_propagation_with_dropout(X, parameters, keep_prob=0.5):
+    np.random.seed(1)
+    W1, b1, W2, b2, W3, b3 = (parameters[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3"))
+    Z1 = W1 @ X + b1
+    A1 = nn.relu(Z1)
+    D1 = (np.random.rand(*A1.shape) < keep_prob).astype(int)
+    A1 = A1 * D1 / keep_prob
+    Z2 = W2 @ A1 + b2
+    A2 = nn.relu(Z2)
+    D2 = (np.random.rand(*A2.shape) < keep_prob).astype(int)
+    A2 = A2 * D2 / keep_prob
+    Z3 = W3 @ A2 + b3
+    A3 = nn.sigmoid(Z3)
+    return A3, (Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3)
+
+
+def backward_propagation_with_dropout(X, Y, cache, keep_prob):
+    m = X.shape[1]
+    Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3 = cache
+    dZ3 = A3 - Y
+    dW3 = dZ3 @ A2.T / m
+    db3 = np.sum(dZ3, axis=1, keepdims=True) / m
+    dA2 = W3.T @ dZ3 * D2 / keep_prob
+    dZ2 = dA2 * (A2 > 0)
+    dW2 = dZ2 @ A1.T / m
+    db2 = np.sum(dZ2, axis=1, keepdims=True) / m
+    dA1 = W2.T @ dZ2 * D1 / keep_prob
+    dZ1 = dA1 * (A1 > 0)
+    dW1 = dZ1 @ X.T / m
+    db1 = np.sum(dZ1, axis=1, keepdims=True) / m
+    return {
+        "dZ3": dZ3,
+        "dW3": dW3,
+        "db3": db3,
+        "dA2": dA2,
+        "dZ2": dZ2,
+        "dW2": dW2,
+        "db2": db2,
+        "dA1": dA1,
+        "dZ1": dZ1,
+        "dW1": dW1,
+        "db1": db1,
+    }
+
+
+def REGULARIZATION_INIT(layers_dims):
+    """The course's initialize_parameters: randn / sqrt(n_prev) (not * (1 / sqrt): another ulp)."""
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        parameters[f"W{l}"] = np.random.randn(layers_dims[l], layers_dims[l - 1]) / np.sqrt(layers_dims[l - 1])
+        parameters[f"b{l}"] = np.zeros((layers_dims[l], 1))
+    return parameters
+
+
+def regularization_model(X, Y, learning_rate=0.3, num_iterations=30000, lambd=0.0, keep_prob=1.0):
+    parameters = REGULARIZATION_INIT([X.shape[0], 20, 3, 1])
+    for _ in range(num_iterations):
+        if keep_prob < 1:
+            A3, cache = forward_propagation_with_dropout(X, parameters, keep_prob)
+            grads = backward_propagation_with_dropout(X, Y, cache, keep_prob)
+        else:
+            A3, cache = nn.forward_propagation(X, parameters)
+            grads = (
+                backward_propagation_with_regularization(X, Y, cache, lambd)
+                if lambd
+                else nn.backward_propagation(X, Y, cache)
+            )
+        parameters = nn.update_parameters(parameters, grads, learning_rate)
+    return parameters
