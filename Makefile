@@ -19,8 +19,9 @@ test: $(STAMP) datasets  ## set up, then lint and run every test (helpers, gradi
 	$(BIN)/ruff format --check helpers tests tools
 	$(BIN)/pytest
 
-datasets: $(STAMP)  ## build any missing dataset in datasets/ (never overwrites yours)
+datasets: $(STAMP)  ## build missing datasets (never overwrites yours), pretrain explorer grids
 	$(BIN)/python -m helpers.data build
+	$(BIN)/python -m helpers.widgets precompute
 
 notebooks: $(STAMP) datasets  ## maintainers: re-execute every lab in place after editing it
 	$(BIN)/python tools/execute_notebooks.py notebooks/week*/*.ipynb

@@ -175,4 +175,3 @@ def train_grid(
         b1 -= learning_rate * dZ1.sum(axis=2, keepdims=True)
     grid = {k: np.stack([s[k] for s in snapshots]) for k in stacked}
     return grid, np.array(costs)
-

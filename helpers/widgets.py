@@ -370,7 +370,10 @@ def regularization_view(grid, lambd, keep_prob, iterations):
     }  # fmt: skip
 
 
-def diagnose(train_error, dev_error, baseline=0.05, tolerance=0.04):
+GOALKEEPER_BASELINE = 0.075  # Bayes error of data.make_goalkeeper (label noise), measured
+
+
+def diagnose(train_error, dev_error, baseline=GOALKEEPER_BASELINE, tolerance=0.03):
     """Name the regime from train / dev error, as in the lectures: avoidable bias is
     train_error - baseline, variance is dev_error - train_error; each is high above
     ``tolerance``. Returns "high bias", "high variance", "high bias and high variance" or "fine".
@@ -380,3 +383,112 @@ def diagnose(train_error, dev_error, baseline=0.05, tolerance=0.04):
     if bias and variance:
         return "high bias and high variance"
     return "high bias" if bias else "high variance" if variance else "fine"
+
+
+def draw_regularization(view, lambd, keep_prob, goalkeeper):
+    """Three panels: decision boundary, train / test accuracy so far, weight norm per layer."""
+    train_X, train_Y, _, _ = goalkeeper
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), gridspec_kw={"width_ratios": [1.2, 1, 0.8]})
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.8, wspace=0.3)
+    params = view["parameters"]
+    plots.plot_decision_boundary(
+        lambda P: nn.predict(P, params),
+        train_X,
+        train_Y,
+        title="decision boundary (training set)",
+        ax=axes[0],
+    )
+    ax = axes[1]
+    ax.plot(view["iterations"], view["train_curve"], label="train")
+    ax.plot(view["iterations"], view["test_curve"], label="test")
+    ax.set_ylim(0.45, 1.0)
+    ax.set_xlabel("iteration")
+    ax.set_title("accuracy")
+    ax.legend(loc="lower right")
+    ax = axes[2]
+    layers = np.arange(1, 4)
+    ax.bar(
+        layers - 0.2, view["plain_norms"], width=0.4, color="lightgrey", label="no regularization"
+    )
+    ax.bar(layers + 0.2, view["norms"], width=0.4, label="this setting")
+    ax.set_xticks(layers, [f"$W^{{[{l}]}}$" for l in layers])
+    ax.set_title("weight norm $\\|W\\|_F$")
+    ax.legend(fontsize="small")
+    train_err, dev_err = 1 - view["train_acc"], 1 - view["test_acc"]
+    fig.suptitle(
+        f"λ = {lambd:g}, keep_prob = {keep_prob:g}: train accuracy {view['train_acc']:.3f}, "
+        f"test accuracy {view['test_acc']:.3f}\n"
+        f"train error {train_err:.1%}, dev error {dev_err:.1%} → {diagnose(train_err, dev_err)}"
+    )
+    return fig
+
+
+def regularization_explorer(goalkeeper=None):
+    """Explorer of the Regularization lab: lambda (0 and 1e-3 ... 10), keep_prob, iterations.
+
+    Every setting is trained ahead (``regularization_grid``, cached on disk), so each move is
+    a lookup and a redraw. L2 and dropout are used one at a time, as in the lab: choosing one
+    resets the other. Returns the widget.
+    """
+    import ipywidgets as w
+    from IPython.display import clear_output, display
+
+    goalkeeper = goalkeeper if goalkeeper is not None else data.load_goalkeeper()
+    grid = regularization_grid(goalkeeper)
+    lambd = w.SelectionSlider(
+        options=[(f"{v:g}", v) for v in LAMBDAS],
+        value=0.0,
+        description="λ (L2)",
+        continuous_update=False,
+    )
+    keep = w.SelectionSlider(
+        options=[(f"{v:g}", v) for v in KEEP_PROBS],
+        value=1.0,
+        description="keep_prob",
+        continuous_update=False,
+    )
+    iterations = w.IntSlider(
+        value=REG_ITERATIONS,
+        min=0,
+        max=REG_ITERATIONS,
+        step=REG_SNAPSHOT_EVERY,
+        description="iterations",
+        continuous_update=False,
+    )
+    out = w.Output()
+
+    def redraw(change=None):
+        if change is not None and change["new"] != change["old"]:
+            if change["owner"] is lambd and lambd.value != 0 and keep.value != 1:
+                keep.value = 1.0  # one regularizer at a time; this change redraws
+                return
+            if change["owner"] is keep and keep.value != 1 and lambd.value != 0:
+                lambd.value = 0.0
+                return
+        view = regularization_view(grid, lambd.value, keep.value, iterations.value)
+        with out:
+            clear_output(wait=True)
+            fig = draw_regularization(view, lambd.value, keep.value, goalkeeper)
+            display(fig)
+            plt.close(fig)
+
+    for control in (lambd, keep, iterations):
+        control.observe(redraw, names="value")
+    redraw()
+    return w.VBox([w.HBox([lambd, keep, iterations]), out])
+
+
+def main(argv=None):
+    """``python -m helpers.widgets precompute``: train the explorers' grids ahead of time."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m helpers.widgets")
+    parser.add_argument("command", choices=["precompute"])
+    parser.parse_args(argv)
+    grid = regularization_grid()
+    print(f"regularization explorer: {len(grid['settings'])} settings ready")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

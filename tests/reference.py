@@ -151,7 +151,9 @@ def REGULARIZATION_INIT(layers_dims):
     np.random.seed(3)
     parameters = {}
     for l in range(1, len(layers_dims)):
-        parameters[f"W{l}"] = np.random.randn(layers_dims[l], layers_dims[l - 1]) / np.sqrt(layers_dims[l - 1])
+        parameters[f"W{l}"] = np.random.randn(layers_dims[l], layers_dims[l - 1]) / np.sqrt(
+            layers_dims[l - 1]
+        )
         parameters[f"b{l}"] = np.zeros((layers_dims[l], 1))
     return parameters
 

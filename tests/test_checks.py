@@ -217,3 +217,135 @@ def always_fine_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):
 def test_gradient_checking_mistakes_are_explained(check, target, message):
     with pytest.raises(AssertionError, match=message):
         check(target)
+
+
+# ---------------------------------------------------------------- Regularization
+
+REGULARIZATION = [
+    (checks.compute_cost_with_regularization_test, reference.compute_cost_with_regularization),
+    (
+        checks.backward_propagation_with_regularization_test,
+        reference.backward_propagation_with_regularization,
+    ),
+    (checks.forward_propagation_with_dropout_test, reference.forward_propagation_with_dropout),
+    (checks.backward_propagation_with_dropout_test, reference.backward_propagation_with_dropout),
+]
+
+
+@pytest.mark.parametrize(("check", "solution"), REGULARIZATION)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_regularization_solutions_pass(check, solution, seed, capsys):
+    check(solution, seed=seed)
+    assert capsys.readouterr().out == "All tests passed.\n"
+
+
+def test_regularization_cases_give_the_courses_published_numbers():
+    np.random.seed(1)  # the course's cost case draws the parameters first (no X)
+    shapes = {"W1": (2, 3), "b1": (2, 1), "W2": (3, 2), "b2": (3, 1), "W3": (1, 3), "b3": (1, 1)}
+    cost_params = {k: np.random.randn(*shape) for k, shape in shapes.items()}
+    a3 = np.array([[0.40682402, 0.01629284, 0.16722898, 0.10118111, 0.40682402]])
+    X, Y, params = checks.regularization_case()
+    assert reference.compute_cost_with_regularization(a3, Y, cost_params, 0.1) == pytest.approx(
+        1.78648594516, abs=1e-10
+    )
+    grads = reference.backward_propagation_with_regularization(
+        X, Y, reference.nn.forward_propagation(X, params)[1], 0.7
+    )
+    np.testing.assert_allclose(
+        grads["dW1"],
+        [[-0.25604646, 0.12298827, -0.28297129], [-0.17706303, 0.34536094, -0.4410571]],
+        atol=5e-9,
+    )
+    np.testing.assert_allclose(grads["dW3"], [[-1.77691347, -0.11832879, -0.09397446]], atol=5e-9)
+    A3, _ = reference.forward_propagation_with_dropout(X, params, 0.7)
+    np.testing.assert_allclose(
+        A3, [[0.36974721, 0.00305176, 0.04565099, 0.49683389, 0.36974721]], atol=5e-9
+    )
+
+
+def test_dropout_backward_reference_agrees_with_gradient_checking():
+    # With the masks fixed (seed 1 at every pass) the dropout net is a plain function of its
+    # parameters, so the numerical gradient is an independent check of the reference.
+    X, Y, params = checks.regularization_case(seed=2)
+
+    def cost(p):
+        return reference.nn.compute_cost(
+            reference.forward_propagation_with_dropout(X, p, 0.6)[0], Y
+        )
+
+    grads = reference.backward_propagation_with_dropout(
+        X, Y, reference.forward_propagation_with_dropout(X, params, 0.6)[1], 0.6
+    )
+    approx = reference.gradcheck.numerical_gradient(cost, params, 1e-6)
+    assert (
+        reference.gradcheck.relative_difference(
+            reference.gradcheck.gradients_to_vector(grads), approx
+        )
+        < 1e-7
+    )
+
+
+def l2_without_half(A3, Y, parameters, lambd):
+    return reference.compute_cost_with_regularization(A3, Y, parameters, 2 * lambd)
+
+
+def l2_on_biases_too(X, Y, cache, lambd):
+    grads = reference.backward_propagation_with_regularization(X, Y, cache, lambd)
+    grads["db1"] = grads["db1"] + lambd / X.shape[1] * cache[3]
+    return grads
+
+
+def dropout_without_scaling(X, parameters, keep_prob=0.5):
+    A3, cache = reference.forward_propagation_with_dropout(X, parameters, keep_prob=keep_prob)
+    np.random.seed(1)
+    Z1 = parameters["W1"] @ X + parameters["b1"]
+    D1 = (np.random.rand(*Z1.shape) < keep_prob).astype(int)
+    return A3, (Z1, D1, reference.nn.relu(Z1) * D1, *cache[3:])
+
+
+def backward_ignoring_masks(X, Y, cache, keep_prob):
+    Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3 = cache
+    ones = (np.ones_like(D1), np.ones_like(D2))
+    return reference.backward_propagation_with_dropout(
+        X, Y, (Z1, ones[0], A1, W1, b1, Z2, ones[1], A2, W2, b2, Z3, A3, W3, b3), 1.0
+    )
+
+
+@pytest.mark.parametrize(
+    ("check", "target", "message"),
+    [
+        (
+            checks.compute_cost_with_regularization_test,
+            l2_without_half,
+            r"compute_cost_with_regularization\(lambd=0\.1\) is",
+        ),
+        (
+            checks.backward_propagation_with_regularization_test,
+            l2_on_biases_too,
+            r"db1 has wrong values",
+        ),
+        (
+            checks.forward_propagation_with_dropout_test,
+            dropout_without_scaling,
+            r"cache A1 has wrong values",
+        ),
+        (
+            checks.backward_propagation_with_dropout_test,
+            backward_ignoring_masks,
+            r"dW3 has wrong values|dA2 has wrong values|dW2 has wrong values",
+        ),
+        (
+            checks.forward_propagation_with_dropout_test,
+            lambda X, p, k: reference.forward_propagation_with_dropout(X, p, k)[0],
+            r"should return \(A3, cache\)",
+        ),
+        (
+            checks.backward_propagation_with_dropout_test,
+            lambda X, Y, c, k: [],
+            r"should return a dict, got list",
+        ),
+    ],
+)
+def test_regularization_mistakes_are_explained(check, target, message):
+    with pytest.raises(AssertionError, match=message):
+        check(target)

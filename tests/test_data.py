@@ -144,3 +144,57 @@ def test_check_reports_a_differing_file(data_dir, capsys):
     assert "circles: differs or missing" in capsys.readouterr().out
     with h5py.File(data_dir / "circles.h5") as f:  # untouched
         assert list(f) == ["train_set_x"]
+
+
+# ---------------------------------------------------------------- goalkeeper (Regularization)
+
+from conftest import REFERENCE  # noqa: E402
+
+needs_reference = pytest.mark.skipif(
+    not REFERENCE.exists(), reason=f"no reference data at {REFERENCE}"
+)
+
+
+def test_load_goalkeeper_shapes():
+    train_X, train_Y, test_X, test_Y = data.load_goalkeeper()
+    assert train_X.shape == (2, 211) and train_Y.shape == (1, 211)
+    assert test_X.shape == (2, 200) and test_Y.shape == (1, 200)
+    assert 0.4 < train_Y.mean() < 0.6  # both classes well represented
+
+
+def test_goalkeeper_committed_file_matches_generator_and_readme():
+    path = ROOT / "datasets" / "goalkeeper.h5"
+    arrays = data.make_goalkeeper()
+    stored = data.read_h5(path, sorted(arrays))
+    for key, value in arrays.items():
+        np.testing.assert_array_equal(stored[key], value)
+    assert re.search(
+        rf"{data.sha256(path)}\s+goalkeeper\.h5", (ROOT / "datasets" / "README.md").read_text()
+    )
+
+
+@needs_reference
+def test_goalkeeper_loader_reads_the_courses_files_identically():
+    from_h5 = data.load_goalkeeper(REFERENCE / "regularization.h5")
+    from_mat = data.load_goalkeeper(REFERENCE / "data.mat")
+    for a, b in zip(from_h5, from_mat, strict=True):
+        np.testing.assert_array_equal(a, b)
+        assert a.dtype == b.dtype
+    assert from_mat[0].shape == (2, 211) and from_mat[3].shape == (1, 200)
+    assert from_mat[1].dtype == np.int64  # the .mat stores uint8
+
+
+def test_mat_file_errors(tmp_path):
+    from scipy.io import savemat
+
+    bad = tmp_path / "data.mat"
+    bad.write_bytes(b"not a mat file")
+    with pytest.raises(
+        data.DatasetError, match=r"data\.mat: not a readable MATLAB file.*course's schema"
+    ):
+        data.load_goalkeeper(bad)
+    savemat(tmp_path / "partial.mat", {"X": np.zeros((3, 2)), "y": np.zeros((3, 1))})
+    with pytest.raises(data.DatasetError, match=r"partial\.mat: missing key\(s\) Xval, yval"):
+        data.load_goalkeeper(tmp_path / "partial.mat")
+    with pytest.raises(data.DatasetError, match=r"nowhere\.mat: file not found"):
+        data.load_goalkeeper(tmp_path / "nowhere.mat")

@@ -110,3 +110,63 @@ def test_layer_activation_std_shows_vanishing_and_exploding():
     assert 0.2 < he[-1] / he[0] < 5
     assert small[-1] < 1e-3 * small[0]
     assert big[-1] > 1e6 * big[0]
+
+
+def manual_training(X, Y, params, lambd, keep_prob, iterations, lr=0.3):
+    """Plain loop with the course's dropout masks (seed 1, same at every step) and L2."""
+    params = {k: v.copy() for k, v in params.items()}
+    m = X.shape[1]
+    np.random.seed(1)
+    D1 = (np.random.rand(params["W1"].shape[0], m) < keep_prob) / keep_prob
+    D2 = (np.random.rand(params["W2"].shape[0], m) < keep_prob) / keep_prob
+    for _ in range(iterations):
+        A1 = nn.relu(params["W1"] @ X + params["b1"]) * D1
+        A2 = nn.relu(params["W2"] @ A1 + params["b2"]) * D2
+        A3 = nn.sigmoid(params["W3"] @ A2 + params["b3"])
+        dZ3 = (A3 - Y) / m
+        dZ2 = params["W3"].T @ dZ3 * D2 * (A2 > 0)
+        dZ1 = params["W2"].T @ dZ2 * D1 * (A1 > 0)
+        grads = {
+            "W3": dZ3 @ A2.T,
+            "W2": dZ2 @ A1.T,
+            "W1": dZ1 @ X.T,
+            "b3": dZ3.sum(1, keepdims=True),
+            "b2": dZ2.sum(1, keepdims=True),
+            "b1": dZ1.sum(1, keepdims=True),
+        }
+        for k in params:
+            decay = lambd / m * params[k] if k.startswith("W") else 0
+            params[k] = params[k] - lr * (grads[k] + decay)
+    return params
+
+
+def test_train_grid_equals_separate_runs():
+    rng = np.random.RandomState(4)
+    X = rng.randn(2, 40)
+    Y = (rng.rand(1, 40) > 0.5).astype(np.int64)
+    start = make_params((2, 20, 3, 1), bias=0)
+    settings = [(0.0, 1.0), (0.7, 1.0), (0.0, 0.86), (3.0, 1.0)]
+    lambdas, keeps = zip(*settings, strict=True)
+    grid, costs = nn.train_grid(X, Y, start, lambdas, keeps, num_iterations=300, snapshot_every=100)
+    assert grid["W1"].shape == (4, 4, 20, 2) and costs.shape == (4, 4)
+    for k, (lambd, keep) in enumerate(settings):
+        expected = manual_training(X, Y, start, lambd, keep, 300)
+        for key, value in expected.items():
+            np.testing.assert_allclose(
+                grid[key][-1, k], value, rtol=1e-10, atol=1e-12, err_msg=f"{key} {settings[k]}"
+            )
+    # The plain setting is exactly nn.train (bit for bit), the lab's own trainer.
+    plain, plain_costs = nn.train(X, Y, start, 0.3, 300)
+    for key, value in plain.items():
+        np.testing.assert_array_equal(grid[key][-1, 0], value)
+    np.testing.assert_allclose(costs[:3, 0], plain_costs[:3])
+
+
+def test_train_grid_leaves_global_random_state_alone():
+    np.random.seed(123)
+    expected = np.random.rand()
+    np.random.seed(123)
+    nn.train_grid(
+        np.ones((2, 3)), np.ones((1, 3)), make_params((2, 20, 3, 1)), [0.0], [0.5], num_iterations=1
+    )
+    assert np.random.rand() == expected

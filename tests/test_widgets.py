@@ -92,3 +92,93 @@ def test_draw_epsilon_sweep_titles_the_values_at_epsilon():
     }
     fig = widgets.draw_epsilon_sweep(sweep, 1e-7)
     assert fig.axes[0].get_title() == "epsilon = 1e-07: correct 1.0e-09, bug 3.0e-01"
+
+
+# ---------------------------------------------------------------- Regularization
+
+
+def test_settings_never_combine_l2_and_dropout():
+    settings = widgets.regularization_settings()
+    assert all(lam == 0 or keep == 1 for lam, keep in settings)
+    assert {lam for lam, _ in settings} == set(widgets.LAMBDAS)
+    assert {keep for _, keep in settings} == set(widgets.KEEP_PROBS)
+    assert settings[0] == (0.0, 1.0) and len(settings) == len(set(settings))
+
+
+@pytest.mark.parametrize(
+    ("train_error", "dev_error", "regime"),
+    [
+        (0.01, 0.11, "high variance"),
+        (0.15, 0.16, "high bias"),
+        (0.15, 0.30, "high bias and high variance"),
+        (0.005, 0.01, "fine"),
+    ],
+)
+def test_diagnose_names_the_lectures_examples(train_error, dev_error, regime):
+    # The lectures' four cases, with human-level (baseline) error near 0.
+    assert widgets.diagnose(train_error, dev_error, baseline=0.0, tolerance=0.03) == regime
+
+
+@pytest.fixture(scope="module")
+def grid():
+    return widgets.regularization_grid()  # from the cache `make datasets` built
+
+
+def test_grid_shows_the_labs_lesson(grid):
+    final = {
+        tuple(s): (grid["train_acc"][-1, k], grid["test_acc"][-1, k])
+        for k, s in enumerate(grid["settings"])
+    }
+    plain, l2, dropout = final[(0.0, 1.0)], final[(0.7, 1.0)], final[(0.0, 0.86)]
+    assert plain[0] - plain[1] > 0.03  # overfits
+    assert l2[1] > plain[1] + 0.03 and dropout[1] > plain[1] + 0.02  # both help on the test set
+    norms = grid["norms"][-1]
+    lambdas = grid["settings"][: len(widgets.LAMBDAS), 0]
+    assert np.all(np.diff(norms[: len(lambdas), 0]) < 0)  # W1 shrinks as lambda grows: weight decay
+
+
+def test_view_matches_the_labs_model(grid):
+    import reference
+
+    gk = data.load_goalkeeper()
+    view = widgets.regularization_view(grid, 0.7, 1.0, 2000)
+    params = reference.regularization_model(gk[0], gk[1], num_iterations=2000, lambd=0.7)
+    for key, value in params.items():
+        np.testing.assert_allclose(view["parameters"][key], value, rtol=1e-9, atol=1e-12)
+    assert view["test_acc"] == nn.accuracy(gk[2], gk[3], params)
+    assert view["iterations"].tolist() == [0, 1000, 2000] and view["train_curve"].shape == (3,)
+
+
+def test_grid_is_cached_by_data(tmp_path, monkeypatch):
+    calls = []
+
+    def fake_train(*arrays):
+        calls.append(1)
+        return {"settings": np.zeros((1, 2)), "iterations": np.zeros(1)}
+
+    monkeypatch.setattr(widgets, "train_regularization_grid", fake_train)
+    gk = data.load_goalkeeper()
+    widgets.regularization_grid(gk, cache_dir=tmp_path)
+    widgets.regularization_grid(gk, cache_dir=tmp_path)
+    assert len(calls) == 1 and len(list(tmp_path.glob("regularization-*.npz"))) == 1
+    other = (gk[0] + 1e-9, *gk[1:])
+    widgets.regularization_grid(other, cache_dir=tmp_path)
+    assert len(calls) == 2
+
+
+def test_regularization_explorer_keeps_one_regularizer_at_a_time(grid):
+    box = widgets.regularization_explorer()
+    lambd, keep, iterations = box.children[0].children
+    assert (lambd.value, keep.value, iterations.value) == (0.0, 1.0, widgets.REG_ITERATIONS)
+    keep.value = 0.86
+    lambd.value = 0.7
+    assert keep.value == 1.0
+    keep.value = 0.5
+    assert lambd.value == 0.0
+    iterations.value = 5000
+
+
+def test_draw_regularization_names_the_regime(grid):
+    view = widgets.regularization_view(grid, 0.0, 1.0, widgets.REG_ITERATIONS)
+    fig = widgets.draw_regularization(view, 0.0, 1.0, data.load_goalkeeper())
+    assert "→ high variance" in fig._suptitle.get_text() and len(fig.axes) == 3

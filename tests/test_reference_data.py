@@ -1,0 +1,42 @@
+"""The Regularization lab on the course's real goalkeeper data, when the reference folder exists.
+
+The labs read any file in the course's schema: the notebook runs unchanged with a data folder
+holding the course's regularization.h5 under the project's name (in a temporary folder, never
+in the project). Its printed results must be the course's published accuracies.
+"""
+
+import re
+import shutil
+
+import nbformat
+import pytest
+from conftest import REFERENCE, ROOT
+
+pytestmark = pytest.mark.skipif(not REFERENCE.exists(), reason=f"no reference data at {REFERENCE}")
+
+COURSE_RESULTS = {  # the course's notebook: train, test
+    "no regularization": (94.79, 91.50),
+    "L2, lambda = 0.7": (93.84, 93.00),
+    "dropout, keep_prob = 0.86": (92.89, 95.00),
+}
+
+
+def test_regularization_lab_on_the_courses_data(tmp_path, monkeypatch):
+    from nbclient import NotebookClient
+
+    shutil.copy(REFERENCE / "regularization.h5", tmp_path / "goalkeeper.h5")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    source = ROOT / "notebooks" / "week1" / "regularization.ipynb"
+    nb = nbformat.read(source, as_version=4)
+    nb.cells = [c for c in nb.cells if "nbval-ignore-output" not in c.metadata.get("tags", [])]
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(source.parent)}}
+    ).execute()
+    printed = "".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+    )
+    assert "train_X (2, 211)" in printed and "test_X  (2, 200)" in printed
+    for name, (train, test) in COURSE_RESULTS.items():
+        row = re.search(rf"^{re.escape(name)}\s+([\d.]+)%\s+([\d.]+)%$", printed, re.M)
+        assert row, f"no results row for {name}"
+        assert (float(row[1]), float(row[2])) == (train, test)
