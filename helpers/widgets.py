@@ -10,6 +10,17 @@ import numpy as np
 
 from helpers import checks, data, gradcheck, nn, plots
 
+
+def _show(out, fig):
+    """Replace what the Output widget ``out`` shows with ``fig`` (then free the figure)."""
+    from IPython.display import clear_output, display
+
+    with out:
+        clear_output(wait=True)
+        display(fig)
+        plt.close(fig)
+
+
 # ---------------------------------------------------------------- Initialization (week 1)
 
 INIT_LAYERS = [2, 10, 5, 1]  # the lab's model
@@ -105,7 +116,6 @@ def initialization_explorer(initializers, circles=None, start=None):
     initialization), trains, then redraws again.
     """
     import ipywidgets as w
-    from IPython.display import clear_output, display
 
     circles = circles if circles is not None else data.load_circles()
     choice = w.Dropdown(
@@ -130,15 +140,18 @@ def initialization_explorer(initializers, circles=None, start=None):
         description="iterations",
         continuous_update=False,
     )
-    out = w.Output()
+    out, status = w.Output(), w.Label()
     runs = {}
 
     def show(run, label):
-        with out:
-            clear_output(wait=True)
-            fig, _ = draw_initialization(run, iterations.value, circles, label)
-            display(fig)
-            plt.close(fig)
+        fig, acc = draw_initialization(run, iterations.value, circles, label)
+        shown = max(i for i in run["snapshots"] if i <= iterations.value)
+        _show(out, fig)  # the figure first: the status line never runs ahead of it
+        status.value = (
+            f"{label} after {shown} iterations: train accuracy {acc['train']:.3f}, "
+            f"test accuracy {acc['test']:.3f}"
+            + ("" if shown == iterations.value else " (training…)")
+        )
 
     def redraw(_=None):
         key, label = (choice.value, scale.value), f"{choice.value} × {scale.value:g}"
@@ -146,9 +159,8 @@ def initialization_explorer(initializers, circles=None, start=None):
             if key not in runs:
                 runs[key] = initialization_run(initializers[choice.value], scale.value, circles)
         except NotImplementedError:
-            with out:
-                clear_output()
-                print(f"'{choice.value}' is not implemented yet: finish that exercise first.")
+            status.value = f"'{choice.value}' is not implemented yet: finish that exercise first."
+            out.clear_output()
             return
         run = runs[key]
         if max(run["snapshots"]) < iterations.value:
@@ -159,7 +171,7 @@ def initialization_explorer(initializers, circles=None, start=None):
     for control in (choice, scale, iterations):
         control.observe(redraw, names="value")
     redraw()
-    return w.VBox([w.HBox([choice, scale, iterations]), out])
+    return w.VBox([w.HBox([choice, scale, iterations]), status, out])
 
 
 # ---------------------------------------------------------------- Gradient Checking (week 1)
@@ -180,6 +192,13 @@ def epsilon_sweep(check_fn, bug="none", case=None, epsilons=EPSILONS):
     return np.array([check_fn(parameters, gradients, X, Y, epsilon=e) for e in epsilons])
 
 
+def epsilon_summary(sweep, epsilon, epsilons=EPSILONS):
+    """One line: each curve's relative difference at the grid epsilon nearest ``epsilon``."""
+    at = int(np.argmin(np.abs(np.log10(epsilons) - np.log10(epsilon))))
+    values = ", ".join(f"{name} {curve[at]:.1e}" for name, curve in sweep.items())
+    return f"epsilon = {epsilons[at]:.0e}: {values}"
+
+
 def draw_epsilon_sweep(sweep, epsilon, epsilons=EPSILONS):
     """Log-log plot of each curve of ``sweep`` (label -> ``epsilon_sweep`` result) against
     epsilon, marking ``epsilon``."""
@@ -194,8 +213,7 @@ def draw_epsilon_sweep(sweep, epsilon, epsilons=EPSILONS):
     ax.set_xlabel("epsilon (smaller to the right)")
     ax.set_ylabel("relative difference")
     ax.legend(fontsize="small", loc="lower left")
-    summary = ", ".join(f"{name} {values[at]:.1e}" for name, values in sweep.items())
-    ax.set_title(f"epsilon = {epsilons[at]:.0e}: {summary}", fontsize="medium")
+    ax.set_title(epsilon_summary(sweep, epsilon, epsilons), fontsize="medium")
     fig.subplots_adjust(left=0.12, right=0.97, bottom=0.14, top=0.9)
     return fig
 
@@ -207,7 +225,6 @@ def gradient_check_explorer(check_fn, case=None):
     computed once per curve and cached; the slider only moves the marker. Returns the widget.
     """
     import ipywidgets as w
-    from IPython.display import clear_output, display
 
     bugs = [name for name in gradcheck.PLANTED_BUGS if name != "none"]
     bug = w.Dropdown(
@@ -227,28 +244,26 @@ def gradient_check_explorer(check_fn, case=None):
         continuous_update=False,
         readout_format=".0e",
     )
-    out = w.Output()
+    out, status = w.Output(), w.Label()
     sweeps = {}
 
     def redraw(_=None):
-        with out:
-            clear_output(wait=True)
-            try:
-                for name in ("none", bug.value):
-                    if name not in sweeps:
-                        sweeps[name] = epsilon_sweep(check_fn, name, case)
-            except NotImplementedError:
-                print("gradient_check_n is not implemented yet: finish that exercise first.")
-                return
-            curves = {"correct": sweeps["none"], bug.value: sweeps[bug.value]}
-            fig = draw_epsilon_sweep(curves, epsilon.value)
-            display(fig)
-            plt.close(fig)
+        try:
+            for name in ("none", bug.value):
+                if name not in sweeps:
+                    sweeps[name] = epsilon_sweep(check_fn, name, case)
+        except NotImplementedError:
+            status.value = "gradient_check_n is not implemented yet: finish that exercise first."
+            out.clear_output()
+            return
+        curves = {"correct": sweeps["none"], bug.value: sweeps[bug.value]}
+        _show(out, draw_epsilon_sweep(curves, epsilon.value))
+        status.value = epsilon_summary(curves, epsilon.value)
 
     for control in (bug, epsilon):
         control.observe(redraw, names="value")
     redraw()
-    return w.VBox([w.HBox([bug, epsilon]), out])
+    return w.VBox([w.HBox([bug, epsilon]), status, out])
 
 
 # ---------------------------------------------------------------- Regularization (week 1)
@@ -385,6 +400,16 @@ def diagnose(train_error, dev_error, baseline=GOALKEEPER_BASELINE, tolerance=0.0
     return "high bias" if bias else "high variance" if variance else "fine"
 
 
+def regularization_summary(view, lambd, keep_prob, iterations):
+    """One line: the setting, its accuracies and the bias / variance verdict."""
+    train_err, dev_err = 1 - view["train_acc"], 1 - view["test_acc"]
+    return (
+        f"λ = {lambd:g}, keep_prob = {keep_prob:g}, {iterations} iterations: "
+        f"train accuracy {view['train_acc']:.3f}, test accuracy {view['test_acc']:.3f} "
+        f"→ {diagnose(train_err, dev_err)}"
+    )
+
+
 def draw_regularization(view, lambd, keep_prob, goalkeeper):
     """Three panels: decision boundary, train / test accuracy so far, weight norm per layer."""
     train_X, train_Y, _, _ = goalkeeper
@@ -431,7 +456,6 @@ def regularization_explorer(goalkeeper=None):
     resets the other. Returns the widget.
     """
     import ipywidgets as w
-    from IPython.display import clear_output, display
 
     goalkeeper = goalkeeper if goalkeeper is not None else data.load_goalkeeper()
     grid = regularization_grid(goalkeeper)
@@ -455,7 +479,7 @@ def regularization_explorer(goalkeeper=None):
         description="iterations",
         continuous_update=False,
     )
-    out = w.Output()
+    out, status = w.Output(), w.Label()
 
     def redraw(change=None):
         if change is not None and change["new"] != change["old"]:
@@ -466,16 +490,13 @@ def regularization_explorer(goalkeeper=None):
                 lambd.value = 0.0
                 return
         view = regularization_view(grid, lambd.value, keep.value, iterations.value)
-        with out:
-            clear_output(wait=True)
-            fig = draw_regularization(view, lambd.value, keep.value, goalkeeper)
-            display(fig)
-            plt.close(fig)
+        _show(out, draw_regularization(view, lambd.value, keep.value, goalkeeper))
+        status.value = regularization_summary(view, lambd.value, keep.value, iterations.value)
 
     for control in (lambd, keep, iterations):
         control.observe(redraw, names="value")
     redraw()
-    return w.VBox([w.HBox([lambd, keep, iterations]), out])
+    return w.VBox([w.HBox([lambd, keep, iterations]), status, out])
 
 
 def main(argv=None):

@@ -47,14 +47,19 @@ def test_draw_shows_latest_snapshot_and_its_accuracy(circles):
     assert f"train accuracy {acc['train']:.3f}" in fig._suptitle.get_text()
 
 
-def test_explorer_trains_on_demand_and_reports_unfinished_exercises(circles, capsys):
+def test_explorer_trains_on_demand_and_reports_unfinished_exercises(circles):
     box = widgets.initialization_explorer({"mine": not_done, "He": he}, circles, start="He")
     choice, scale, iterations = box.children[0].children
+    status = box.children[1]
     assert (choice.value, scale.value, iterations.value) == ("He", 1.0, widgets.INIT_ITERATIONS)
     assert scale.continuous_update is False and iterations.continuous_update is False
+    assert (
+        status.value == "He × 1 after 15000 iterations: train accuracy 0.993, test accuracy 0.960"
+    )
     iterations.value = 1000  # a lookup in the cached run
+    assert status.value.startswith("He × 1 after 1000 iterations: train accuracy")
     choice.value = "mine"
-    assert "'mine' is not implemented yet" in capsys.readouterr().out
+    assert status.value == "'mine' is not implemented yet: finish that exercise first."
 
 
 # ---------------------------------------------------------------- Gradient Checking
@@ -72,13 +77,21 @@ def test_epsilon_sweep_is_a_v_for_the_correct_pass_and_flat_for_a_bug():
     assert np.all(buggy > 0.1) and np.ptp(np.log10(buggy)) < 0.5
 
 
-def test_gradient_check_explorer_builds_and_reports_unfinished_exercise(capsys):
+def test_gradient_check_explorer_builds_and_reports_unfinished_exercise():
     box = widgets.gradient_check_explorer(gradient_check_n)
     bug, epsilon = box.children[0].children
     assert bug.value == "dW2 × 2 and db1 × 4 (the lab's)" and epsilon.value == pytest.approx(1e-7)
+    assert (
+        box.children[1].value
+        == "epsilon = 1e-07: correct 1.2e-07, dW2 × 2 and db1 × 4 (the lab's) 2.9e-01"
+    )
     epsilon.value = 1e-4
-    widgets.gradient_check_explorer(not_done_n)
-    assert "gradient_check_n is not implemented yet" in capsys.readouterr().out
+    assert box.children[1].value.startswith("epsilon = 1e-04: correct 1.9e-10, ")
+    box = widgets.gradient_check_explorer(not_done_n)
+    assert (
+        box.children[1].value
+        == "gradient_check_n is not implemented yet: finish that exercise first."
+    )
 
 
 def not_done_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):
@@ -176,6 +189,11 @@ def test_regularization_explorer_keeps_one_regularizer_at_a_time(grid):
     keep.value = 0.5
     assert lambd.value == 0.0
     iterations.value = 5000
+    view = widgets.regularization_view(grid, 0.0, 0.5, 5000)
+    assert box.children[1].value == widgets.regularization_summary(view, 0.0, 0.5, 5000)
+    assert box.children[1].value.startswith(
+        "λ = 0, keep_prob = 0.5, 5000 iterations: train accuracy"
+    )
 
 
 def test_draw_regularization_names_the_regime(grid):
