@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # Tools started by tools (nbgrader runs alembic, jupyter runs kernels) come from the venv.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: lab test datasets notebooks lint
+.PHONY: lab test datasets notebooks lint release grade grade-all
 
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -25,6 +25,17 @@ datasets: $(STAMP)  ## build missing datasets (never overwrites yours), pretrain
 
 notebooks: $(STAMP) datasets  ## maintainers: re-execute every lab in place after editing it
 	$(BIN)/python tools/execute_notebooks.py notebooks/week*/*.ipynb
+
+release: $(STAMP) datasets  ## instructors: student versions of every week in release/
+	$(BIN)/python -m helpers.grading release
+
+grade: $(STAMP) datasets  ## grade one lab: make grade SUBMISSION=path/to/lab.ipynb [OUT=grades]
+	@test -n "$(SUBMISSION)" || { echo "usage: make grade SUBMISSION=path/to/lab.ipynb [OUT=dir]"; exit 2; }
+	$(BIN)/python -m helpers.grading grade "$(SUBMISSION)" --out "$(or $(OUT),grades)"
+
+grade-all: $(STAMP) datasets  ## grade a folder: make grade-all SUBMISSIONS=dir/ [OUT=grades]
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=folder/ [OUT=dir]"; exit 2; }
+	$(BIN)/python -m helpers.grading grade-all "$(SUBMISSIONS)" --out "$(or $(OUT),grades)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

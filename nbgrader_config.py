@@ -12,4 +12,4 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.bak
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Per-cell limit when autograding: a runaway loop costs that exercise, not the batch.
-c.ExecutePreprocessor.timeout = 120
+c.Execute.timeout = 120  # nbgrader's executor (an nbclient ExecutePreprocessor)

@@ -7,6 +7,7 @@ so the checks also run on other layer sizes: the hidden tests use that.
 
 import contextlib
 import io
+import warnings
 
 import numpy as np
 
@@ -60,7 +61,7 @@ def _expected_init(layers_dims, weight_scale):
 def _check_initializer(target, layers_dims, weight_scale):
     layers_dims = list(layers_dims)
     name = getattr(target, "__name__", "the initializer")
-    got = target(list(layers_dims))
+    got = _call(target, list(layers_dims))
     assert_parameters(got, _expected_init(layers_dims, weight_scale), f"{name}({layers_dims})")
     print(PASSED)
 
@@ -87,11 +88,30 @@ BAD = "There is a mistake in the backward propagation!"
 
 
 def _called(target, *args, **kwargs):
-    """Call target, return (result, what it printed)."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
+    """Call target; return (result, what it printed on stdout).
+
+    Warnings and stderr output it produces are reported on stdout as a note: on stderr they
+    would make nbgrader fail the test cell although the answer is right.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    with (contextlib.redirect_stdout(out), contextlib.redirect_stderr(err),
+          warnings.catch_warnings(record=True) as caught):  # fmt: skip
+        warnings.simplefilter("always")
         result = target(*args, **kwargs)
-    return result, buffer.getvalue()
+    noise = err.getvalue() + "".join(f"{w.category.__name__}: {w.message}\n" for w in caught)
+    if noise:
+        print(
+            f"Note: your code wrote this on stderr (it does not change the result):\n"
+            f"{noise.strip()[:500]}"
+        )
+    return result, out.getvalue()
+
+
+def _call(target, *args, **kwargs):
+    """Call target as ``_called`` does, letting its own prints through."""
+    result, printed = _called(target, *args, **kwargs)
+    print(printed, end="")
+    return result
 
 
 def _assert_python_float(where, value):
@@ -112,14 +132,16 @@ def _assert_close(name, got, expected, rtol=1e-7, atol=0.0):
 def forward_propagation_test(target, cases=((2.0, 4.0), (-3.0, 0.5))):
     """J = theta * x for scalar x and theta."""
     for x, theta in cases:
-        _assert_close(f"forward_propagation(x={x}, theta={theta})", target(x, theta), theta * x)
+        _assert_close(
+            f"forward_propagation(x={x}, theta={theta})", _call(target, x, theta), theta * x
+        )
     print(PASSED)
 
 
 def backward_propagation_test(target, cases=((2.0, 4.0), (-3.0, 0.5))):
     """dJ/dtheta = x."""
     for x, theta in cases:
-        _assert_close(f"backward_propagation(x={x}, theta={theta})", target(x, theta), x)
+        _assert_close(f"backward_propagation(x={x}, theta={theta})", _call(target, x, theta), x)
     print(PASSED)
 
 
@@ -235,7 +257,7 @@ def compute_cost_with_regularization_test(target, seed=1, lambd=0.1):
         expected = nn.compute_cost(A3, Y) + lam / (2 * Y.shape[1]) * _l2(parameters)
         _assert_close(
             f"compute_cost_with_regularization(lambd={lam})",
-            target(A3, Y, parameters, lam),
+            _call(target, A3, Y, parameters, lam),
             expected,
             rtol=1e-6,
         )
@@ -266,7 +288,7 @@ def backward_propagation_with_regularization_test(target, seed=1, lambd=0.7):
     for l in (1, 2, 3):
         expected[f"dW{l}"] = expected[f"dW{l}"] + lambd / X.shape[1] * parameters[f"W{l}"]
     keys = ["dW1", "db1", "dW2", "db2", "dW3", "db3"]
-    grads = target(X, Y, cache, lambd)
+    grads = _call(target, X, Y, cache, lambd)
     _compare_gradients(
         f"backward_propagation_with_regularization(lambd={lambd})", grads, expected, keys
     )
@@ -279,7 +301,7 @@ def forward_propagation_with_dropout_test(target, seed=1, keep_prob=0.7):
     X, _, parameters = regularization_case(seed)
     A3, cache = _dropout_forward(X, parameters, keep_prob)
     where = f"forward_propagation_with_dropout(keep_prob={keep_prob})"
-    result = target(X, parameters, keep_prob)
+    result = _call(target, X, parameters, keep_prob)
     if not (isinstance(result, tuple) and len(result) == 2):
         raise AssertionError(f"{where} should return (A3, cache).")
     got_A3, got_cache = result
@@ -311,7 +333,7 @@ def backward_propagation_with_dropout_test(target, seed=1, keep_prob=0.8):
         "dW2": dZ2 @ A1.T / m, "db2": dZ2.sum(axis=1, keepdims=True) / m, "dA1": dA1,
         "dW1": dZ1 @ X.T / m, "db1": dZ1.sum(axis=1, keepdims=True) / m,
     }  # fmt: skip
-    grads = target(X, Y, cache, keep_prob)
+    grads = _call(target, X, Y, cache, keep_prob)
     _compare_gradients(
         f"backward_propagation_with_dropout(keep_prob={keep_prob})", grads, expected, list(expected)
     )

@@ -349,3 +349,24 @@ def backward_ignoring_masks(X, Y, cache, keep_prob):
 def test_regularization_mistakes_are_explained(check, target, message):
     with pytest.raises(AssertionError, match=message):
         check(target)
+
+
+def test_stderr_and_warnings_from_a_correct_answer_do_not_fail_the_check(capsys):
+    import sys
+    import warnings
+
+    def noisy_he(layers_dims):
+        warnings.warn("a library warning", RuntimeWarning, stacklevel=1)
+        print("debug print", file=sys.stderr)
+        print("my own print")
+        return HE(layers_dims)
+
+    checks.initialize_parameters_he_test(noisy_he)
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert (
+        "my own print" in out
+        and "RuntimeWarning: a library warning" in out
+        and "debug print" in out
+    )
+    assert out.endswith("All tests passed.\n")

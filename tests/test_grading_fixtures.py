@@ -1,0 +1,125 @@
+"""Messy real-world submissions (tests/submissions/) graded by helpers.grading on nbgrader."""
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from helpers import grading
+
+SUBMISSIONS = ROOT / "tests" / "submissions"
+sys.path.insert(0, str(SUBMISSIONS))
+import build_fixtures  # noqa: E402
+
+EX = ["forward_propagation", "backward_propagation", "gradient_check", "gradient_check_n"]
+EXPECTED = {  # file: (points per exercise, a message that must appear) or the error
+    "correct.ipynb": ([1, 1, 1, 1], "All tests passed."),
+    "blank.ipynb": ([0, 0, 0, 0], "not answered (NotImplementedError)"),
+    "partial.ipynb": ([1, 1, 0, 0], "not answered"),
+    "infinite_loop.ipynb": ([1, 1, 0, 1], "timed out after 10 s"),
+    "exception.ipynb": ([1, 1, 1, 0], "ValueError: oops, my bug"),
+    "stderr_warning.ipynb": ([1, 1, 1, 1], "All tests passed."),
+    "edited_test_cell.ipynb": ([0, 1, 0, 1], "not answered"),  # gradient_check needs exercise 1
+    "deleted_test_cell.ipynb": (
+        [1, 0, 0, 1],
+        "restored deleted cells from the source: backward_propagation_test",
+    ),
+    "redefined_checks.ipynb": ([0, 0, 0, 0], "assigns to checks.forward_propagation_test"),
+    "syntax_error.ipynb": ([1, 1, 0, 1], "NameError: name 'gradient_check' is not defined"),
+    "duplicate_ids.ipynb": ([1, 1, 1, 1], "All tests passed."),
+    "truncated.ipynb": "not a readable notebook (truncated or not JSON",
+    "not_json.ipynb": "not a readable notebook (truncated or not JSON",
+    "gradient_checking.ipynb": "this file holds the 'initialization' lab, not 'gradient_checking'",
+}
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_committed_fixtures_match_the_current_lab():
+    built = build_fixtures.fixtures()
+    assert sorted(built) == sorted(p.name for p in SUBMISSIONS.glob("*.ipynb")) == sorted(EXPECTED)
+    for name, content in built.items():
+        assert (SUBMISSIONS / name).read_text() == build_fixtures.serialize(content), (
+            f"{name} is stale: run python tests/submissions/build_fixtures.py"
+        )
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    out = tmp_path_factory.mktemp("grades")
+    before = {p.name: digest(p) for p in SUBMISSIONS.glob("*.ipynb")}
+    results = grading.grade_all(SUBMISSIONS, out, workers=2, timeout=10)
+    after = {p.name: digest(p) for p in SUBMISSIONS.glob("*.ipynb")}
+    assert before == after, "grading wrote to a submission"
+    return out, {Path(r.submission).name: r for r in results}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_fixture_is_graded_as_expected(batch, name):
+    out, results = batch
+    result, expected = results[name], EXPECTED[name]
+    stored = json.loads((out / f"{Path(name).stem}.json").read_text())
+    assert stored["score"] == result.score and stored["error"] == result.error
+    if isinstance(expected, str):
+        assert expected in result.error and result.score == 0
+        return
+    points, message = expected
+    assert result.lab == "gradient_checking" and not result.error
+    assert [e["exercise"] for e in result.exercises] == EX
+    assert [e["points"] for e in result.exercises] == points
+    assert result.score == sum(points) and result.max_score == 4
+    table = grading.format_table(result)
+    assert message in table and f"total: {sum(points):g} / 4" in table
+    assert (
+        Path(result.feedback).exists()
+        and "<html" in Path(result.feedback).read_text()[:2000].lower()
+    )
+
+
+def test_batch_writes_a_csv_with_every_submission(batch):
+    out, results = batch
+    rows = (out / "grades.csv").read_text().splitlines()
+    assert rows[0] == "submission,lab,score,max_score,error" and len(rows) == len(EXPECTED) + 1
+    assert "partial.ipynb,gradient_checking,2.0,4.0," in rows
+
+
+def test_grading_is_deterministic(batch, tmp_path):
+    _, results = batch
+    again = grading.grade(SUBMISSIONS / "partial.ipynb", tmp_path, timeout=10)
+    first = results["partial.ipynb"]
+    assert (again.score, again.exercises, again.notes) == (
+        first.score,
+        first.exercises,
+        first.notes,
+    )
+
+
+def test_cli_grade_prints_the_table_and_exits_0(tmp_path, capsys):
+    assert grading.main(["grade", str(SUBMISSIONS / "not_json.ipynb"), "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "not graded: not a readable notebook" in out and "total: 0 / 0" in out
+    assert (tmp_path / "not_json.json").exists()
+    with pytest.raises(SystemExit):
+        grading.main(["grade", str(tmp_path / "missing.ipynb")])
+
+
+def test_release_builds_every_week(tmp_path):
+    import shutil
+
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    released = grading.release(tmp_path)
+    sources = sorted(
+        p.relative_to(tmp_path / "notebooks")
+        for p in (tmp_path / "notebooks").glob("week*/*.ipynb")
+    )
+    assert [p.relative_to(tmp_path / "release") for p in released] == sources
+    for path in released:
+        text = path.read_text()
+        assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+        assert "raise NotImplementedError()" in text
