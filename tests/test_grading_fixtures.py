@@ -123,3 +123,19 @@ def test_release_builds_every_week(tmp_path):
         text = path.read_text()
         assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
         assert "raise NotImplementedError()" in text
+
+
+@pytest.mark.parametrize("lab", sorted(grading.labs()))
+def test_round_trip_every_lab_gets_full_marks(lab, tmp_path):
+    """source -> learner's copy of the release with every answer filled in -> full marks."""
+    import nbformat
+
+    submission = tmp_path / "submitted" / f"{lab}.ipynb"
+    submission.parent.mkdir()
+    nbformat.write(build_fixtures.student_copy(grading.labs()[lab]), submission)
+    result = grading.grade(submission, tmp_path / "grades")
+    assert not result.error and result.lab == lab
+    assert result.exercises and all(e["points"] == e["max"] > 0 for e in result.exercises), (
+        grading.format_table(result)
+    )
+    assert all(e["message"] == "All tests passed." for e in result.exercises)

@@ -20,13 +20,14 @@ STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 EXERCISES = ["forward_propagation", "backward_propagation", "gradient_check", "gradient_check_n"]
 
 
-def student_copy(path, answered=EXERCISES):
-    """The lab as a learner hands it in: answered exercises keep their solution."""
+def student_copy(path, answered=None):
+    """Any lab as a learner hands it in: the ``answered`` exercises (default: all) keep their
+    solution, the others get the release's stub."""
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("solution"):
-            keep = meta["grade_id"] in answered
+            keep = answered is None or meta["grade_id"] in answered
             cell.source = re.sub(
                 r"^( *)### BEGIN SOLUTION\n(.*?)^ *### END SOLUTION\n?",
                 (lambda m: m[2]) if keep else (lambda m: _stub(m[1])),
