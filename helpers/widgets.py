@@ -11,6 +11,20 @@ import numpy as np
 from helpers import checks, data, gradcheck, nn, plots
 
 
+def _iterations_slider(maximum, step):
+    """The explorers' iterations slider: 0 ... maximum in snapshot steps, starting at the end."""
+    import ipywidgets as w
+
+    return w.IntSlider(
+        value=maximum,
+        min=0,
+        max=maximum,
+        step=step,
+        description="iterations",
+        continuous_update=False,
+    )
+
+
 def _show(out, fig):
     """Replace what the Output widget ``out`` shows with ``fig`` (then free the figure)."""
     from IPython.display import clear_output, display
@@ -132,14 +146,7 @@ def initialization_explorer(initializers, circles=None, start=None):
         description="weights ×",
         continuous_update=False,
     )
-    iterations = w.IntSlider(
-        value=INIT_ITERATIONS,
-        min=0,
-        max=INIT_ITERATIONS,
-        step=INIT_SNAPSHOT_EVERY,
-        description="iterations",
-        continuous_update=False,
-    )
+    iterations = _iterations_slider(INIT_ITERATIONS, INIT_SNAPSHOT_EVERY)
     out, status = w.Output(), w.Label()
     runs = {}
 
@@ -471,14 +478,7 @@ def regularization_explorer(goalkeeper=None):
         description="keep_prob",
         continuous_update=False,
     )
-    iterations = w.IntSlider(
-        value=REG_ITERATIONS,
-        min=0,
-        max=REG_ITERATIONS,
-        step=REG_SNAPSHOT_EVERY,
-        description="iterations",
-        continuous_update=False,
-    )
+    iterations = _iterations_slider(REG_ITERATIONS, REG_SNAPSHOT_EVERY)
     out, status = w.Output(), w.Label()
 
     def redraw(change=None):

@@ -28,14 +28,18 @@ def test_generator_is_the_course_recipe():
     np.testing.assert_array_equal(arrays["test_set_y"], y)
 
 
-def test_committed_file_matches_generator_and_readme_checksum():
-    path = ROOT / "datasets" / "circles.h5"
-    arrays = data.make_circles()
+@pytest.mark.parametrize("name", sorted(data.DATASETS))
+def test_committed_file_matches_generator_and_readme_checksum(name):
+    spec = data.DATASETS[name]
+    path = ROOT / "datasets" / spec.filename
+    arrays = spec.make()
     stored = data.read_h5(path, sorted(arrays))
     for key, value in arrays.items():
         np.testing.assert_array_equal(stored[key], value)
     readme = (ROOT / "datasets" / "README.md").read_text()
-    assert re.search(rf"{data.sha256(path)}\s+circles\.h5", readme), "update datasets/README.md"
+    assert re.search(rf"{data.sha256(path)}\s+{re.escape(spec.filename)}", readme), (
+        "update datasets/README.md"
+    )
 
 
 def test_build_is_byte_for_byte_reproducible(data_dir):
@@ -160,17 +164,6 @@ def test_load_goalkeeper_shapes():
     assert train_X.shape == (2, 211) and train_Y.shape == (1, 211)
     assert test_X.shape == (2, 200) and test_Y.shape == (1, 200)
     assert 0.4 < train_Y.mean() < 0.6  # both classes well represented
-
-
-def test_goalkeeper_committed_file_matches_generator_and_readme():
-    path = ROOT / "datasets" / "goalkeeper.h5"
-    arrays = data.make_goalkeeper()
-    stored = data.read_h5(path, sorted(arrays))
-    for key, value in arrays.items():
-        np.testing.assert_array_equal(stored[key], value)
-    assert re.search(
-        rf"{data.sha256(path)}\s+goalkeeper\.h5", (ROOT / "datasets" / "README.md").read_text()
-    )
 
 
 @needs_reference
