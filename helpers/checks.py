@@ -264,12 +264,12 @@ def compute_cost_with_regularization_test(target, seed=1, lambd=0.1):
     print(PASSED)
 
 
-def _compare_gradients(where, grads, expected, keys):
+def _compare_gradients(where, grads, expected, keys, what="the gradients"):
     if not isinstance(grads, dict):
         raise AssertionError(f"{where} should return a dict, got {type(grads).__name__}.")
     missing = [k for k in keys if k not in grads]
     if missing:
-        raise AssertionError(f"{where}: missing key(s) {missing} in the gradients.")
+        raise AssertionError(f"{where}: missing key(s) {missing} in {what}.")
     for key in keys:
         assert_array(
             f"{where}: {key}",
@@ -337,4 +337,184 @@ def backward_propagation_with_dropout_test(target, seed=1, keep_prob=0.8):
     _compare_gradients(
         f"backward_propagation_with_dropout(keep_prob={keep_prob})", grads, expected, list(expected)
     )
+    print(PASSED)
+
+
+# ---------------------------------------------------------------- Optimization Methods (week 2)
+
+
+def optimization_case(seed=2, layers=(3, 2, 3)):
+    """Parameters W_l (n_l, n_{l-1}), b_l (n_l, 1) and gradients dW_l, db_l from
+    np.random.seed(seed) and randn, for a net with ``layers`` sizes; plus a velocity v
+    (randn) and a squared-gradient average s (randn squared), keyed like the gradients."""
+    np.random.seed(seed)
+    parameters, grads, v, s = {}, {}, {}, {}
+    for l in range(1, len(layers)):
+        for name, shape in ((f"W{l}", (layers[l], layers[l - 1])), (f"b{l}", (layers[l], 1))):
+            parameters[name] = np.random.randn(*shape)
+            grads["d" + name] = np.random.randn(*shape)
+            v["d" + name] = np.random.randn(*shape)
+            s["d" + name] = np.random.randn(*shape) ** 2
+    return parameters, grads, v, s
+
+
+def _copies(*dicts):
+    """Fresh copies, so a function that updates its inputs in place cannot fool the check."""
+    return [{k: np.array(a) for k, a in d.items()} for d in dicts]
+
+
+def _returns(where, result, names):
+    """Unpack a tuple result of len(names), or say what the function should return."""
+    if not (isinstance(result, tuple) and len(result) == len(names)):
+        raise AssertionError(f"{where} should return the tuple ({', '.join(names)}).")
+    return result
+
+
+def update_parameters_with_gd_test(target, seed=2, layers=(3, 2, 3), learning_rate=0.01):
+    """W_l -= learning_rate * dW_l and b_l -= learning_rate * db_l for every layer."""
+    parameters, grads, _, _ = optimization_case(seed, layers)
+    expected = {k: p - learning_rate * grads["d" + k] for k, p in parameters.items()}
+    got = _call(target, *_copies(parameters, grads), learning_rate)
+    _compare_gradients(
+        f"update_parameters_with_gd(learning_rate={learning_rate})",
+        got, expected, list(expected), what="the parameters",
+    )  # fmt: skip
+    print(PASSED)
+
+
+def mini_batches_case(seed=1, n_x=5, m=148):
+    """X = randn(n_x, m), Y = (randn(1, m) < 0.5) as int from np.random.seed(seed)."""
+    np.random.seed(seed)
+    X = np.random.randn(n_x, m)
+    Y = (np.random.randn(1, m) < 0.5).astype(np.int64)
+    return X, Y
+
+
+def random_mini_batches_test(target, seed=1, n_x=5, m=148, mini_batch_size=64, shuffle_seed=0):
+    """Shuffle columns with np.random.permutation after np.random.seed(shuffle_seed), cut into
+    mini-batches of mini_batch_size; the last holds the remainder (if any)."""
+    X, Y = mini_batches_case(seed, n_x, m)
+    np.random.seed(shuffle_seed)
+    order = np.random.permutation(m)
+    starts = range(0, m, mini_batch_size)
+    expected = [(X[:, order[k : k + mini_batch_size]], Y[:, order[k : k + mini_batch_size]])
+                for k in starts]  # fmt: skip
+    where = f"random_mini_batches(X {X.shape}, Y {Y.shape}, {mini_batch_size}, seed={shuffle_seed})"
+    got = _call(target, X.copy(), Y.copy(), mini_batch_size, shuffle_seed)
+    if not isinstance(got, list):
+        raise AssertionError(f"{where} should return a list, got {type(got).__name__}.")
+    if len(got) != len(expected):
+        raise AssertionError(f"{where} returned {len(got)} mini-batches, expected {len(expected)}.")
+    for i, (batch, (want_X, want_Y)) in enumerate(zip(got, expected, strict=True)):
+        batch = tuple(batch) if isinstance(batch, list) else batch
+        got_X, got_Y = _returns(f"{where}: mini-batch {i}", batch, ["X", "Y"])
+        for name, g, w in (("X", got_X, want_X), ("Y", got_Y, want_Y)):
+            g = np.asarray(g, dtype=float) if isinstance(g, np.ndarray) else g
+            assert_array(f"{where}: mini-batch {i} {name}", g, w.astype(float))
+    print(PASSED)
+
+
+def _zeros_like_grads(where, got, parameters):
+    expected = {"d" + k: np.zeros_like(p) for k, p in parameters.items()}
+    _compare_gradients(where, got, expected, list(expected), what="the result")
+
+
+def initialize_velocity_test(target, seed=2, layers=(3, 2, 3)):
+    """v["dW_l"], v["db_l"]: zeros shaped like W_l, b_l."""
+    parameters, _, _, _ = optimization_case(seed, layers)
+    _zeros_like_grads("initialize_velocity", _call(target, *_copies(parameters)), parameters)
+    print(PASSED)
+
+
+def update_parameters_with_momentum_test(
+    target, seed=2, layers=(3, 2, 3), beta=0.9, learning_rate=0.01
+):
+    """v = beta v + (1 - beta) dW; W -= learning_rate * v (and the same for b)."""
+    parameters, grads, v, _ = optimization_case(seed, layers)
+    new_v = {k: beta * v[k] + (1 - beta) * g for k, g in grads.items()}
+    expected = {k: p - learning_rate * new_v["d" + k] for k, p in parameters.items()}
+    where = f"update_parameters_with_momentum(beta={beta}, learning_rate={learning_rate})"
+    got = _call(target, *_copies(parameters, grads, v), beta, learning_rate)
+    got_p, got_v = _returns(where, got, ["parameters", "v"])
+    _compare_gradients(where, got_v, new_v, list(new_v), what="v")
+    _compare_gradients(where, got_p, expected, list(expected), what="the parameters")
+    print(PASSED)
+
+
+def update_parameters_with_rmsprop_test(
+    target, seed=2, layers=(3, 2, 3), beta2=0.999, learning_rate=0.01, epsilon=1e-8
+):
+    """s = beta2 s + (1 - beta2) dW^2; W -= learning_rate * dW / (sqrt(s) + epsilon)."""
+    parameters, grads, _, s = optimization_case(seed, layers)
+    new_s = {k: beta2 * s[k] + (1 - beta2) * g**2 for k, g in grads.items()}
+    expected = {
+        k: p - learning_rate * grads["d" + k] / (np.sqrt(new_s["d" + k]) + epsilon)
+        for k, p in parameters.items()
+    }
+    where = f"update_parameters_with_rmsprop(beta2={beta2}, learning_rate={learning_rate})"
+    got = _call(target, *_copies(parameters, grads, s), beta2, learning_rate, epsilon)
+    got_p, got_s = _returns(where, got, ["parameters", "s"])
+    _compare_gradients(where, got_s, new_s, list(new_s), what="s")
+    _compare_gradients(where, got_p, expected, list(expected), what="the parameters")
+    print(PASSED)
+
+
+def initialize_adam_test(target, seed=2, layers=(3, 2, 3)):
+    """v and s: dicts of zeros shaped like the parameters, keyed dW_l, db_l."""
+    parameters, _, _, _ = optimization_case(seed, layers)
+    v, s = _returns("initialize_adam", _call(target, *_copies(parameters)), ["v", "s"])
+    _zeros_like_grads("initialize_adam: v", v, parameters)
+    _zeros_like_grads("initialize_adam: s", s, parameters)
+    print(PASSED)
+
+
+def update_parameters_with_adam_test(
+    target, seed=2, layers=(3, 2, 3), t=2, learning_rate=0.02, beta1=0.8, beta2=0.888,
+    epsilon=1e-2,
+):  # fmt: skip
+    """v, s as momentum and RMSprop; v_corrected = v / (1 - beta1^t), s_corrected likewise;
+    W -= learning_rate * v_corrected / (sqrt(s_corrected) + epsilon)."""
+    parameters, grads, v, s = optimization_case(seed, layers)
+    new_v = {k: beta1 * v[k] + (1 - beta1) * g for k, g in grads.items()}
+    new_s = {k: beta2 * s[k] + (1 - beta2) * g**2 for k, g in grads.items()}
+    v_hat = {k: a / (1 - beta1**t) for k, a in new_v.items()}
+    s_hat = {k: a / (1 - beta2**t) for k, a in new_s.items()}
+    expected = {
+        k: p - learning_rate * v_hat["d" + k] / (np.sqrt(s_hat["d" + k]) + epsilon)
+        for k, p in parameters.items()
+    }
+    where = f"update_parameters_with_adam(t={t}, beta1={beta1}, beta2={beta2})"
+    got = _call(target, *_copies(parameters, grads, v, s), t, learning_rate, beta1, beta2, epsilon)
+    names = ["parameters", "v", "s", "v_corrected", "s_corrected"]
+    got_p, got_v, got_s, got_vc, got_sc = _returns(where, got, names)
+    states = {"v": (got_v, new_v), "s": (got_s, new_s)}
+    states |= {"v_corrected": (got_vc, v_hat), "s_corrected": (got_sc, s_hat)}
+    for name, (g, want) in states.items():
+        _compare_gradients(where, g, want, list(want), what=name)
+    _compare_gradients(where, got_p, expected, list(expected), what="the parameters")
+    print(PASSED)
+
+
+def update_lr_test(target, cases=((0.5, 2, 1), (0.5, 0, 1), (0.3, 10, 0.5))):
+    """learning_rate0 / (1 + decay_rate * epoch_num)."""
+    for lr0, epoch, rate in cases:
+        _assert_close(
+            f"update_lr({lr0}, epoch_num={epoch}, decay_rate={rate})",
+            _call(target, lr0, epoch, rate),
+            lr0 / (1 + rate * epoch),
+        )
+    print(PASSED)
+
+
+def schedule_lr_decay_test(
+    target, cases=((0.5, 100, 1, 1000), (0.5, 1000, 1, 1000), (0.3, 2500, 0.5, 1000))
+):
+    """learning_rate0 / (1 + decay_rate * floor(epoch_num / time_interval))."""
+    for lr0, epoch, rate, interval in cases:
+        _assert_close(
+            f"schedule_lr_decay({lr0}, epoch_num={epoch}, decay_rate={rate}, "
+            f"time_interval={interval})",
+            _call(target, lr0, epoch, rate, interval),
+            lr0 / (1 + rate * np.floor(epoch / interval)),
+        )
     print(PASSED)

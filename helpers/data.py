@@ -81,6 +81,26 @@ def make_goalkeeper(seed=2, noise=0.06, flip=0.04):
     return arrays
 
 
+def make_moons():
+    """The course's moons set (Optimization Methods lab), rows as examples.
+
+    300 train points from ``np.random.seed(3)`` and ``sklearn.datasets.make_moons(300,
+    noise=.2)``, as the course does; the project adds 100 test points (``np.random.seed(4)``)
+    so the explorer can show how a boundary generalizes.
+    Returns a dict in file schema: x (m, 2) float64, y (m,) int64.
+    """
+    from sklearn.datasets import make_moons as sk_make_moons
+
+    arrays = {}
+    for split, seed, m in (("train", 3, 300), ("test", 4, 100)):
+        np.random.seed(seed)
+        x, y = sk_make_moons(n_samples=m, noise=0.2)
+        arrays[f"{split}_set_x"] = x.astype(np.float64)
+        arrays[f"{split}_set_y"] = y.astype(np.int64)
+    arrays["list_classes"] = np.array([0, 1], dtype=np.int64)
+    return arrays
+
+
 @dataclass(frozen=True)
 class DatasetSpec:
     """How to make and check one dataset file."""
@@ -101,6 +121,7 @@ DATASETS = {
     "goalkeeper": DatasetSpec(
         "goalkeeper", "goalkeeper.h5", make_goalkeeper, features=2, classes=(0, 1)
     ),
+    "moons": DatasetSpec("moons", "moons.h5", make_moons, features=2, classes=(0, 1)),
 }
 
 
@@ -213,6 +234,33 @@ def load_goalkeeper(path=None):
     Also reads the course's own file: ``regularization.h5`` (same keys) or ``data.mat``.
     """
     return load_points("goalkeeper", path)
+
+
+def load_moons(path=None):
+    """The Optimization Methods lab's moons: train_X (2, 300), train_Y (1, 300), test (2, 100)."""
+    return load_points("moons", path)
+
+
+def cached_arrays(name, inputs, compute, cache_dir=None):
+    """``compute()`` (a dict of arrays), cached as ``<cache_dir>/<name>-<key>.npz``.
+
+    The key is a checksum of ``inputs`` (arrays or numbers that determine the result), so a
+    change of data or settings computes afresh. ``cache_dir`` defaults to
+    ``datasets/cache/``. Used by the explorers' pretrained grids (``make datasets``).
+    """
+    key = hashlib.sha256()
+    for a in inputs:
+        key.update(np.ascontiguousarray(np.asarray(a)).tobytes())
+    path = Path(cache_dir or data_dir() / "cache") / f"{name}-{key.hexdigest()[:16]}.npz"
+    if path.exists():
+        with np.load(path) as stored:
+            return dict(stored)
+    arrays = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    tmp.replace(path)
+    return arrays
 
 
 # ---------------------------------------------------------------- build / check

@@ -90,3 +90,28 @@ def plot_layer_spread(spreads, title=None, ax=None, floor=1e-12):
     if title:
         ax.set_title(title)
     ax.legend(fontsize="small")
+
+
+def plot_loss_surface(surface, ax=None, steps=200, levels=25):
+    """Filled log-spaced contours of a 2-D loss (``helpers.optim.Surface``) and its minimum."""
+    ax = _axes(ax)
+    xs = np.linspace(*surface.xlim, steps)
+    ys = np.linspace(*surface.ylim, steps)
+    xx, yy = np.meshgrid(xs, ys)
+    zz = surface.f(xx, yy)
+    lo, hi = max(zz.min(), 1e-3), zz.max()
+    ax.contourf(xx, yy, zz, levels=np.geomspace(lo, hi, levels), cmap="Greys_r", alpha=0.5)
+    ax.plot(*surface.minimum, marker="*", color="k", markersize=12, linestyle="none")
+    ax.set_xlim(surface.xlim)
+    ax.set_ylim(surface.ylim)
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$y$")
+
+
+def plot_paths(paths, labels, ax=None):
+    """Optimizer paths (K, steps + 1, 2) as lines from a common start (a circle)."""
+    ax = _axes(ax)
+    for path, label in zip(paths, labels, strict=True):
+        ax.plot(path[:, 0], path[:, 1], lw=1.6, label=label)
+    ax.plot(*paths[0, 0], marker="o", color="k", linestyle="none")
+    ax.legend(fontsize="small", loc="lower right")

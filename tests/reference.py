@@ -173,3 +173,76 @@ def regularization_model(X, Y, learning_rate=0.3, num_iterations=30000, lambd=0.
             )
         parameters = nn.update_parameters(parameters, grads, learning_rate)
     return parameters
+
+
+# ---------------------------------------------------------------- Optimization Methods
+
+
+def update_parameters_with_gd(parameters, grads, learning_rate):
+    L = len(parameters) // 2
+    for l in range(1, L + 1):
+        parameters[f"W{l}"] = parameters[f"W{l}"] - learning_rate * grads[f"dW{l}"]
+        parameters[f"b{l}"] = parameters[f"b{l}"] - learning_rate * grads[f"db{l}"]
+    return parameters
+
+
+def random_mini_batches(X, Y, mini_batch_size=64, seed=0):
+    np.random.seed(seed)
+    m = X.shape[1]
+    permutation = list(np.random.permutation(m))
+    shuffled_X, shuffled_Y = X[:, permutation], Y[:, permutation].reshape((1, m))
+    batches = []
+    for k in range(m // mini_batch_size):
+        part = slice(k * mini_batch_size, (k + 1) * mini_batch_size)
+        batches.append((shuffled_X[:, part], shuffled_Y[:, part]))
+    if m % mini_batch_size:
+        rest = slice(m // mini_batch_size * mini_batch_size, m)
+        batches.append((shuffled_X[:, rest], shuffled_Y[:, rest]))
+    return batches
+
+
+def initialize_velocity(parameters):
+    return {"d" + k: np.zeros(p.shape) for k, p in parameters.items()}
+
+
+def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
+    for k in parameters:
+        v["d" + k] = beta * v["d" + k] + (1 - beta) * grads["d" + k]
+        parameters[k] = parameters[k] - learning_rate * v["d" + k]
+    return parameters, v
+
+
+def update_parameters_with_rmsprop(parameters, grads, s, beta2, learning_rate, epsilon=1e-8):
+    for k in parameters:
+        g = grads["d" + k]
+        s["d" + k] = beta2 * s["d" + k] + (1 - beta2) * np.square(g)
+        parameters[k] = parameters[k] - learning_rate * g / (np.sqrt(s["d" + k]) + epsilon)
+    return parameters, s
+
+
+def initialize_adam(parameters):
+    return initialize_velocity(parameters), initialize_velocity(parameters)
+
+
+def update_parameters_with_adam(
+    parameters, grads, v, s, t, learning_rate=0.01, beta1=0.9, beta2=0.999, epsilon=1e-8
+):
+    v_corrected, s_corrected = {}, {}
+    for k in parameters:
+        d = "d" + k
+        v[d] = beta1 * v[d] + (1 - beta1) * grads[d]
+        v_corrected[d] = v[d] / (1 - beta1**t)
+        s[d] = beta2 * s[d] + (1 - beta2) * np.square(grads[d])
+        s_corrected[d] = s[d] / (1 - beta2**t)
+        parameters[k] = parameters[k] - learning_rate * v_corrected[d] / (
+            np.sqrt(s_corrected[d]) + epsilon
+        )
+    return parameters, v, s, v_corrected, s_corrected
+
+
+def update_lr(learning_rate0, epoch_num, decay_rate):
+    return learning_rate0 / (1 + decay_rate * epoch_num)
+
+
+def schedule_lr_decay(learning_rate0, epoch_num, decay_rate, time_interval=1000):
+    return learning_rate0 / (1 + decay_rate * np.floor(epoch_num / time_interval))

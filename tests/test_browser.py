@@ -23,7 +23,7 @@ import pytest
 import reference
 from conftest import ROOT
 
-from helpers import data, widgets
+from helpers import data, optim, widgets
 
 CHROMIUM = (
     os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -202,33 +202,48 @@ def expected_gradient_check(epsilon):
     return widgets.epsilon_summary(curves, epsilon)
 
 
-LABS = [  # notebook, slider to move, expected status after one step right
-    ("week1/initialization.ipynb", 0, lambda: expected_initialization(10**0.25)),
-    ("week1/regularization.ipynb", 0, lambda: expected_regularization(0.001)),
-    ("week1/gradient_checking.ipynb", 0, lambda: expected_gradient_check(10**-6.5)),
-]
+def expected_ewa(beta):
+    return widgets.ewa_summary(optim.temperature_series(), beta, False)
 
 
-@pytest.mark.parametrize(("notebook", "slider", "expected"), LABS, ids=[n for n, *_ in LABS])
-def test_lab_runs_and_explorer_responds(lab, browser, notebook, slider, expected):
+def expected_optimizer(learning_rate):
+    view = optim.grid_view(optim.explorer_grid(), optim.Setting("adam", learning_rate), 64)
+    return widgets.optimizer_summary(view, optim.Setting("adam", learning_rate), 64)
+
+
+LABS = {  # notebook: (explorer, slider to move, expected status after one step right), ...
+    "week1/initialization.ipynb": [(0, 0, lambda: expected_initialization(10**0.25))],
+    "week1/regularization.ipynb": [(0, 0, lambda: expected_regularization(0.001))],
+    "week1/gradient_checking.ipynb": [(0, 0, lambda: expected_gradient_check(10**-6.5))],
+    "week2/optimization_methods.ipynb": [
+        (0, 0, lambda: expected_ewa(0.95)),
+        (2, 0, lambda: expected_optimizer(0.001)),
+    ],
+}
+
+
+@pytest.mark.parametrize("notebook", sorted(LABS))
+def test_lab_runs_and_explorers_respond(lab, browser, notebook):
     url, token = lab
     page = browser.new_page()
     try:
         run_all(page, url, token, notebook)
         assert_no_errors(page)
-        explorer = page.locator(f"{PANEL} .widget-vbox:has(.widget-hslider)").first
-        explorer.scroll_into_view_if_needed()
-        explorer.locator("img").first.wait_for()
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        stem = Path(notebook).stem
-        explorer.screenshot(path=SHOTS / f"{stem}-before.png")
-        (status0, image0), (status1, image1) = move_slider(page, explorer, slider)
-        explorer.screenshot(path=SHOTS / f"{stem}-after.png")
-        assert image1 != image0, "the figure did not change"
-        shots = [(SHOTS / f"{stem}-{when}.png").read_bytes() for when in ("before", "after")]
-        assert shots[0] != shots[1], "the screenshots before and after are the same picture"
-        assert status1 == expected(), f"status went from {status0!r} to {status1!r}"
-        assert_no_errors(page)
-        print(f"screenshots: {SHOTS / stem}-before.png, {SHOTS / stem}-after.png")
+        explorers = page.locator(f"{PANEL} .widget-vbox:has(.widget-hslider)")
+        for index, slider, expected in LABS[notebook]:
+            explorer = explorers.nth(index)
+            explorer.scroll_into_view_if_needed()
+            explorer.locator("img").first.wait_for()
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            stem = f"{Path(notebook).stem}-{index}"
+            explorer.screenshot(path=SHOTS / f"{stem}-before.png")
+            (status0, image0), (status1, image1) = move_slider(page, explorer, slider)
+            explorer.screenshot(path=SHOTS / f"{stem}-after.png")
+            assert image1 != image0, "the figure did not change"
+            shots = [(SHOTS / f"{stem}-{when}.png").read_bytes() for when in ("before", "after")]
+            assert shots[0] != shots[1], "the screenshots before and after are the same picture"
+            assert status1 == expected(), f"status went from {status0!r} to {status1!r}"
+            assert_no_errors(page)
+            print(f"screenshots: {SHOTS / stem}-before.png, {SHOTS / stem}-after.png")
     finally:
         page.close()

@@ -191,3 +191,15 @@ def test_mat_file_errors(tmp_path):
         data.load_goalkeeper(tmp_path / "partial.mat")
     with pytest.raises(data.DatasetError, match=r"nowhere\.mat: file not found"):
         data.load_goalkeeper(tmp_path / "nowhere.mat")
+
+
+def test_load_moons_is_the_courses_training_set():
+    from sklearn.datasets import make_moons
+
+    train_X, train_Y, test_X, test_Y = data.load_moons()
+    assert train_X.shape == (2, 300) and test_X.shape == (2, 100)
+    np.random.seed(3)
+    x, y = make_moons(n_samples=300, noise=0.2)
+    np.testing.assert_array_equal(train_X, x.T)
+    np.testing.assert_array_equal(train_Y, y.reshape(1, -1))
+    assert train_Y.dtype == np.int64 and set(np.unique(test_Y)) == {0, 1}
