@@ -101,6 +101,13 @@ def make_moons():
     return arrays
 
 
+def make_signs():
+    """The TensorFlow lab's SIGNS-style images (see ``helpers.signs``), seed 0."""
+    from helpers import signs
+
+    return signs.make_signs(seed=0)
+
+
 @dataclass(frozen=True)
 class DatasetSpec:
     """How to make and check one dataset file."""
@@ -108,8 +115,9 @@ class DatasetSpec:
     name: str
     filename: str
     make: Callable[[], dict]
-    features: int  # columns of *_set_x
+    features: int | tuple  # shape of one example of *_set_x
     classes: tuple  # allowed label values
+    sha256: str | None = None  # known checksum: a file that has it needs no regeneration
 
     @property
     def path(self):
@@ -122,6 +130,14 @@ DATASETS = {
         "goalkeeper", "goalkeeper.h5", make_goalkeeper, features=2, classes=(0, 1)
     ),
     "moons": DatasetSpec("moons", "moons.h5", make_moons, features=2, classes=(0, 1)),
+    "signs": DatasetSpec(
+        "signs",
+        "signs.h5",
+        make_signs,
+        features=(64, 64, 3),
+        classes=tuple(range(6)),
+        sha256="08740edc94fdff03bf5fdb1bb5d820aaf2c59d2f622c4771ac6a47ec87428769",
+    ),  # not committed (12 MB): `make datasets` renders it in about 6 s
 }
 
 
@@ -134,7 +150,10 @@ def write_h5(path, arrays):
     path.parent.mkdir(parents=True, exist_ok=True)
     with h5py.File(path, "w", track_order=False) as f:
         for key in sorted(arrays):
-            f.create_dataset(key, data=arrays[key], track_times=False)
+            big = arrays[key].nbytes > 1_000_000  # images: gzip (deterministic) keeps files small
+            f.create_dataset(
+                key, data=arrays[key], track_times=False, compression="gzip" if big else None
+            )
 
 
 def sha256(path):
@@ -162,15 +181,20 @@ def read_h5(path, keys, fix=REBUILD_HINT):
         ) from None
 
 
-def check_split(path, arrays, features, classes, fix=REBUILD_HINT):
-    """Raise ``DatasetError`` unless x/y of each split have consistent shapes and labels."""
-    for split in ("train", "test"):
+def check_split(path, arrays, features, classes, fix=REBUILD_HINT, splits=("train", "test")):
+    """Raise ``DatasetError`` unless x/y of each split have consistent shapes and labels.
+
+    ``features`` is the shape of one example: an int (points) or a tuple (images).
+    """
+    shape = (features,) if isinstance(features, int) else tuple(features)
+    for split in splits:
         x, y = arrays[f"{split}_set_x"], arrays[f"{split}_set_y"]
         if y.ndim == 2 and y.shape[0] == 1:  # (1, m) is accepted as well as (m,)
             y = y[0]
         problem = None
-        if x.ndim != 2 or x.shape[1] != features:
-            problem = f"{split}_set_x has shape {x.shape}, expected (examples, {features})"
+        if x.shape[1:] != shape:
+            expected = ", ".join(str(n) for n in ("examples", *shape))
+            problem = f"{split}_set_x has shape {x.shape}, expected ({expected})"
         elif y.ndim != 1 or y.shape[0] != x.shape[0]:
             problem = f"{split}_set_y has shape {y.shape}, expected ({x.shape[0]},)"
         elif not np.issubdtype(x.dtype, np.number) or not np.all(np.isfinite(x)):
@@ -241,6 +265,59 @@ def load_moons(path=None):
     return load_points("moons", path)
 
 
+COURSE_SIGNS = ("train_signs.h5", "test_signs.h5")
+
+
+@dataclass(frozen=True)
+class Signs:
+    """The SIGNS set as the TensorFlow lab uses it (examples as rows, like the course)."""
+
+    train_x: np.ndarray  # (m_train, 64, 64, 3) uint8
+    train_y: np.ndarray  # (m_train,) int64, 0..5
+    test_x: np.ndarray  # (m_test, 64, 64, 3) uint8
+    test_y: np.ndarray  # (m_test,) int64
+    classes: np.ndarray  # (6,) int64
+    source: str  # which files were read
+
+
+def load_signs(folder=None):
+    """The TensorFlow lab's hand signs: the course's photos when ``train_signs.h5`` and
+    ``test_signs.h5`` are in ``folder`` (default ``datasets/``), else the project's own
+    rendered set ``signs.h5``. Returns a ``Signs``; ``source`` says which was read.
+    """
+    folder = Path(folder) if folder is not None else data_dir()
+    course = [folder / name for name in COURSE_SIGNS]
+    present = [p.exists() for p in course]
+    if any(present) and not all(present):
+        have, lack = (course[0], course[1]) if present[0] else (course[1], course[0])
+        raise DatasetError(
+            f"{have} is there but {lack} is not: the course's SIGNS set needs both files. "
+            f"Add {lack.name}, or remove {have.name} to use the project's own set."
+        )
+    classes = tuple(range(6))
+    if all(present):
+        arrays = {
+            **read_h5(course[0], ("train_set_x", "train_set_y", "list_classes"), SCHEMA_HINT),
+            **read_h5(course[1], ("test_set_x", "test_set_y"), SCHEMA_HINT),
+        }
+        for path, split in zip(course, ("train", "test"), strict=True):
+            check_split(path, arrays, (64, 64, 3), classes, SCHEMA_HINT, splits=(split,))
+        source = f"the course's SIGNS photos ({course[0].name}, {course[1].name} in {folder})"
+    else:
+        spec = DATASETS["signs"]
+        path = folder / spec.filename
+        fix = "Rebuild it with `python -m helpers.data build signs`."
+        arrays = read_h5(path, (*SPLIT_KEYS, "list_classes"), fix)
+        check_split(path, arrays, spec.features, spec.classes, fix)
+        source = f"the project's rendered SIGNS set ({path.name} in {folder})"
+    return Signs(
+        *(np.asarray(arrays[k]).reshape(-1) if k.endswith("_y") else arrays[k]
+          for k in SPLIT_KEYS),
+        classes=np.asarray(arrays["list_classes"]).astype(np.int64),
+        source=source,
+    )  # fmt: skip
+
+
 def cached_arrays(name, inputs, compute, cache_dir=None):
     """``compute()`` (a dict of arrays), cached as ``<cache_dir>/<name>-<key>.npz``.
 
@@ -301,6 +378,8 @@ def _spec(name):
 
 def _matches(spec):
     """True when the file holds exactly the generator's arrays."""
+    if spec.sha256 and spec.path.exists() and sha256(spec.path) == spec.sha256:
+        return True
     expected = spec.make()
     try:
         found = read_h5(spec.path, sorted(expected))

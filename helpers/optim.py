@@ -67,7 +67,7 @@ def decayed_rate(learning_rate0, epoch, decay, decay_rate=1.0, time_interval=100
     return np.where(decay == DECAYS[1], every_epoch, np.where(decay == DECAYS[2], scheduled, lr0))
 
 
-class _Rule:
+class UpdateRule:
     """The update rule of K stacked settings: coefficient columns (K, 1)."""
 
     def __init__(self, settings, epsilon=EPSILON):
@@ -164,7 +164,7 @@ def optimizer_paths(surface, settings, steps=200):
     Returns the points visited (K, steps + 1, 2) and the losses (K, steps + 1). A path that
     blows up stops where it leaves a window 10x the plot's (its last point is repeated).
     """
-    rule = _Rule(settings)
+    rule = UpdateRule(settings)
     K = len(settings)
     theta = np.tile(np.asarray(surface.start, dtype=np.float64), (K, 1))
     v, s = np.zeros_like(theta), np.zeros_like(theta)
@@ -198,7 +198,7 @@ def he_initialization(layers_dims, seed=3):
     return parameters
 
 
-def _views(flat, layers_dims):
+def stacked_views(flat, layers_dims):
     """Views of ``flat`` (K, n) as stacked W_l (K, n_l, n_{l-1}) and b_l (K, n_l, 1)."""
     K, views, at = flat.shape[0], {}, 0
     for l in range(1, len(layers_dims)):
@@ -233,9 +233,9 @@ def train_grid(X, Y, settings, batch_size=64, num_epochs=5000, record_every=100,
     start = he_initialization(layers)
     theta = np.tile(np.concatenate([start[k].ravel() for k in start]), (K, 1))
     grads = np.zeros_like(theta)
-    p, dp = _views(theta, layers), _views(grads, layers)
+    p, dp = stacked_views(theta, layers), stacked_views(grads, layers)
     v, s = np.zeros_like(theta), np.zeros_like(theta)
-    rule = _Rule(settings)
+    rule = UpdateRule(settings)
     lr0 = np.array([st.learning_rate for st in settings])
     decay = np.array([st.decay for st in settings])
     lr, t, costs = lr0[:, None], 0, []

@@ -115,3 +115,23 @@ def plot_paths(paths, labels, ax=None):
         ax.plot(path[:, 0], path[:, 1], lw=1.6, label=label)
     ax.plot(*paths[0, 0], marker="o", color="k", linestyle="none")
     ax.legend(fontsize="small", loc="lower right")
+
+
+def plot_images(images, titles=None, columns=8, size=1.4, axes=None):
+    """A grid of images (n, h, w, 3) uint8 or floats in [0, 1], with optional titles (n,).
+
+    Draws into ``axes`` (a sequence, at least n) if given, else into a new figure with
+    ``columns`` per row. Used by the TensorFlow lab (SIGNS examples, predictions) and its
+    explorer (misclassified images).
+    """
+    n = len(images)
+    if axes is None:
+        rows = max(1, -(-n // columns))
+        fig, axes = plt.subplots(rows, columns, figsize=(columns * size, rows * (size + 0.3)))
+        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.9, wspace=0.1, hspace=0.4)
+    for i, ax in enumerate(np.ravel(axes)):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(images[i])
+            if titles is not None:
+                ax.set_title(titles[i], fontsize="small")

@@ -22,12 +22,14 @@ def setup(seed=1, tensorflow=False):
     Used in the setup cell of every lab. Pass ``tensorflow=True`` in the TensorFlow labs
     (week 3): TensorFlow is then imported, seeded with ``tf.keras.utils.set_random_seed``
     and switched to deterministic ops. It is also seeded when it was imported already.
+    Returns the ``tensorflow`` module when it is in use (``tf = helpers.setup(...)``), else None.
     """
     # Must be set before TensorFlow is imported to keep its C++ start-up logs off stderr.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     random.seed(seed)
     np.random.seed(seed)
+    tf = None
     if tensorflow or "tensorflow" in sys.modules:
         tf = import_tensorflow_quietly()
 
@@ -37,6 +39,7 @@ def setup(seed=1, tensorflow=False):
     import matplotlib as mpl
 
     mpl.rcParams.update(PLOT_DEFAULTS)
+    return tf
 
 
 @contextlib.contextmanager

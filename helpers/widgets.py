@@ -483,6 +483,7 @@ def regularization_explorer(goalkeeper=None):
 # ---------------------------------------------------------------- Optimization Methods (week 2)
 
 EWA_BETAS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99)
+WIDE = {"description_width": "initial"}  # a slider label shown in full
 
 
 def ewa_summary(series, beta, bias_correction):
@@ -570,7 +571,7 @@ def draw_paths(surface, settings, paths, losses):
     right.set_yscale("log")
     right.set_xlabel("step")
     right.set_title("loss")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.92, wspace=0.18)
     return fig
 
 
@@ -584,7 +585,7 @@ def loss_surface_explorer():
     surface = w.Dropdown(options=list(optim.SURFACES), description="loss")
     lr = w.FloatLogSlider(
         value=0.1, base=10, min=-4, max=0, step=0.25, description="learning rate",
-        continuous_update=False,
+        continuous_update=False, style=WIDE,
     )  # fmt: skip
     beta = w.SelectionSlider(
         options=[(f"{b:g}", b) for b in EWA_BETAS], value=0.9, description="β / β1",
@@ -633,7 +634,7 @@ def draw_optimizer(view, setting, batch_size, moons):
         title=f"{setting.optimizer}: train {view['train_acc']:.3f}, test {view['test_acc']:.3f}",
         ax=right,
     )  # fmt: skip
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.13, top=0.92, wspace=0.2)
     return fig
 
 
@@ -652,7 +653,7 @@ def optimizer_explorer(moons=None):
     decay = w.ToggleButtons(options=optim.DECAYS, value="none", description="lr decay")
     lr = w.SelectionSlider(
         options=[(f"{v:g}", v) for v in optim.LEARNING_RATES], value=0.0007,
-        description="learning rate", continuous_update=False,
+        description="learning rate", continuous_update=False, style=WIDE,
     )  # fmt: skip
     beta = w.SelectionSlider(
         options=[(f"{v:g}", v) for v in optim.BETAS], value=0.9, description="β / β1",
@@ -684,6 +685,91 @@ def optimizer_explorer(moons=None):
         control.observe(redraw, names="value")
     redraw()
     return w.VBox([optimizer, decay, w.HBox([lr, beta, beta2, batch]), status, out])
+
+
+# ---------------------------------------------------------------- TensorFlow / SIGNS (week 3)
+
+SIGNS_REGULARIZERS = {"none": {}, "L2 (λ = 1)": {"l2": 1.0}, "dropout (keep_prob 0.8)": {
+    "keep_prob": 0.8}}  # fmt: skip
+SIGNS_EPOCHS = 60  # the explorer's budget; the lab trains 100 epochs
+
+
+def signs_run(signs, learning_rate, batch_size, regularizer, _cache={}):  # noqa: B006
+    """``signs_net.train`` for ``SIGNS_EPOCHS`` epochs at one setting, cached per setting."""
+    from helpers import signs_net
+
+    key = (id(signs), learning_rate, batch_size, regularizer)
+    if key not in _cache:
+        X, test_X = signs_net.flatten_images(signs.train_x), signs_net.flatten_images(signs.test_x)
+        _cache[key] = signs_net.train(
+            X, signs.train_y, test_X, signs.test_y, learning_rate, SIGNS_EPOCHS, batch_size,
+            **SIGNS_REGULARIZERS[regularizer],
+        )  # fmt: skip
+    return _cache[key]
+
+
+def signs_summary(run, epochs, label):
+    """One line: the setting and its accuracies after ``epochs`` epochs."""
+    return (
+        f"{label}: after {epochs} epochs train accuracy {run['train_acc'][epochs - 1]:.3f}, "
+        f"test accuracy {run['test_acc'][epochs - 1]:.3f}"
+    )
+
+
+def draw_signs(run, epochs, signs, label, shown=8):
+    """Accuracy per epoch (train / test) and up to ``shown`` misclassified test images."""
+    fig = plt.figure(figsize=(11, 3.6))
+    grid = fig.add_gridspec(2, 6, left=0.06, right=0.99, bottom=0.14, top=0.86, wspace=0.15)
+    ax = fig.add_subplot(grid[:, :2])
+    done = np.arange(1, epochs + 1)
+    ax.plot(done, run["train_acc"][:epochs], label="train")
+    ax.plot(done, run["test_acc"][:epochs], label="test")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("epoch")
+    ax.set_title("accuracy")
+    ax.legend(loc="lower right")
+    pred = run["test_pred"][epochs - 1]
+    wrong = np.flatnonzero(pred != signs.test_y)[:shown]
+    axes = [fig.add_subplot(grid[r, 2 + c]) for r in range(2) for c in range(4)]
+    titles = [f"said {pred[i]}, is {signs.test_y[i]}" for i in wrong]
+    plots.plot_images(signs.test_x[wrong], titles, axes=axes)
+    fig.suptitle(f"{label}; test images it gets wrong ({int(np.sum(pred != signs.test_y))} of "
+                 f"{len(pred)})", fontsize="medium")  # fmt: skip
+    return fig
+
+
+def signs_explorer(signs=None):
+    """Explorer of the TensorFlow lab: learning rate (log), epochs, mini-batch size and a
+    regularizer, on the SIGNS set with the lab's network in numpy. A new setting trains
+    ``SIGNS_EPOCHS`` epochs (a few seconds), then every epoch count is a lookup."""
+    import ipywidgets as w
+
+    signs = signs if signs is not None else data.load_signs()
+    lr = w.FloatLogSlider(
+        value=1e-4, base=10, min=-5, max=-2, step=0.25, description="learning rate",
+        continuous_update=False, style=WIDE,
+    )  # fmt: skip
+    epochs = w.IntSlider(
+        value=SIGNS_EPOCHS, min=5, max=SIGNS_EPOCHS, step=5, description="epochs",
+        continuous_update=False,
+    )  # fmt: skip
+    batch = w.SelectionSlider(
+        options=[16, 32, 64, 128], value=32, description="mini-batch", continuous_update=False
+    )
+    regularizer = w.Dropdown(options=list(SIGNS_REGULARIZERS), description="regularizer")
+    out, status = w.Output(), w.Label()
+
+    def redraw(_=None):
+        label = f"lr {lr.value:.2g}, mini-batch {batch.value}, {regularizer.value}"
+        status.value = f"{label}: training…"
+        run = signs_run(signs, lr.value, batch.value, regularizer.value)
+        _show(out, draw_signs(run, epochs.value, signs, label))
+        status.value = signs_summary(run, epochs.value, label)
+
+    for control in (lr, epochs, batch, regularizer):
+        control.observe(redraw, names="value")
+    redraw()
+    return w.VBox([w.HBox([lr, epochs, batch, regularizer]), status, out])
 
 
 def main(argv=None):

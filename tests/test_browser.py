@@ -211,6 +211,12 @@ def expected_optimizer(learning_rate):
     return widgets.optimizer_summary(view, optim.Setting("adam", learning_rate), 64)
 
 
+def expected_signs(learning_rate):
+    run = widgets.signs_run(data.load_signs(), learning_rate, 32, "none")
+    label = f"lr {learning_rate:.2g}, mini-batch 32, none"
+    return widgets.signs_summary(run, widgets.SIGNS_EPOCHS, label)
+
+
 LABS = {  # notebook: (explorer, slider to move, expected status after one step right), ...
     "week1/initialization.ipynb": [(0, 0, lambda: expected_initialization(10**0.25))],
     "week1/regularization.ipynb": [(0, 0, lambda: expected_regularization(0.001))],
@@ -219,6 +225,7 @@ LABS = {  # notebook: (explorer, slider to move, expected status after one step 
         (0, 0, lambda: expected_ewa(0.95)),
         (2, 0, lambda: expected_optimizer(0.001)),
     ],
+    "week3/tensorflow_introduction.ipynb": [(0, 0, lambda: expected_signs(10**-3.75))],
 }
 
 

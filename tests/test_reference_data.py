@@ -40,3 +40,16 @@ def test_regularization_lab_on_the_courses_data(tmp_path, monkeypatch):
         row = re.search(rf"^{re.escape(name)}\s+([\d.]+)%\s+([\d.]+)%$", printed, re.M)
         assert row, f"no results row for {name}"
         assert (float(row[1]), float(row[2])) == (train, test)
+
+
+def test_tensorflow_lab_model_on_the_real_signs_photos(tmp_path):
+    from test_signs import train_lab_model
+
+    from helpers import data
+
+    for name in data.COURSE_SIGNS:
+        shutil.copy(REFERENCE / name, tmp_path / name)
+    real = data.load_signs(tmp_path)
+    train, test = train_lab_model(real)
+    print(f"lab model on the course's photos: train {train:.3f}, test {test:.3f}")
+    assert 0.6 < test < train < 0.95

@@ -1,0 +1,226 @@
+"""Public checks of the TensorFlow lab (week 3). Each prints ``All tests passed.`` or raises
+an ``AssertionError`` saying what is wrong. The lab imports this module as ``checks``.
+
+Expected values are computed here from the recipe each exercise states (seed, initializer,
+formula), with numpy where possible, so the checks also run on other shapes.
+"""
+
+import numpy as np
+
+from helpers.checks import PASSED, _call, assert_array
+from helpers.runtime import import_tensorflow_quietly
+
+LAYERS = [12288, 25, 12, 6]  # the lab's network
+
+
+def _tf():
+    return import_tensorflow_quietly()
+
+
+def _assert_tensor(where, value, dtype=None, shape=None):
+    """``value`` is a TensorFlow tensor or variable (not numpy) of ``dtype`` and ``shape``."""
+    tf = _tf()
+    if not (tf.is_tensor(value) or isinstance(value, tf.Variable)):
+        raise AssertionError(
+            f"{where} should be a TensorFlow tensor, got {type(value).__name__}; "
+            "use tf operations (tf.constant, tf.matmul, ...) rather than numpy."
+        )
+    if dtype is not None and value.dtype != dtype:
+        raise AssertionError(f"{where} has dtype {value.dtype.name}, expected {dtype.name}.")
+    if shape is not None and tuple(value.shape) != tuple(shape):
+        raise AssertionError(f"{where} has shape {tuple(value.shape)}, expected {tuple(shape)}.")
+
+
+def _values(where, got, expected, atol=1e-6):
+    """Compare a tensor's values with a numpy array (shape and values)."""
+    assert_array(where, np.asarray(got.numpy(), dtype=np.float64), np.asarray(expected), atol=atol)
+
+
+def linear_function_test(target, seed=1):
+    """Y = W X + b with np.random.seed(seed), X = randn(3, 1), W = randn(4, 3), b = randn(4, 1)."""
+    np.random.seed(seed)
+    X, W, b = np.random.randn(3, 1), np.random.randn(4, 3), np.random.randn(4, 1)
+    for attempt in ("first call", "second call (the seed makes it repeatable)"):
+        Y = _call(target)
+        _assert_tensor(f"linear_function() ({attempt})", Y, shape=(4, 1))
+        _values(f"linear_function() ({attempt})", Y, W @ X + b)
+    print(PASSED)
+
+
+def sigmoid_test(target, cases=(-1.0, 0.0, 12.0)):
+    """sigmoid(z) as a float32 tensor, for Python floats, float64 and arrays."""
+    tf = _tf()
+    for z in (*cases, np.array(cases)):
+        a = _call(target, z)
+        _assert_tensor(f"sigmoid({z!r})", a, dtype=tf.float32, shape=np.shape(z))
+        _values(f"sigmoid({z!r})", a, 1 / (1 + np.exp(-np.asarray(z, dtype=np.float64))))
+    print(PASSED)
+
+
+def one_hot_matrix_test(target, cases=((1, 4), (0, 6), (5, 6))):
+    """one_hot_matrix(label, C): a float32 vector (C,) with a 1 at ``label``."""
+    tf = _tf()
+    for label, C in cases:
+        got = _call(target, tf.constant(label), C)
+        where = f"one_hot_matrix(tf.constant({label}), C={C})"
+        _assert_tensor(where, got, dtype=tf.float32, shape=(C,))
+        _values(where, got, np.eye(C)[label])
+    print(PASSED)
+
+
+def expected_parameters(layers=LAYERS, seed=1):
+    """{W1: (25, 12288), b1: (25, 1), ...} as GlorotNormal(seed) draws them, numpy float32."""
+    tf = _tf()
+    init = tf.keras.initializers.GlorotNormal(seed=seed)
+    out = {}
+    for l in range(1, len(layers)):
+        out[f"W{l}"] = init(shape=(layers[l], layers[l - 1])).numpy()
+        out[f"b{l}"] = init(shape=(layers[l], 1)).numpy()
+    return out
+
+
+def initialize_parameters_test(target):
+    """W1 (25, 12288), b1 (25, 1), W2 (12, 25), b2 (12, 1), W3 (6, 12), b3 (6, 1): tf.Variable
+    float32 from tf.keras.initializers.GlorotNormal(seed=1)."""
+    tf = _tf()
+    got = _call(target)
+    if not isinstance(got, dict):
+        raise AssertionError(f"initialize_parameters() should return a dict, got {type(got)}.")
+    for key, value in expected_parameters().items():
+        if key not in got:
+            raise AssertionError(f"initialize_parameters(): missing key {key!r}.")
+        if not isinstance(got[key], tf.Variable):
+            raise AssertionError(
+                f"initialize_parameters(): {key} should be a tf.Variable (so that training "
+                f"can update it), got {type(got[key]).__name__}."
+            )
+        _assert_tensor(f"initialize_parameters(): {key}", got[key], tf.float32, value.shape)
+        _values(f"initialize_parameters(): {key}", got[key], value)
+    print(PASSED)
+
+
+def forward_case(seed=1, m=2, layers=LAYERS):
+    """X (n_x, m) float32 from np.random.seed(seed) and rand, and GlorotNormal parameters."""
+    tf = _tf()
+    np.random.seed(seed)
+    X = np.random.rand(layers[0], m).astype(np.float32)
+    params = {k: tf.Variable(v) for k, v in expected_parameters(layers, seed).items()}
+    return tf.constant(X), params
+
+
+def _relu_logits(X, params, L=3):
+    A = np.asarray(X, dtype=np.float64)
+    for l in range(1, L + 1):
+        Z = params[f"W{l}"].numpy().astype(np.float64) @ A + params[f"b{l}"].numpy()
+        A = np.maximum(Z, 0) if l < L else Z
+    return A
+
+
+def forward_propagation_test(target, seed=1, m=2, layers=LAYERS):
+    """Z3 = W3 relu(W2 relu(W1 X + b1) + b2) + b3, as TensorFlow ops (no softmax)."""
+    tf = _tf()
+    X, params = forward_case(seed, m, layers)
+    where = f"forward_propagation(X {tuple(X.shape)}, parameters)"
+    with tf.GradientTape() as tape:
+        Z3 = _call(target, X, params)
+        _assert_tensor(where, Z3, shape=(layers[-1], m))
+        total = tf.reduce_sum(Z3)
+    _values(where, Z3, _relu_logits(X, params), atol=1e-4)
+    if tape.gradient(total, params["W1"]) is None:
+        raise AssertionError(f"{where}: no gradient reaches W1; compute Z3 with tf operations.")
+    print(PASSED)
+
+
+def loss_case(seed=1, m=5, C=6):
+    """Logits (C, m) float32 from randn and one-hot labels (C, m) from np.random.seed(seed)."""
+    tf = _tf()
+    np.random.seed(seed)
+    logits = np.random.randn(C, m).astype(np.float32)
+    labels = np.eye(C, dtype=np.float32)[:, np.random.randint(0, C, m)]
+    return tf.constant(logits), tf.constant(labels)
+
+
+def compute_total_loss_test(target, seed=1, m=5):
+    """The sum over examples of the categorical cross-entropy of softmax(logits)."""
+    logits, labels = loss_case(seed, m)
+    z = logits.numpy().astype(np.float64)
+    log_softmax = z - z.max(axis=0) - np.log(np.exp(z - z.max(axis=0)).sum(axis=0))
+    expected = -np.sum(labels.numpy() * log_softmax)
+    got = _call(target, logits, labels)
+    where = f"compute_total_loss(logits {tuple(logits.shape)}, labels)"
+    _assert_tensor(where, got, shape=())
+    if not np.isclose(float(got), expected, rtol=1e-5):
+        mean = expected / m
+        hint = " (that is the mean; the lab wants the sum)" if np.isclose(float(got), mean) else ""
+        raise AssertionError(f"{where} is {float(got):.6f}, expected {expected:.6f}{hint}.")
+    print(PASSED)
+
+
+def model_case(seed=1, m_train=64, m_test=16):
+    """Small normalized datasets for the model check: tf.data of (12288,) float32 images and
+    (6,) one-hot labels, from np.random.seed(seed)."""
+    tf = _tf()
+    np.random.seed(seed)
+    sets = []
+    for m in (m_train, m_test):
+        x = np.random.rand(m, LAYERS[0]).astype(np.float32)
+        y = np.eye(6, dtype=np.float32)[np.random.randint(0, 6, m)]
+        sets += [tf.data.Dataset.from_tensor_slices(x), tf.data.Dataset.from_tensor_slices(y)]
+    return sets
+
+
+def reference_training(X_train, Y_train, learning_rate, num_epochs, minibatch_size):
+    """The lab's training loop on (12288, ...) datasets, written with plain TensorFlow ops:
+    returns parameters (numpy) and the cost per epoch (total loss / m)."""
+    tf = _tf()
+    params = {k: tf.Variable(v) for k, v in expected_parameters().items()}
+    variables = [params[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3")]
+    data = tf.data.Dataset.zip((X_train, Y_train))
+    m = int(data.cardinality().numpy())
+    optimizer = tf.keras.optimizers.Adam(learning_rate)
+
+    @tf.function
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            A = tf.transpose(x)
+            for l in (1, 2, 3):
+                Z = tf.matmul(params[f"W{l}"], A) + params[f"b{l}"]
+                A = tf.nn.relu(Z) if l < 3 else Z
+            loss = tf.reduce_sum(
+                tf.keras.losses.categorical_crossentropy(y, tf.transpose(Z), from_logits=True)
+            )
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+        return loss
+
+    batches, costs = data.batch(minibatch_size).cache(), []
+    for _ in range(num_epochs):
+        costs.append(sum(float(step(x, y)) for x, y in batches) / m)
+    return {k: v.numpy() for k, v in params.items()}, costs
+
+
+def model_test(target, seed=1, num_epochs=2, minibatch_size=32, learning_rate=0.001):
+    """model(...) trains with Adam on mini-batches and returns parameters, costs (per epoch,
+    total loss / m), train_acc and test_acc (per epoch)."""
+    X_train, Y_train, X_test, Y_test = model_case(seed)
+    where = f"model(..., num_epochs={num_epochs}, minibatch_size={minibatch_size})"
+    options = dict(num_epochs=num_epochs, minibatch_size=minibatch_size, print_cost=False)
+    result = _call(target, X_train, Y_train, X_test, Y_test, learning_rate, **options)
+    if not (isinstance(result, tuple) and len(result) == 4):
+        raise AssertionError(f"{where} should return (parameters, costs, train_acc, test_acc).")
+    params, costs, train_acc, test_acc = result
+    expected, expected_costs = reference_training(
+        X_train, Y_train, learning_rate, num_epochs, minibatch_size
+    )
+    for name, values in (("costs", costs), ("train_acc", train_acc), ("test_acc", test_acc)):
+        if len(values) != num_epochs:
+            raise AssertionError(f"{where}: {name} has {len(values)} entries, expected one per "
+                                 f"epoch ({num_epochs}).")  # fmt: skip
+    got_costs = np.array([float(c) for c in costs])
+    if not np.allclose(got_costs, expected_costs, rtol=1e-4):
+        raise AssertionError(
+            f"{where}: costs {np.round(got_costs, 6).tolist()}, expected "
+            f"{np.round(expected_costs, 6).tolist()} (total loss / m, one per epoch)."
+        )
+    for key, value in expected.items():
+        _values(f"{where}: trained {key}", params[key], value, atol=1e-5)
+    print(PASSED)
