@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export OPENBLAS_CORETYPE ?= Haswell
 export NPY_DISABLE_CPU_FEATURES ?= X86_V4 AVX512_ICL AVX512_SPR
 
-.PHONY: lab test datasets notebooks lint release grade grade-all
+.PHONY: lab test datasets notebooks bench lint release grade grade-all
 
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -30,6 +30,10 @@ datasets: $(STAMP)  ## build missing datasets (never overwrites yours), pretrain
 
 notebooks: $(STAMP) datasets  ## maintainers: re-execute every lab in place after editing it
 	$(BIN)/python tools/execute_notebooks.py notebooks/week*/*.ipynb
+	$(BIN)/python tests/submissions/build_fixtures.py  # the grading fixtures derive from a lab
+
+bench: $(STAMP) datasets  ## benchmarks (not part of test): Run All, explorer redraws, memory
+	$(BIN)/python tools/bench.py --out "$(or $(OUT),build/bench)"
 
 release: $(STAMP) datasets  ## instructors: student versions of every week in release/
 	$(BIN)/python -m helpers.grading release

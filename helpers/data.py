@@ -48,10 +48,16 @@ def make_circles():
     """
     from sklearn.datasets import make_circles as sk_make_circles
 
+    return _sklearn_points(sk_make_circles, (("train", 1, 300), ("test", 2, 100)), noise=0.05)
+
+
+def _sklearn_points(make, splits, **options):
+    """The course's recipe: for each (split, seed, m), ``np.random.seed(seed)`` then
+    ``make(n_samples=m, **options)``. A dict in file schema: x (m, 2) float64, y (m,) int64."""
     arrays = {}
-    for split, seed, m in (("train", 1, 300), ("test", 2, 100)):
+    for split, seed, m in splits:
         np.random.seed(seed)
-        x, y = sk_make_circles(n_samples=m, noise=0.05)
+        x, y = make(n_samples=m, **options)
         arrays[f"{split}_set_x"] = x.astype(np.float64)
         arrays[f"{split}_set_y"] = y.astype(np.int64)
     arrays["list_classes"] = np.array([0, 1], dtype=np.int64)
@@ -91,14 +97,7 @@ def make_moons():
     """
     from sklearn.datasets import make_moons as sk_make_moons
 
-    arrays = {}
-    for split, seed, m in (("train", 3, 300), ("test", 4, 100)):
-        np.random.seed(seed)
-        x, y = sk_make_moons(n_samples=m, noise=0.2)
-        arrays[f"{split}_set_x"] = x.astype(np.float64)
-        arrays[f"{split}_set_y"] = y.astype(np.int64)
-    arrays["list_classes"] = np.array([0, 1], dtype=np.int64)
-    return arrays
+    return _sklearn_points(sk_make_moons, (("train", 3, 300), ("test", 4, 100)), noise=0.2)
 
 
 def make_signs():

@@ -1,0 +1,63 @@
+"""tools/bench.py: the statistics and the report (the timings themselves are not tested)."""
+
+import sys
+
+import matplotlib.pyplot as plt
+import pytest
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tools"))
+import bench  # noqa: E402
+
+
+def test_sweep_times_compute_and_draw_apart():
+    calls = []
+
+    def compute(value):
+        calls.append(value)
+        return value * 2
+
+    def draw(value, computed):
+        assert computed == value * 2
+        fig, ax = plt.subplots()
+        ax.plot([0, computed])
+        return fig
+
+    result = bench.sweep("demo", "analytic", range(5), compute, draw)
+    assert calls == list(range(5)) and result["moves"] == 5
+    for part in ("compute", "draw", "total"):
+        stats = result[part]
+        assert 0 <= stats["p50"] <= stats["p95"] <= stats["max"]
+    assert result["total"]["max"] >= result["draw"]["max"]
+    assert result["target_p95"] == 0.1
+
+
+def test_report_says_which_targets_are_missed_and_by_how_much():
+    def explorer(name, p95, kind):
+        stats = {"p50": p95 / 2, "p95": p95, "max": p95}
+        return {"explorer": name, "kind": kind, "moves": 20, "compute": stats, "draw": stats,
+                "total": stats, "target_p95": 0.1 if kind == "analytic" else 0.5}  # fmt: skip
+
+    result = {
+        "machine": "test CPU",
+        "labs": [
+            {"lab": "week1/a.ipynb", "seconds": 100.0, "peak_mib": 300.0},
+            {"lab": "week2/b.ipynb", "seconds": 30.0, "peak_mib": 400.0},
+        ],  # fmt: skip
+        "course_seconds": 130.0,
+        "explorers": [explorer("fast", 0.05, "analytic"), explorer("slow", 0.62, "retrains")],
+        "signs_epoch": {"graph_step": 0.21, "eager": 0.58},
+    }
+    result["explorers"][1]["new_setting_seconds"] = 6.0
+    text = bench.markdown(result)
+    assert "| **whole course** | **130.0 s** (target < 120 s: missed by 10 s) | |" in text
+    assert "< 100 ms: met" in text and "< 500 ms: missed by 120 ms" in text
+    assert "0.21 s with the lab's `@tf.function` step, 0.58 s eager" in text
+    assert "a setting not trained yet: 6.0 s" in text
+
+
+@pytest.mark.parametrize("argv", [["--help"]])
+def test_cli_has_help(argv, capsys):
+    with pytest.raises(SystemExit) as done:
+        bench.main(argv)
+    assert done.value.code == 0 and "--skip-labs" in capsys.readouterr().out

@@ -1,0 +1,256 @@
+"""Benchmarks (``make bench``): how fast the labs and their explorers are on this machine.
+
+Measures, and writes as Markdown and JSON to the folder given (default ``build/bench``):
+
+- Run All of every lab, headless (nbclient), and the peak memory of its kernel;
+- each explorer's redraw over a sweep of at least 20 slider values: p50 / p95 / max of the
+  compute part (the plain functions of ``helpers.widgets``) and of the drawing part (figure +
+  PNG, as Jupyter's inline backend renders it), and of their sum;
+- one training epoch of the TensorFlow lab's SIGNS model (graph step as in the lab, and eager).
+
+Targets (see issue "Benchmarks"): analytic explorers p95 < 100 ms, explorers that retrain a
+network p95 < 500 ms, the whole course's Run All < 2 min. Not part of ``make test``: timings
+belong to benchmarks, not to tests.
+
+Usage: python tools/bench.py [--out build/bench] [--skip-labs]
+"""
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+ANALYTIC_TARGET, RETRAIN_TARGET, COURSE_TARGET = 0.100, 0.500, 120.0
+
+
+def run_lab(path):
+    """Run All of one lab headless; returns wall seconds and the kernel's peak RSS (MiB)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    probe = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    nb.cells.append(nbformat.v4.new_code_cell(probe))
+    client = NotebookClient(nb, timeout=900, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    peak_kib = int(nb.cells[-1].outputs[0]["text"].strip())
+    return {
+        "lab": f"{path.parent.name}/{path.name}",
+        "seconds": seconds,
+        "peak_mib": peak_kib / 1024,
+    }
+
+
+def _png(fig):
+    """Render ``fig`` as the inline backend does, then free it."""
+    import matplotlib.pyplot as plt
+    from IPython.core.pylabtools import print_figure
+
+    print_figure(fig, "png")
+    plt.close(fig)
+
+
+def _stats(values):
+    return {"p50": float(np.median(values)), "p95": float(np.percentile(values, 95)),
+            "max": float(np.max(values))}  # fmt: skip
+
+
+def sweep(name, kind, values, compute, draw):
+    """Time a slider sweep: ``compute(value)`` then ``draw(value, computed)`` -> a figure.
+
+    ``kind`` is "analytic" (target p95 < 100 ms) or "retrains" (< 500 ms).
+    """
+    compute_times, draw_times = [], []
+    for value in values:
+        start = time.perf_counter()
+        computed = compute(value)
+        middle = time.perf_counter()
+        _png(draw(value, computed))
+        compute_times.append(middle - start)
+        draw_times.append(time.perf_counter() - middle)
+    total = np.add(compute_times, draw_times)
+    return {
+        "explorer": name, "kind": kind, "moves": len(total),
+        "compute": _stats(compute_times), "draw": _stats(draw_times), "total": _stats(total),
+        "target_p95": ANALYTIC_TARGET if kind == "analytic" else RETRAIN_TARGET,
+    }  # fmt: skip
+
+
+def explorer_sweeps():
+    """Every explorer over its sliders. Runs, grids and sweeps are prepared first (cached,
+    as in the lab after the first move); what is timed is what a slider move does."""
+    import reference  # tests/reference.py: the course's solutions drive the explorers
+
+    from helpers import data, optim, widgets
+
+    out = []
+    circles = data.load_circles()
+    run = widgets.initialization_run(reference.HE, 1.0, circles)
+    widgets.train_run(run, widgets.INIT_ITERATIONS, circles)
+    out.append(sweep(
+        "Initialization (iterations)", "retrains",
+        range(0, widgets.INIT_ITERATIONS + 1, widgets.INIT_SNAPSHOT_EVERY),
+        lambda i: widgets.initialization_metrics(run, i, circles),
+        lambda i, _: widgets.draw_initialization(run, i, circles, "He × 1")[0],
+    ))  # fmt: skip
+
+    grid = widgets.regularization_grid()
+    goalkeeper = data.load_goalkeeper()
+    out.append(sweep(
+        "Regularization (λ, keep_prob)", "retrains",
+        [(lam, 1.0) for lam in widgets.LAMBDAS] + [(0.0, k) for k in widgets.KEEP_PROBS] * 2,
+        lambda s: widgets.regularization_view(grid, *s, widgets.REG_ITERATIONS),
+        lambda s, view: widgets.draw_regularization(view, *s, goalkeeper),
+    ))  # fmt: skip
+
+    bug = "dW2 × 2 and db1 × 4 (the lab's)"
+    curves = {"correct": widgets.epsilon_sweep(reference.gradient_check_n),
+              bug: widgets.epsilon_sweep(reference.gradient_check_n, bug)}  # fmt: skip
+    out.append(sweep(
+        "Gradient checking (ε)", "analytic", widgets.EPSILONS,
+        lambda e: widgets.epsilon_summary(curves, e),
+        lambda e, _: widgets.draw_epsilon_sweep(curves, e),
+    ))  # fmt: skip
+
+    series = optim.temperature_series()
+    out.append(sweep(
+        "EWA (β, bias correction)", "analytic",
+        [(b, c) for b in widgets.EWA_BETAS for c in (False, True)] * 2,
+        lambda v: widgets.ewa_summary(series, *v),
+        lambda v, _: widgets.draw_ewa(series, [v[0]], v[1]),
+    ))  # fmt: skip
+
+    def paths(value):
+        surface, lr = optim.SURFACES[value[0]], value[1]
+        settings = widgets.path_settings(lr, 0.9)
+        return surface, settings, *optim.optimizer_paths(surface, settings, widgets.PATH_STEPS)
+
+    out.append(sweep(
+        "Loss surface (learning rate)", "analytic",
+        [(s, lr) for s in optim.SURFACES for lr in 10.0 ** np.arange(-4, 0.01, 0.25)],
+        paths, lambda _, computed: widgets.draw_paths(*computed),
+    ))  # fmt: skip
+
+    moons = data.load_moons()
+    grid = optim.explorer_grid(moons)
+    values = [(optim.Setting(o, lr), b) for o in ("gd", "adam") for b in optim.BATCH_SIZES
+              for lr in optim.LEARNING_RATES[::2]]  # fmt: skip
+    out.append(sweep(
+        "Optimizer (optimizer, lr, mini-batch)", "retrains", values,
+        lambda v: optim.grid_view(grid, *v),
+        lambda v, view: widgets.draw_optimizer(view, *v, moons),
+    ))  # fmt: skip
+
+    signs = data.load_signs()
+    runs = {r: widgets.signs_run(signs, 1e-4, 32, r) for r in ("none", "L2 (λ = 1)")}
+    out.append(sweep(
+        "SIGNS (epochs, cached setting)", "retrains",
+        [(r, e) for r in runs for e in range(5, widgets.SIGNS_EPOCHS + 1, 5)],
+        lambda v: widgets.signs_summary(runs[v[0]], v[1], v[0]),
+        lambda v, _: widgets.draw_signs(runs[v[0]], v[1], signs, v[0]),
+    ))  # fmt: skip
+    start = time.perf_counter()
+    widgets.signs_run(signs, 10**-3.5, 64, "none")
+    out[-1]["new_setting_seconds"] = time.perf_counter() - start
+    return out
+
+
+def signs_epoch_seconds(epochs=10):
+    """Seconds per training epoch of the lab's model on the SIGNS set: graph step and eager."""
+    import reference_tf as ref
+
+    from helpers import data, tf_checks
+
+    X_train, Y_train, X_test, Y_test = ref.signs_datasets(data.load_signs())
+    tf_checks.reference_training(X_train, Y_train, 1e-4, 1, 32)  # trace once
+    start = time.perf_counter()
+    tf_checks.reference_training(X_train, Y_train, 1e-4, epochs + 1, 32)
+    graph = (time.perf_counter() - start) / (epochs + 1)
+    start = time.perf_counter()
+    ref.model(X_train, Y_train, X_test, Y_test, num_epochs=3, print_cost=False)
+    eager = (time.perf_counter() - start) / 3
+    return {"graph_step": graph, "eager": eager}
+
+
+def markdown(result):
+    lines = [f"Machine: {result['machine']}", ""]
+    if result["labs"]:
+        lines += ["| lab | Run All | peak kernel memory |", "|---|---|---|"]
+        lines += [f"| {r['lab']} | {r['seconds']:.1f} s | {r['peak_mib']:.0f} MiB |"
+                  for r in result["labs"]]  # fmt: skip
+        total = result["course_seconds"]
+        verdict = "met" if total < COURSE_TARGET else f"missed by {total - COURSE_TARGET:.0f} s"
+        lines += [f"| **whole course** | **{total:.1f} s** (target < 120 s: {verdict}) | |", ""]
+    lines += [
+        "| explorer | moves | compute p50 / p95 | draw + PNG p50 / p95 | total p50 / p95 / max "
+        "| target p95 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in result["explorers"]:
+        c, d, t = r["compute"], r["draw"], r["total"]
+        ok = "met" if t["p95"] < r["target_p95"] else (
+            f"missed by {1e3 * (t['p95'] - r['target_p95']):.0f} ms")  # fmt: skip
+        lines.append(
+            f"| {r['explorer']} | {r['moves']} | {1e3 * c['p50']:.1f} / {1e3 * c['p95']:.1f} ms "
+            f"| {1e3 * d['p50']:.0f} / {1e3 * d['p95']:.0f} ms | {1e3 * t['p50']:.0f} / "
+            f"{1e3 * t['p95']:.0f} / {1e3 * t['max']:.0f} ms "
+            f"| < {1e3 * r['target_p95']:.0f} ms: {ok} |"
+        )
+    e = result["signs_epoch"]
+    lines += [
+        "",
+        f"SIGNS model, one epoch (1080 images, mini-batches of 32): {e['graph_step']:.2f} s "
+        f"with the lab's `@tf.function` step, {e['eager']:.2f} s eager.",
+    ]
+    new = next(r for r in result["explorers"] if "new_setting_seconds" in r)
+    lines.append(f"SIGNS explorer, a setting not trained yet: {new['new_setting_seconds']:.1f} s.")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    import sys
+
+    parser = argparse.ArgumentParser(prog="tools/bench.py", description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default=str(ROOT / "build" / "bench"))
+    parser.add_argument("--skip-labs", action="store_true", help="explorers and TF epoch only")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT / "tests"))  # the course's reference solutions
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import helpers
+
+    helpers.setup(seed=1, tensorflow=True)
+    import os
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").open()
+                if line.startswith("model name")), platform.processor())  # fmt: skip
+    machine = f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    result = {"machine": machine, "labs": []}
+    if not args.skip_labs:
+        for path in sorted((ROOT / "notebooks").glob("week*/*.ipynb")):
+            result["labs"].append(run_lab(path))
+            print(f"{result['labs'][-1]['lab']}: {result['labs'][-1]['seconds']:.1f} s", flush=True)
+        result["course_seconds"] = sum(r["seconds"] for r in result["labs"])
+    result["explorers"] = explorer_sweeps()
+    result["signs_epoch"] = signs_epoch_seconds()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(result, indent=2))
+    text = markdown(result)
+    (out / "bench.md").write_text(text)
+    print(text)
+    print(f"written: {out / 'bench.md'}, {out / 'bench.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
