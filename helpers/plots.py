@@ -92,15 +92,29 @@ def plot_layer_spread(spreads, title=None, ax=None, floor=1e-12):
     ax.legend(fontsize="small")
 
 
+def _loss_bands(surface, steps=200, levels=25):
+    """Grey levels (steps, steps) of the loss on a grid: log-spaced bands, lighter where
+    higher, neighbouring bands alternating slightly so their edges read as contour lines."""
+    key = (surface.name, steps, levels)
+    if key not in _BANDS:
+        xx, yy = np.meshgrid(np.linspace(*surface.xlim, steps), np.linspace(*surface.ylim, steps))
+        zz = surface.f(xx, yy)
+        edges = np.geomspace(max(zz.min(), 1e-3), zz.max(), levels)
+        band = np.digitize(zz, edges)
+        _BANDS[key] = 0.25 + 0.6 * band / levels + 0.08 * (band % 2)  # alternate: visible edges
+    return _BANDS[key]
+
+
+_BANDS = {}
+
+
 def plot_loss_surface(surface, ax=None, steps=200, levels=25):
-    """Filled log-spaced contours of a 2-D loss (``helpers.optim.Surface``) and its minimum."""
+    """Log-spaced bands of a 2-D loss (``helpers.optim.Surface``), darker where lower, and its
+    minimum (a star). The bands are computed once per surface and drawn as one image."""
     ax = _axes(ax)
-    xs = np.linspace(*surface.xlim, steps)
-    ys = np.linspace(*surface.ylim, steps)
-    xx, yy = np.meshgrid(xs, ys)
-    zz = surface.f(xx, yy)
-    lo, hi = max(zz.min(), 1e-3), zz.max()
-    ax.contourf(xx, yy, zz, levels=np.geomspace(lo, hi, levels), cmap="Greys_r", alpha=0.5)
+    ax.imshow(_loss_bands(surface, steps, levels), origin="lower", aspect="auto",
+              extent=(*surface.xlim, *surface.ylim), cmap="gray", vmin=0, vmax=1.2,
+              interpolation="nearest")  # fmt: skip
     ax.plot(*surface.minimum, marker="*", color="k", markersize=12, linestyle="none")
     ax.set_xlim(surface.xlim)
     ax.set_ylim(surface.ylim)

@@ -23,14 +23,25 @@ def _iterations_slider(maximum, step):
     )
 
 
-def _show(out, fig):
-    """Replace what the Output widget ``out`` shows with ``fig`` (then free the figure)."""
-    from IPython.display import clear_output, display
+def figure_png(fig):
+    """PNG bytes of ``fig`` as laid out (explorer figures set their margins, so the inline
+    backend's tight-bbox pass, a second full draw, is not needed); the figure is freed."""
+    import io
 
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _show(out, fig):
+    """Replace what the Output widget ``out`` shows with ``fig``."""
+    from IPython.display import Image, clear_output, display
+
+    png = figure_png(fig)
     with out:
         clear_output(wait=True)
-        display(fig)
-        plt.close(fig)
+        display(Image(data=png, format="png"))
 
 
 # ---------------------------------------------------------------- Initialization (week 1)

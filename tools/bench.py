@@ -49,12 +49,10 @@ def run_lab(path):
 
 
 def _png(fig):
-    """Render ``fig`` as the inline backend does, then free it."""
-    import matplotlib.pyplot as plt
-    from IPython.core.pylabtools import print_figure
+    """Render ``fig`` to PNG as the explorers do (``helpers.widgets.figure_png``)."""
+    from helpers.widgets import figure_png
 
-    print_figure(fig, "png")
-    plt.close(fig)
+    figure_png(fig)
 
 
 def _stats(values):
@@ -67,6 +65,8 @@ def sweep(name, kind, values, compute, draw):
 
     ``kind`` is "analytic" (target p95 < 100 ms) or "retrains" (< 500 ms).
     """
+    values = list(values)
+    _png(draw(values[0], compute(values[0])))  # the explorer's first display, not a move
     compute_times, draw_times = [], []
     for value in values:
         start = time.perf_counter()
