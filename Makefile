@@ -8,8 +8,10 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Same numbers on every x86-64 machine: numpy's AVX-512 loops and OpenBLAS's per-CPU kernels
 # round differently, and 30 000 training steps turn an ulp into another accuracy. Pin both to
 # the AVX2 code paths every current x86-64 CPU has (kernels inherit these; see README).
+ifeq ($(shell uname -m),x86_64)
 export OPENBLAS_CORETYPE ?= Haswell
 export NPY_DISABLE_CPU_FEATURES ?= X86_V4 AVX512_ICL AVX512_SPR
+endif
 
 .PHONY: lab test datasets notebooks bench lint release grade grade-all
 

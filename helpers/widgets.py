@@ -705,18 +705,21 @@ SIGNS_REGULARIZERS = {"none": {}, "L2 (λ = 1)": {"l2": 1.0}, "dropout (keep_pro
 SIGNS_EPOCHS = 60  # the explorer's budget; the lab trains 100 epochs
 
 
-def signs_run(signs, learning_rate, batch_size, regularizer, _cache={}):  # noqa: B006
+_SIGNS_RUNS = {}  # (data source, learning rate, mini-batch, regularizer) -> run
+
+
+def signs_run(signs, learning_rate, batch_size, regularizer):
     """``signs_net.train`` for ``SIGNS_EPOCHS`` epochs at one setting, cached per setting."""
     from helpers import signs_net
 
-    key = (id(signs), learning_rate, batch_size, regularizer)
-    if key not in _cache:
+    key = (signs.source, learning_rate, batch_size, regularizer)
+    if key not in _SIGNS_RUNS:
         X, test_X = signs_net.flatten_images(signs.train_x), signs_net.flatten_images(signs.test_x)
-        _cache[key] = signs_net.train(
+        _SIGNS_RUNS[key] = signs_net.train(
             X, signs.train_y, test_X, signs.test_y, learning_rate, SIGNS_EPOCHS, batch_size,
             **SIGNS_REGULARIZERS[regularizer],
         )  # fmt: skip
-    return _cache[key]
+    return _SIGNS_RUNS[key]
 
 
 def signs_summary(run, epochs, label):
