@@ -1,7 +1,8 @@
 """The TensorFlow lab's network in numpy (float32), for the SIGNS explorer.
 
 [12288, 25, 12, 6] LINEAR -> RELU -> LINEAR -> RELU -> LINEAR -> softmax, Adam on mini-batches
-in the data's order (as the lab's ``model``), optional L2 or inverted dropout. A few seconds
+in the data's order (as the lab's ``model``), optional L2 or inverted dropout (first hidden
+layer). A few seconds
 for a few dozen epochs on a 2-core CPU, so the explorer can train a setting when asked.
 """
 
@@ -28,14 +29,13 @@ def glorot_normal(layers=LAYERS, seed=1):
 
 
 def logits(X, p, keep=None, rng=None):
-    """Logits (1, 6, m) and the hidden activations; dropout masks when ``keep`` < 1."""
-    A, hidden = X, []
-    for l in (1, 2):
-        A = np.maximum(p[f"W{l}"] @ A + p[f"b{l}"], 0)
-        if keep is not None and keep < 1:
-            A = A * (rng.rand(*A.shape) < keep) / np.float32(keep)
-        hidden.append(A)
-    return p["W3"] @ A + p["b3"], hidden
+    """Logits (1, 6, m) and the hidden activations [A1, A2]; with ``keep`` < 1, inverted
+    dropout on the first hidden layer (25 units; the 12 of the second are too few to drop)."""
+    A1 = np.maximum(p["W1"] @ X + p["b1"], 0)
+    if keep is not None and keep < 1:
+        A1 = A1 * (rng.rand(*A1.shape) < keep) / np.float32(keep)
+    A2 = np.maximum(p["W2"] @ A1 + p["b2"], 0)
+    return p["W3"] @ A2 + p["b3"], [A1, A2]
 
 
 def train(X, Y, test_X, test_Y, learning_rate=1e-3, epochs=40, batch_size=32, l2=0.0,
@@ -51,6 +51,7 @@ def train(X, Y, test_X, test_Y, learning_rate=1e-3, epochs=40, batch_size=32, l2
     rng = np.random.RandomState(seed)
     onehot = np.eye(6, dtype=np.float32)[Y].T
     m, t = X.shape[1], 0
+    scale = np.float32(1 / keep_prob)
     out = {"train_acc": [], "test_acc": [], "costs": [], "test_pred": []}
     for _ in range(epochs):
         total = 0.0
@@ -65,8 +66,9 @@ def train(X, Y, test_X, test_Y, learning_rate=1e-3, epochs=40, batch_size=32, l2
                 np.matmul(dZ, np.swapaxes(A_prev, -1, -2), out=dp[f"W{l}"])
                 dp[f"W{l}"] += np.float32(l2 * len(Xb[0]) / m) * p[f"W{l}"]
                 np.sum(dZ, axis=-1, keepdims=True, out=dp[f"b{l}"])
-                if l > 1:
+                if l > 1:  # A_prev > 0: ReLU on (and kept); dropout scaled A1 by 1 / keep
                     dZ = (np.swapaxes(p[f"W{l}"], 1, 2) @ dZ) * (A_prev > 0)
+                    dZ = dZ * scale if l == 2 else dZ
             t += 1
             rule.step(theta, v, s, grads, np.float32(learning_rate), t)
         out["costs"].append(total / m)
