@@ -30,10 +30,13 @@ class DatasetError(ValueError):
     """A dataset file is missing, unreadable or not in the expected schema."""
 
 
+def _default_dir():
+    return Path(__file__).resolve().parent.parent / "datasets"
+
+
 def data_dir():
     """Folder of the project's datasets (``$COURSE_DATA_DIR`` overrides it)."""
-    default = Path(__file__).resolve().parent.parent / "datasets"
-    return Path(os.environ.get("COURSE_DATA_DIR", default))
+    return Path(os.environ.get("COURSE_DATA_DIR", _default_dir()))
 
 
 # ---------------------------------------------------------------- generators
@@ -285,6 +288,7 @@ def load_signs(folder=None):
     rendered set ``signs.h5``. Returns a ``Signs``; ``source`` says which was read.
     """
     folder = Path(folder) if folder is not None else data_dir()
+    shown = "datasets/" if folder.resolve() == _default_dir().resolve() else f"{folder}/"
     course = [folder / name for name in COURSE_SIGNS]
     present = [p.exists() for p in course]
     if any(present) and not all(present):
@@ -301,14 +305,14 @@ def load_signs(folder=None):
         }
         for path, split in zip(course, ("train", "test"), strict=True):
             check_split(path, arrays, (64, 64, 3), classes, SCHEMA_HINT, splits=(split,))
-        source = f"the course's SIGNS photos ({course[0].name}, {course[1].name} in {folder})"
+        source = f"the course's SIGNS photos ({course[0].name}, {course[1].name} in {shown})"
     else:
         spec = DATASETS["signs"]
         path = folder / spec.filename
         fix = "Rebuild it with `python -m helpers.data build signs`."
         arrays = read_h5(path, (*SPLIT_KEYS, "list_classes"), fix)
         check_split(path, arrays, spec.features, spec.classes, fix)
-        source = f"the project's rendered SIGNS set ({path.name} in {folder})"
+        source = f"the project's rendered SIGNS set ({path.name} in {shown})"
     return Signs(
         *(np.asarray(arrays[k]).reshape(-1) if k.endswith("_y") else arrays[k]
           for k in SPLIT_KEYS),

@@ -221,8 +221,9 @@ def draw_epsilon_sweep(sweep, epsilon, epsilons=EPSILONS):
     fig, ax = plt.subplots(figsize=(7.5, 4))
     at = int(np.argmin(np.abs(np.log10(epsilons) - np.log10(epsilon))))
     for name, values in sweep.items():
-        line = ax.loglog(epsilons, np.maximum(values, 1e-17), marker=".", label=name)[0]
+        line = ax.plot(epsilons, np.maximum(values, 1e-17), marker=".", label=name)[0]
         ax.plot(epsilons[at], max(values[at], 1e-17), "o", ms=10, color=line.get_color())
+    plots.log_scale(ax, "both")
     ax.axhline(gradcheck.THRESHOLD, color="grey", ls="--", lw=1, label="threshold 2e-7")
     ax.axvline(epsilon, color="black", lw=0.8)
     ax.invert_xaxis()
@@ -579,7 +580,7 @@ def draw_paths(surface, settings, paths, losses):
     left.set_title(surface.name)
     for s, loss in zip(settings, losses, strict=True):
         right.plot(np.maximum(loss, 1e-12), label=s.optimizer)
-    right.set_yscale("log")
+    plots.log_scale(right)
     right.set_xlabel("step")
     right.set_title("loss")
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.92, wspace=0.18)

@@ -71,6 +71,15 @@ def test_committed_executed_without_errors_or_stderr(nb):
             assert out.get("name") != "stderr", out.get("text")
 
 
+def test_outputs_do_not_depend_on_where_the_project_is(nb):
+    from conftest import ROOT
+
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            text = out.get("text", "") + str(out.get("data", {}).get("text/plain", ""))
+            assert str(ROOT) not in text, f"absolute path in the output of {cell.source[:60]!r}"
+
+
 def test_unstable_outputs_are_tagged_with_a_reason(nb):
     for cell in nb.cells:
         if "nbval-ignore-output" in cell.metadata.get("tags", []):
