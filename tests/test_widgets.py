@@ -169,7 +169,7 @@ def test_grid_is_cached_by_data(tmp_path, monkeypatch):
         calls.append(1)
         return {"settings": np.zeros((1, 2)), "iterations": np.zeros(1)}
 
-    monkeypatch.setattr(widgets, "train_regularization_grid", fake_train)
+    monkeypatch.setattr(widgets.regularization, "train_regularization_grid", fake_train)
     gk = data.load_goalkeeper()
     widgets.regularization_grid(gk, cache_dir=tmp_path)
     widgets.regularization_grid(gk, cache_dir=tmp_path)
