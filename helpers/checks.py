@@ -47,15 +47,8 @@ def assert_parameters(got, expected, where):
 
 
 def _expected_init(layers_dims, weight_scale):
-    """The course's recipe: np.random.seed(3), then W_l = randn(n_l, n_{l-1}) * scale(n_{l-1})
-    layer by layer, b_l = zeros((n_l, 1))."""
-    rng = np.random.RandomState(3)
-    expected = {}
-    for layer in range(1, len(layers_dims)):
-        n, n_prev = layers_dims[layer], layers_dims[layer - 1]
-        expected[f"W{layer}"] = rng.randn(n, n_prev) * weight_scale(n_prev)
-        expected[f"b{layer}"] = np.zeros((n, 1))
-    return expected
+    """What an initializer following the course's recipe returns (``nn.seeded_initialization``)."""
+    return nn.seeded_initialization(layers_dims, weight_scale)
 
 
 def _check_initializer(target, layers_dims, weight_scale):

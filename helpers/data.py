@@ -297,17 +297,16 @@ def load_signs(folder=None):
             f"{have} is there but {lack} is not: the course's SIGNS set needs both files. "
             f"Add {lack.name}, or remove {have.name} to use the project's own set."
         )
-    classes = tuple(range(6))
+    spec = DATASETS["signs"]  # the course's files follow the same schema
     if all(present):
         arrays = {
             **read_h5(course[0], ("train_set_x", "train_set_y", "list_classes"), SCHEMA_HINT),
             **read_h5(course[1], ("test_set_x", "test_set_y"), SCHEMA_HINT),
         }
         for path, split in zip(course, ("train", "test"), strict=True):
-            check_split(path, arrays, (64, 64, 3), classes, SCHEMA_HINT, splits=(split,))
+            check_split(path, arrays, spec.features, spec.classes, SCHEMA_HINT, splits=(split,))
         source = f"the course's SIGNS photos ({course[0].name}, {course[1].name} in {shown})"
     else:
-        spec = DATASETS["signs"]
         path = folder / spec.filename
         fix = "Rebuild it with `python -m helpers.data build signs`."
         arrays = read_h5(path, (*SPLIT_KEYS, "list_classes"), fix)

@@ -11,6 +11,20 @@ import numpy as np
 EPS = 1e-15  # probabilities are clipped to [EPS, 1 - EPS] inside the cost only
 
 
+def seeded_initialization(layers_dims, weight_scale, seed=3):
+    """The course's recipe: ``np.random.seed(seed)``, then W_l = randn(n_l, n_{l-1}) *
+    weight_scale(n_{l-1}) layer by layer, b_l = zeros((n_l, 1)). Drawn from its own
+    RandomState, so the global numpy seed is left as it was. Used by the week-1 checks and
+    the week-2 lab's He start."""
+    rng = np.random.RandomState(seed)
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        n, n_prev = layers_dims[l], layers_dims[l - 1]
+        parameters[f"W{l}"] = rng.randn(n, n_prev) * weight_scale(n_prev)
+        parameters[f"b{l}"] = np.zeros((n, 1))
+    return parameters
+
+
 def sigmoid(z):
     """Elementwise 1 / (1 + exp(-z)); saturates to exactly 0 or 1 without overflow warnings."""
     with np.errstate(over="ignore"):

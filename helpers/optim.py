@@ -188,14 +188,8 @@ def optimizer_paths(surface, settings, steps=200):
 
 
 def he_initialization(layers_dims, seed=3):
-    """The lab's start: np.random.seed(seed), W_l = randn(n_l, n_{l-1}) * sqrt(2 / n_{l-1})."""
-    np.random.seed(seed)
-    parameters = {}
-    for l in range(1, len(layers_dims)):
-        n, n_prev = layers_dims[l], layers_dims[l - 1]
-        parameters[f"W{l}"] = np.random.randn(n, n_prev) * np.sqrt(2 / n_prev)
-        parameters[f"b{l}"] = np.zeros((n, 1))
-    return parameters
+    """The lab's start: seed 3, W_l = randn(n_l, n_{l-1}) * sqrt(2 / n_{l-1}), b_l = 0."""
+    return nn.seeded_initialization(layers_dims, lambda n_prev: np.sqrt(2 / n_prev), seed)
 
 
 def stacked_views(flat, layers_dims):
@@ -300,6 +294,9 @@ def explorer_settings():
     return settings
 
 
+_POSITION = {setting: k for k, setting in enumerate(explorer_settings())}  # column in the grid
+
+
 def _train_part(args):
     X, Y, settings, batch_size = args
     epochs = EPOCHS[batch_size]
@@ -356,13 +353,7 @@ def grid_view(grid, setting, batch_size):
     """What the explorer shows for one setting and batch size: its cost curve, accuracies,
     parameters, and the curves of the four optimizers at the same learning rate, betas,
     decay and batch size (a dict)."""
-    settings = explorer_settings()
-    b = BATCH_SIZES.index(batch_size)
-
-    def index(s):
-        return settings.index(s)
-
-    k = index(setting)
+    b, k = BATCH_SIZES.index(batch_size), _POSITION[setting]
     same = {}
     for name in OPTIMIZERS:
         other = Setting(
@@ -372,7 +363,7 @@ def grid_view(grid, setting, batch_size):
             beta2=setting.beta2 if name in ("rmsprop", "adam") else 0.999,
             decay=setting.decay,
         )
-        same[name] = grid["costs"][b, :, index(other)]
+        same[name] = grid["costs"][b, :, _POSITION[other]]
     return {
         "epochs": grid["epochs"][b],
         "cost": grid["costs"][b, :, k],

@@ -30,16 +30,15 @@ ANALYTIC_TARGET, RETRAIN_TARGET, COURSE_TARGET = 0.100, 0.500, 120.0
 def run_lab(path):
     """Run All of one lab headless; returns wall seconds and the kernel's peak RSS (MiB)."""
     import nbformat
-    from nbclient import NotebookClient
+    from execute_notebooks import run
 
     nb = nbformat.read(path, as_version=4)
-    probe = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    # VmHWM: the kernel's own peak (getrusage's ru_maxrss survives exec, so it would report the
+    # process that started the kernel if that one was bigger).
+    probe = ("print(next(l.split()[1] for l in open('/proc/self/status') "
+             "if l.startswith('VmHWM')))")  # fmt: skip
     nb.cells.append(nbformat.v4.new_code_cell(probe))
-    client = NotebookClient(nb, timeout=900, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
-    start = time.perf_counter()
-    client.execute()
-    seconds = time.perf_counter() - start
+    seconds = run(nb, path.parent, timeout=900)
     peak_kib = int(nb.cells[-1].outputs[0]["text"].strip())
     return {
         "lab": f"{path.parent.name}/{path.name}",

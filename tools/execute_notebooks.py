@@ -14,18 +14,24 @@ from nbclient import NotebookClient
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
 
-def execute(path):
-    """Execute ``path`` in place; return the wall time in seconds."""
-    nb = nbformat.read(path, as_version=4)
+def run(nb, folder, timeout=600):
+    """Run every cell of ``nb`` with the current environment's kernel in ``folder``; the
+    outputs land in ``nb``. Returns the wall time in seconds. Also used by tools/bench.py."""
     start = time.perf_counter()
     NotebookClient(
         nb,
-        timeout=600,
+        timeout=timeout,
         kernel_name="python3",
         record_timing=False,
-        resources={"metadata": {"path": str(Path(path).parent)}},
+        resources={"metadata": {"path": str(folder)}},
     ).execute()
-    seconds = time.perf_counter() - start
+    return time.perf_counter() - start
+
+
+def execute(path):
+    """Execute ``path`` in place; return the wall time in seconds."""
+    nb = nbformat.read(path, as_version=4)
+    seconds = run(nb, Path(path).parent)
     nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     nbformat.write(nb, path)
     return seconds
