@@ -27,26 +27,26 @@ test: $(STAMP) datasets  ## set up, then lint and run every test (helpers, gradi
 	$(BIN)/pytest
 
 datasets: $(STAMP)  ## build missing datasets (never overwrites yours), pretrain explorer grids
-	$(BIN)/python -m helpers.data build
-	$(BIN)/python -m helpers.widgets precompute
+	$(BIN)/python -m tools.datasets build
+	$(BIN)/python -m tools.precompute
 
 notebooks: $(STAMP) datasets  ## maintainers: re-execute every lab in place after editing it
-	$(BIN)/python tools/execute_notebooks.py notebooks/week*/*.ipynb
+	$(BIN)/python -m tools.execute_notebooks notebooks/week*/*.ipynb
 	$(BIN)/python tests/submissions/build_fixtures.py  # the grading fixtures derive from a lab
 
 bench: $(STAMP) datasets  ## benchmarks (not part of test): Run All, explorer redraws, memory
-	$(BIN)/python tools/bench.py --out "$(or $(OUT),build/bench)"
+	$(BIN)/python -m tools.bench --out "$(or $(OUT),build/bench)"
 
 release: $(STAMP) datasets  ## instructors: student versions of every week in release/
-	$(BIN)/python -m helpers.grading release
+	$(BIN)/python -m tools.grading release
 
 grade: $(STAMP) datasets  ## grade one lab: make grade SUBMISSION=path/to/lab.ipynb [OUT=grades]
 	@test -n "$(SUBMISSION)" || { echo "usage: make grade SUBMISSION=path/to/lab.ipynb [OUT=dir]"; exit 2; }
-	$(BIN)/python -m helpers.grading grade "$(SUBMISSION)" --out "$(or $(OUT),grades)"
+	$(BIN)/python -m tools.grading grade "$(SUBMISSION)" --out "$(or $(OUT),grades)"
 
 grade-all: $(STAMP) datasets  ## grade a folder: make grade-all SUBMISSIONS=dir/ [OUT=grades]
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=folder/ [OUT=dir]"; exit 2; }
-	$(BIN)/python -m helpers.grading grade-all "$(SUBMISSIONS)" --out "$(or $(OUT),grades)"
+	$(BIN)/python -m tools.grading grade-all "$(SUBMISSIONS)" --out "$(or $(OUT),grades)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -114,14 +114,3 @@ def print_report(rows):
                 f"         {row['block']}{list(index)}: backprop {backprop:+.6f}, "
                 f"numerical {numeric:+.6f}{ratio}"
             )
-
-
-# Planted bugs for the explorer and the tests: each maps correct gradients to buggy ones.
-PLANTED_BUGS = {
-    "none": lambda g: g,
-    "dW2 × 2": lambda g: {**g, "dW2": 2 * g["dW2"]},
-    "db1 × 4": lambda g: {**g, "db1": 4 * g["db1"]},
-    "dW2 × 2 and db1 × 4 (the lab's)": lambda g: {**g, "dW2": 2 * g["dW2"], "db1": 4 * g["db1"]},
-    "db3 without the 1/m": lambda g: {**g, "db3": g["db3"] * g["dZ3"].shape[1]},
-    "dW1 with the wrong sign": lambda g: {**g, "dW1": -g["dW1"]},
-}

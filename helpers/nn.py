@@ -11,18 +11,40 @@ import numpy as np
 EPS = 1e-15  # probabilities are clipped to [EPS, 1 - EPS] inside the cost only
 
 
-def seeded_initialization(layers_dims, weight_scale, seed=3):
-    """The course's recipe: ``np.random.seed(seed)``, then W_l = randn(n_l, n_{l-1}) *
-    weight_scale(n_{l-1}) layer by layer, b_l = zeros((n_l, 1)). Drawn from its own
-    RandomState, so the global numpy seed is left as it was. Used by the week-1 checks and
-    the week-2 lab's He start."""
+def seeded_initialization(layers_dims, scale, seed=3):
+    """The course's initializer recipe, any depth: seed, then layer by layer
+    W_l = randn(n_l, n_{l-1}) scaled, b_l = zeros((n_l, 1)).
+
+    ``scale`` is a number (the draw is multiplied by it) or a rule ``scale(draw, n_prev, n)``
+    returning W_l (``he_scale``, ``lecun_scale``, ``glorot_scale``). Drawn from its own
+    ``RandomState(seed)``: the same numbers as ``np.random.seed(seed)`` then
+    ``np.random.randn``, and the global generator is left as it was. Used by the checks,
+    the labs' starts and the explorers.
+    """
+    rule = scale if callable(scale) else (lambda draw, n_prev, n: draw * scale)
     rng = np.random.RandomState(seed)
     parameters = {}
     for l in range(1, len(layers_dims)):
         n, n_prev = layers_dims[l], layers_dims[l - 1]
-        parameters[f"W{l}"] = rng.randn(n, n_prev) * weight_scale(n_prev)
+        parameters[f"W{l}"] = rule(rng.randn(n, n_prev), n_prev, n)
         parameters[f"b{l}"] = np.zeros((n, 1))
     return parameters
+
+
+def he_scale(draw, n_prev, n):
+    """He et al. (2015), for ReLU layers: Var(W) = 2 / n_prev (the Initialization lab's)."""
+    return draw * np.sqrt(2 / n_prev)
+
+
+def lecun_scale(draw, n_prev, n):
+    """Var(W) = 1 / n_prev (LeCun's rule; the course calls it Xavier). The Regularization
+    lab's start, written as the course writes it: randn / sqrt(n_prev)."""
+    return draw / np.sqrt(n_prev)
+
+
+def glorot_scale(draw, n_prev, n):
+    """Glorot & Bengio (2010): Var(W) = 2 / (n_prev + n), untruncated."""
+    return draw * np.sqrt(2 / (n + n_prev))
 
 
 def sigmoid(z):
@@ -116,76 +138,3 @@ def train(
         grads = backward_propagation(X, Y, cache)
         parameters = update_parameters(parameters, grads, learning_rate)
     return parameters, costs
-
-
-def layer_activation_std(X, parameters):
-    """Standard deviation of the post-ReLU activations of each hidden layer, for any depth.
-
-    Used by the Initialization explorer to show vanishing / exploding signals at init.
-    Returns a float array (L - 1,) for an L-layer parameter dict.
-    """
-    L = len(parameters) // 2
-    A, stds = X, []
-    with np.errstate(over="ignore", invalid="ignore"):
-        for layer in range(1, L):
-            A = relu(parameters[f"W{layer}"] @ A + parameters[f"b{layer}"])
-            stds.append(float(np.std(A)))
-    return np.array(stds)
-
-
-def train_grid(
-    X,
-    Y,
-    parameters,
-    lambdas,
-    keep_probs,
-    learning_rate=0.3,
-    num_iterations=30000,
-    snapshot_every=1000,
-    dropout_seed=1,
-):
-    """Train one copy of the 3-layer net per setting (lambdas[k], keep_probs[k]), all at once.
-
-    The K copies start from the same ``parameters`` and are stacked: W_l becomes
-    (K, n_l, n_{l-1}), so each step is one batched matmul per layer for every setting.
-    L2 adds lambda / m * W_l to dW_l; dropout scales by the masks the Regularization lab's
-    ``forward_propagation_with_dropout`` draws (``np.random.seed(dropout_seed)``, then
-    ``rand`` per hidden layer, the same masks at every step). Used by the Regularization
-    explorer. Returns {key: (S, K, ...)} snapshots at iterations 0, snapshot_every, ...,
-    num_iterations, and the matching costs (S, K) without the L2 term.
-    """
-    lambdas = np.asarray(lambdas, dtype=np.float64)
-    keep = np.asarray(keep_probs, dtype=np.float64)[:, None, None]
-    K, m = len(lambdas), X.shape[1]
-    stacked = {
-        k: np.repeat(np.asarray(v, dtype=np.float64)[None], K, axis=0)
-        for k, v in parameters.items()
-    }
-    W1, b1, W2, b2, W3, b3 = (stacked[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3"))
-    state = np.random.get_state()
-    np.random.seed(dropout_seed)
-    D1 = (np.random.rand(W1.shape[1], m) < keep) / keep
-    D2 = (np.random.rand(W2.shape[1], m) < keep) / keep
-    np.random.set_state(state)
-    decay = (lambdas / m)[:, None, None]
-    snapshots, costs = [], []
-    for i in range(num_iterations + 1):
-        A1 = relu(W1 @ X + b1) * D1
-        A2 = relu(W2 @ A1 + b2) * D2
-        A3 = sigmoid(W3 @ A2 + b3)
-        if i % snapshot_every == 0:
-            snapshots.append({k: v.copy() for k, v in stacked.items()})  # updated in place
-            costs.append([compute_cost(A3[k], Y) for k in range(K)])
-        if i == num_iterations:
-            break
-        dZ3 = (A3 - Y) / m
-        dZ2 = (W3.transpose(0, 2, 1) @ dZ3) * D2 * (A2 > 0)
-        dZ1 = (W2.transpose(0, 2, 1) @ dZ2) * D1 * (A1 > 0)
-        W3 -= learning_rate * (dZ3 @ A2.transpose(0, 2, 1) + decay * W3)
-        W2 -= learning_rate * (dZ2 @ A1.transpose(0, 2, 1) + decay * W2)
-        W1 -= learning_rate * (dZ1 @ X.T + decay * W1)
-        b3 -= learning_rate * dZ3.sum(axis=2, keepdims=True)
-        b2 -= learning_rate * dZ2.sum(axis=2, keepdims=True)
-        b1 -= learning_rate * dZ1.sum(axis=2, keepdims=True)
-    grid = {k: np.stack([s[k] for s in snapshots]) for k in stacked}
-    return grid, np.array(costs)

@@ -1,13 +1,9 @@
-"""tools/bench.py: the statistics and the report (the timings themselves are not tested)."""
-
-import sys
+"""tools.bench: the statistics and the report (the timings themselves are not tested)."""
 
 import matplotlib.pyplot as plt
 import pytest
-from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "tools"))
-import bench  # noqa: E402
+from tools import bench
 
 
 def test_sweep_times_compute_and_draw_apart():

@@ -20,10 +20,17 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-import reference
 from conftest import ROOT
 
-from helpers import data, optim, widgets
+from helpers import data, stacked
+from helpers.labs import (
+    gradient_checking,
+    initialization,
+    optimization_methods,
+    regularization,
+    tensorflow_introduction,
+)
+from tools import reference
 
 CHROMIUM = (
     os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -177,44 +184,46 @@ def move_slider(page, explorer, index, key="ArrowRight"):
 
 
 def expected_initialization(scale):
-    run = widgets.initialization_run(reference.HE, scale, data.load_circles())
-    widgets.train_run(run, widgets.INIT_ITERATIONS, data.load_circles())
-    acc = widgets.initialization_metrics(run, widgets.INIT_ITERATIONS, data.load_circles())
+    run = initialization.initialization_run(reference.HE, scale, data.load_circles())
+    initialization.train_run(run, initialization.ITERATIONS, data.load_circles())
+    acc = initialization.initialization_metrics(run, initialization.ITERATIONS, data.load_circles())
     return (
-        f"He × {scale:g} after {widgets.INIT_ITERATIONS} iterations: "
+        f"He × {scale:g} after {initialization.ITERATIONS} iterations: "
         f"train accuracy {acc['train']:.3f}, test accuracy {acc['test']:.3f}"
     )
 
 
 def expected_regularization(lambd):
-    view = widgets.regularization_view(
-        widgets.regularization_grid(), lambd, 1.0, widgets.REG_ITERATIONS
+    view = regularization.regularization_view(
+        regularization.regularization_grid(), lambd, 1.0, regularization.ITERATIONS
     )
-    return widgets.regularization_summary(view, lambd, 1.0, widgets.REG_ITERATIONS)
+    return regularization.regularization_summary(view, lambd, 1.0, regularization.ITERATIONS)
 
 
 def expected_gradient_check(epsilon):
     bug = "dW2 × 2 and db1 × 4 (the lab's)"
     curves = {
-        "correct": widgets.epsilon_sweep(reference.gradient_check_n),
-        bug: widgets.epsilon_sweep(reference.gradient_check_n, bug),
+        "correct": gradient_checking.epsilon_sweep(reference.gradient_check_n),
+        bug: gradient_checking.epsilon_sweep(reference.gradient_check_n, bug),
     }
-    return widgets.epsilon_summary(curves, epsilon)
+    return gradient_checking.epsilon_summary(curves, epsilon)
 
 
 def expected_ewa(beta):
-    return widgets.ewa_summary(optim.temperature_series(), beta, False)
+    return optimization_methods.ewa_summary(optimization_methods.temperature_series(), beta, False)
 
 
 def expected_optimizer(learning_rate):
-    view = optim.grid_view(optim.explorer_grid(), optim.Setting("adam", learning_rate), 64)
-    return widgets.optimizer_summary(view, optim.Setting("adam", learning_rate), 64)
+    view = optimization_methods.grid_view(
+        optimization_methods.explorer_grid(), stacked.Setting("adam", learning_rate), 64
+    )
+    return optimization_methods.optimizer_summary(view, stacked.Setting("adam", learning_rate), 64)
 
 
 def expected_signs(learning_rate):
-    run = widgets.signs_run(data.load_signs(), learning_rate, 32, "none")
+    run = tensorflow_introduction.signs_run(data.load_signs(), learning_rate, 32, "none")
     label = f"lr {learning_rate:.2g}, mini-batch 32, none"
-    return widgets.signs_summary(run, widgets.SIGNS_EPOCHS, label)
+    return tensorflow_introduction.signs_summary(run, tensorflow_introduction.SIGNS_EPOCHS, label)
 
 
 LABS = {  # notebook: (explorer, slider to move, expected status after one step right), ...

@@ -6,6 +6,7 @@ import pytest
 from conftest import ROOT
 
 from helpers import data
+from tools import datasets
 
 
 def test_load_circles_course_shapes_and_dtypes():
@@ -23,7 +24,7 @@ def test_generator_is_the_course_recipe():
 
     np.random.seed(2)
     x, y = make_circles(n_samples=100, noise=0.05)
-    arrays = data.make_circles()
+    arrays = datasets.make_circles()
     np.testing.assert_array_equal(arrays["test_set_x"], x)
     np.testing.assert_array_equal(arrays["test_set_y"], y)
 
@@ -32,7 +33,7 @@ def test_generator_is_the_course_recipe():
 def test_committed_file_matches_generator_and_readme_checksum(name):
     spec = data.DATASETS[name]
     path = ROOT / "datasets" / spec.filename
-    arrays = spec.make()
+    arrays = datasets.MAKERS[name]()
     stored = data.read_h5(path, sorted(arrays))
     for key, value in arrays.items():
         np.testing.assert_array_equal(stored[key], value)
@@ -43,22 +44,24 @@ def test_committed_file_matches_generator_and_readme_checksum(name):
 
 
 def test_build_is_byte_for_byte_reproducible(data_dir):
-    assert "built" in data.build(["circles"])[0]
+    assert "built" in datasets.build(["circles"])[0]
     first = data.sha256(data_dir / "circles.h5")
     (data_dir / "circles.h5").unlink()
-    data.build(["circles"])
+    datasets.build(["circles"])
     assert data.sha256(data_dir / "circles.h5") == first
-    assert data.build(["circles"]) == [f"circles: ok ({data_dir / 'circles.h5'})"]
+    assert datasets.build(["circles"]) == [f"circles: ok ({data_dir / 'circles.h5'})"]
 
 
 def test_build_never_overwrites_a_different_file(data_dir):
     mine = data_dir / "circles.h5"
-    data.write_h5(mine, {**data.make_circles(), "train_set_y": np.zeros(300, dtype=np.int64)})
+    datasets.write_h5(
+        mine, {**datasets.make_circles(), "train_set_y": np.zeros(300, dtype=np.int64)}
+    )
     before = mine.read_bytes()
-    [line] = data.build(["circles"])
+    [line] = datasets.build(["circles"])
     assert "differs" in line and "--force" in line
     assert mine.read_bytes() == before
-    [line] = data.build(["circles"], force=True)
+    [line] = datasets.build(["circles"], force=True)
     assert "built" in line
     assert (data_dir / "circles.h5.bak").read_bytes() == before
     data.load_circles()  # the rebuilt file loads
@@ -66,18 +69,19 @@ def test_build_never_overwrites_a_different_file(data_dir):
 
 def test_missing_file_names_file_and_fix(data_dir):
     with pytest.raises(
-        data.DatasetError, match=r"circles\.h5: file not found.*helpers\.data build"
+        data.DatasetError,
+        match=r"circles\.h5: file not found.*`make datasets` \(or `python -m tools\.datasets build circles`\)",
     ):
         data.load_circles()
 
 
 def test_truncated_file(data_dir, tmp_path):
-    data.build(["circles"])
+    datasets.build(["circles"])
     path = data_dir / "circles.h5"
     path.write_bytes(path.read_bytes()[:2000])
     with pytest.raises(
         data.DatasetError,
-        match=r"circles\.h5: not a readable HDF5 file.*`python -m helpers\.data build circles`",
+        match=r"circles\.h5: not a readable HDF5 file.*`python -m tools\.datasets build circles`",
     ):
         data.load_circles()
 
@@ -93,9 +97,9 @@ def test_not_hdf5_at_all(tmp_path):
 
 def test_missing_key_is_named(tmp_path):
     path = tmp_path / "c.h5"
-    arrays = data.make_circles()
+    arrays = datasets.make_circles()
     del arrays["test_set_y"]
-    data.write_h5(path, arrays)
+    datasets.write_h5(path, arrays)
     with pytest.raises(
         data.DatasetError, match=r"missing key\(s\) test_set_y \(found: list_classes"
     ):
@@ -121,30 +125,30 @@ def test_missing_key_is_named(tmp_path):
 )
 def test_wrong_schema_is_explained(tmp_path, key, value, message):
     path = tmp_path / "c.h5"
-    data.write_h5(path, {**data.make_circles(), key: value})
+    datasets.write_h5(path, {**datasets.make_circles(), key: value})
     with pytest.raises(data.DatasetError, match=message):
         data.load_circles(path)
 
 
 def test_labels_stored_as_row_are_accepted(tmp_path):
     path = tmp_path / "c.h5"
-    arrays = data.make_circles()
+    arrays = datasets.make_circles()
     arrays["train_set_y"] = arrays["train_set_y"].reshape(1, -1)
-    data.write_h5(path, arrays)
+    datasets.write_h5(path, arrays)
     assert data.load_circles(path)[1].shape == (1, 300)
 
 
 def test_cli_build_and_unknown_name(data_dir, capsys):
-    assert data.main(["build"]) == 0
+    assert datasets.main(["build"]) == 0
     assert "circles: built" in capsys.readouterr().out
-    assert data.main(["check"]) == 0
-    assert data.main(["build", "mnist"]) == 2
+    assert datasets.main(["check"]) == 0
+    assert datasets.main(["build", "mnist"]) == 2
     assert "unknown dataset 'mnist'; choose from circles" in capsys.readouterr().err
 
 
 def test_check_reports_a_differing_file(data_dir, capsys):
-    data.write_h5(data_dir / "circles.h5", {"train_set_x": np.zeros((1, 2))})
-    assert data.main(["check"]) == 1
+    datasets.write_h5(data_dir / "circles.h5", {"train_set_x": np.zeros((1, 2))})
+    assert datasets.main(["check"]) == 1
     assert "circles: differs or missing" in capsys.readouterr().out
     with h5py.File(data_dir / "circles.h5") as f:  # untouched
         assert list(f) == ["train_set_x"]

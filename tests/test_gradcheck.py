@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from helpers import checks, gradcheck, nn
+from helpers import gradcheck, nn
+from helpers.labs import gradient_checking as lab
 
 LAYER_SIZES = [(2, 1), (4, 5, 3, 1), (3, 7, 7, 2, 1), (1, 1, 1, 1, 1, 1)]
 
@@ -72,11 +73,11 @@ EXPECTED_BLOCKS = {
 }
 
 
-@pytest.mark.parametrize("bug", list(gradcheck.PLANTED_BUGS))
+@pytest.mark.parametrize("bug", list(lab.PLANTED_BUGS))
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_report_localizes_each_planted_bug(bug, seed):
-    X, Y, params = checks.gradient_check_n_case(seed=seed, m=5)
-    grads = gradcheck.PLANTED_BUGS[bug](
+    X, Y, params = lab.gradient_check_n_case(seed=seed, m=5)
+    grads = lab.PLANTED_BUGS[bug](
         nn.backward_propagation(X, Y, nn.forward_propagation(X, params)[1])
     )
     cost = lambda p: nn.compute_cost(nn.forward_propagation(X, p)[0], Y)  # noqa: E731
@@ -88,8 +89,8 @@ def test_report_localizes_each_planted_bug(bug, seed):
 
 
 def test_print_report_shows_the_factor(capsys):
-    X, Y, params = checks.gradient_check_n_case()
-    grads = gradcheck.PLANTED_BUGS["db1 × 4"](
+    X, Y, params = lab.gradient_check_n_case()
+    grads = lab.PLANTED_BUGS["db1 × 4"](
         nn.backward_propagation(X, Y, nn.forward_propagation(X, params)[1])
     )
     gradcheck.print_report(

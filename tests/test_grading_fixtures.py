@@ -1,4 +1,4 @@
-"""Messy real-world submissions (tests/submissions/) graded by helpers.grading on nbgrader."""
+"""Messy real-world submissions (tests/submissions/) graded by tools.grading on nbgrader."""
 
 import hashlib
 import json
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from helpers import grading
+from tools import grading
 
 SUBMISSIONS = ROOT / "tests" / "submissions"
 sys.path.insert(0, str(SUBMISSIONS))
@@ -27,7 +27,7 @@ EXPECTED = {  # file: (points per exercise, a message that must appear) or the e
         [1, 0, 0, 1],
         "restored deleted cells from the source: backward_propagation_test",
     ),
-    "redefined_checks.ipynb": ([0, 0, 0, 0], "assigns to checks.forward_propagation_test"),
+    "redefined_checks.ipynb": ([0, 0, 0, 0], "assigns to lab.forward_propagation_test"),
     "syntax_error.ipynb": ([1, 1, 0, 1], "NameError: name 'gradient_check' is not defined"),
     "duplicate_ids.ipynb": ([1, 1, 1, 1], "All tests passed."),
     "truncated.ipynb": "not a readable notebook (truncated or not JSON",

@@ -51,7 +51,7 @@ def test_each_graded_function_has_a_locked_test_cell_with_points(nb):
         meta = nbgrader(test)
         assert meta.get("grade") and meta.get("locked") and meta.get("points", 0) > 0, name
         assert meta["grade_id"] == f"{name}_test"
-        assert f"checks.{name}_test({name}" in test.source
+        assert f"lab.{name}_test({name}" in test.source
         assert "### BEGIN HIDDEN TESTS" in test.source and "### END HIDDEN TESTS" in test.source
 
 

@@ -4,15 +4,15 @@ Measures, and writes as Markdown and JSON to the folder given (default ``build/b
 
 - Run All of every lab, headless (nbclient), and the peak memory of its kernel;
 - each explorer's redraw over a sweep of at least 20 slider values: p50 / p95 / max of the
-  compute part (the plain functions of ``helpers.widgets``) and of the drawing part (figure +
-  PNG, as Jupyter's inline backend renders it), and of their sum;
+  compute part (the plain functions of the lab modules, ``helpers.labs``) and of the drawing
+  part (figure + PNG, as Jupyter's inline backend renders it), and of their sum;
 - one training epoch of the TensorFlow lab's SIGNS model (graph step as in the lab, and eager).
 
 Targets (see issue "Benchmarks"): analytic explorers p95 < 100 ms, explorers that retrain a
 network p95 < 500 ms, the whole course's Run All < 2 min. Not part of ``make test``: timings
 belong to benchmarks, not to tests.
 
-Usage: python tools/bench.py [--out build/bench] [--skip-labs]
+Usage: python -m tools.bench [--out build/bench] [--skip-labs]
 """
 
 import argparse
@@ -30,7 +30,8 @@ ANALYTIC_TARGET, RETRAIN_TARGET, COURSE_TARGET = 0.100, 0.500, 120.0
 def run_lab(path):
     """Run All of one lab headless; returns wall seconds and the kernel's peak RSS (MiB)."""
     import nbformat
-    from execute_notebooks import run
+
+    from tools.execute_notebooks import run
 
     nb = nbformat.read(path, as_version=4)
     # VmHWM: the kernel's own peak (getrusage's ru_maxrss survives exec, so it would report the
@@ -48,8 +49,8 @@ def run_lab(path):
 
 
 def _png(fig):
-    """Render ``fig`` to PNG as the explorers do (``helpers.widgets.figure_png``)."""
-    from helpers.widgets import figure_png
+    """Render ``fig`` to PNG as the explorers do (``helpers.explorer.figure_png``)."""
+    from helpers.explorer import figure_png
 
     figure_png(fig)
 
@@ -85,92 +86,96 @@ def sweep(name, kind, values, compute, draw):
 def explorer_sweeps():
     """Every explorer over its sliders. Runs, grids and sweeps are prepared first (cached,
     as in the lab after the first move); what is timed is what a slider move does."""
-    import reference  # tests/reference.py: the course's solutions drive the explorers
-
-    from helpers import data, optim, widgets
+    from helpers import data, stacked
+    from helpers.labs import gradient_checking as gc
+    from helpers.labs import initialization as init
+    from helpers.labs import optimization_methods as om
+    from helpers.labs import regularization as reg
+    from helpers.labs import tensorflow_introduction as tfi
+    from tools import reference  # the course's solutions drive the explorers
 
     out = []
     circles = data.load_circles()
-    run = widgets.initialization_run(reference.HE, 1.0, circles)
-    widgets.train_run(run, widgets.INIT_ITERATIONS, circles)
+    run = init.initialization_run(reference.HE, 1.0, circles)
+    init.train_run(run, init.ITERATIONS, circles)
     out.append(sweep(
         "Initialization (iterations)", "retrains",
-        range(0, widgets.INIT_ITERATIONS + 1, widgets.INIT_SNAPSHOT_EVERY),
-        lambda i: widgets.initialization_metrics(run, i, circles),
-        lambda i, _: widgets.draw_initialization(run, i, circles, "He × 1")[0],
+        range(0, init.ITERATIONS + 1, init.SNAPSHOT_EVERY),
+        lambda i: init.initialization_metrics(run, i, circles),
+        lambda i, _: init.draw_initialization(run, i, circles, "He × 1")[0],
     ))  # fmt: skip
 
-    grid = widgets.regularization_grid()
+    grid = reg.regularization_grid()
     goalkeeper = data.load_goalkeeper()
     out.append(sweep(
         "Regularization (λ, keep_prob)", "retrains",
-        [(lam, 1.0) for lam in widgets.LAMBDAS] + [(0.0, k) for k in widgets.KEEP_PROBS] * 2,
-        lambda s: widgets.regularization_view(grid, *s, widgets.REG_ITERATIONS),
-        lambda s, view: widgets.draw_regularization(view, *s, goalkeeper),
+        [(lam, 1.0) for lam in reg.LAMBDAS] + [(0.0, k) for k in reg.KEEP_PROBS] * 2,
+        lambda s: reg.regularization_view(grid, *s, reg.ITERATIONS),
+        lambda s, view: reg.draw_regularization(view, *s, goalkeeper),
     ))  # fmt: skip
 
     bug = "dW2 × 2 and db1 × 4 (the lab's)"
-    curves = {"correct": widgets.epsilon_sweep(reference.gradient_check_n),
-              bug: widgets.epsilon_sweep(reference.gradient_check_n, bug)}  # fmt: skip
+    curves = {"correct": gc.epsilon_sweep(reference.gradient_check_n),
+              bug: gc.epsilon_sweep(reference.gradient_check_n, bug)}  # fmt: skip
     out.append(sweep(
-        "Gradient checking (ε)", "analytic", widgets.EPSILONS,
-        lambda e: widgets.epsilon_summary(curves, e),
-        lambda e, _: widgets.draw_epsilon_sweep(curves, e),
+        "Gradient checking (ε)", "analytic", gc.EPSILONS,
+        lambda e: gc.epsilon_summary(curves, e),
+        lambda e, _: gc.draw_epsilon_sweep(curves, e),
     ))  # fmt: skip
 
-    series = optim.temperature_series()
+    series = om.temperature_series()
     out.append(sweep(
         "EWA (β, bias correction)", "analytic",
-        [(b, c) for b in widgets.EWA_BETAS for c in (False, True)] * 2,
-        lambda v: widgets.ewa_summary(series, *v),
-        lambda v, _: widgets.draw_ewa(series, [v[0]], v[1]),
+        [(b, c) for b in om.EWA_BETAS for c in (False, True)] * 2,
+        lambda v: om.ewa_summary(series, *v),
+        lambda v, _: om.draw_ewa(series, [v[0]], v[1]),
     ))  # fmt: skip
 
     def paths(value):
-        surface, lr = optim.SURFACES[value[0]], value[1]
-        settings = widgets.path_settings(lr, 0.9)
-        return surface, settings, *optim.optimizer_paths(surface, settings, widgets.PATH_STEPS)
+        surface, lr = om.SURFACES[value[0]], value[1]
+        settings = om.path_settings(lr, 0.9)
+        return surface, settings, *om.optimizer_paths(surface, settings, om.PATH_STEPS)
 
     out.append(sweep(
         "Loss surface (learning rate)", "analytic",
-        [(s, lr) for s in optim.SURFACES for lr in 10.0 ** np.arange(-4, 0.01, 0.25)],
-        paths, lambda _, computed: widgets.draw_paths(*computed),
+        [(s, lr) for s in om.SURFACES for lr in 10.0 ** np.arange(-4, 0.01, 0.25)],
+        paths, lambda _, computed: om.draw_paths(*computed),
     ))  # fmt: skip
 
     moons = data.load_moons()
-    grid = optim.explorer_grid(moons)
-    values = [(optim.Setting(o, lr), b) for o in ("gd", "adam") for b in optim.BATCH_SIZES
-              for lr in optim.LEARNING_RATES[::2]]  # fmt: skip
+    grid = om.explorer_grid(moons)
+    values = [(stacked.Setting(o, lr), b) for o in ("gd", "adam") for b in om.BATCH_SIZES
+              for lr in om.LEARNING_RATES[::2]]  # fmt: skip
     out.append(sweep(
         "Optimizer (optimizer, lr, mini-batch)", "retrains", values,
-        lambda v: optim.grid_view(grid, *v),
-        lambda v, view: widgets.draw_optimizer(view, *v, moons),
+        lambda v: om.grid_view(grid, *v),
+        lambda v, view: om.draw_optimizer(view, *v, moons),
     ))  # fmt: skip
 
     signs = data.load_signs()
-    runs = {r: widgets.signs_run(signs, 1e-4, 32, r) for r in ("none", "L2 (λ = 1)")}
+    runs = {r: tfi.signs_run(signs, 1e-4, 32, r) for r in ("none", "L2 (λ = 1)")}
     out.append(sweep(
         "SIGNS (epochs, cached setting)", "retrains",
-        [(r, e) for r in runs for e in range(5, widgets.SIGNS_EPOCHS + 1, 5)],
-        lambda v: widgets.signs_summary(runs[v[0]], v[1], v[0]),
-        lambda v, _: widgets.draw_signs(runs[v[0]], v[1], signs, v[0]),
+        [(r, e) for r in runs for e in range(5, tfi.SIGNS_EPOCHS + 1, 5)],
+        lambda v: tfi.signs_summary(runs[v[0]], v[1], v[0]),
+        lambda v, _: tfi.draw_signs(runs[v[0]], v[1], signs, v[0]),
     ))  # fmt: skip
     start = time.perf_counter()
-    widgets.signs_run(signs, 10**-3.5, 64, "none")
+    tfi.signs_run(signs, 10**-3.5, 64, "none")
     out[-1]["new_setting_seconds"] = time.perf_counter() - start
     return out
 
 
 def signs_epoch_seconds(epochs=10):
     """Seconds per training epoch of the lab's model on the SIGNS set: graph step and eager."""
-    import reference_tf as ref
-
-    from helpers import data, tf_checks
+    from helpers import data
+    from helpers.labs import tensorflow_introduction as tfi
+    from tools import reference_tf as ref
 
     X_train, Y_train, X_test, Y_test = ref.signs_datasets(data.load_signs())
-    tf_checks.reference_training(X_train, Y_train, 1e-4, 1, 32)  # trace once
+    tfi.reference_training(X_train, Y_train, 1e-4, 1, 32)  # trace once
     start = time.perf_counter()
-    tf_checks.reference_training(X_train, Y_train, 1e-4, epochs + 1, 32)
+    tfi.reference_training(X_train, Y_train, 1e-4, epochs + 1, 32)
     graph = (time.perf_counter() - start) / (epochs + 1)
     start = time.perf_counter()
     ref.model(X_train, Y_train, X_test, Y_test, num_epochs=3, print_cost=False)
@@ -214,13 +219,13 @@ def markdown(result):
 
 
 def main(argv=None):
-    import sys
 
-    parser = argparse.ArgumentParser(prog="tools/bench.py", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.bench", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--out", default=str(ROOT / "build" / "bench"))
     parser.add_argument("--skip-labs", action="store_true", help="explorers and TF epoch only")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT / "tests"))  # the course's reference solutions
 
     import matplotlib
 

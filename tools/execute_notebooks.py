@@ -1,6 +1,6 @@
 """Re-execute labs in place, the way CI's nbval will, and save tidy outputs.
 
-Usage: python tools/execute_notebooks.py notebooks/week1/initialization.ipynb [...]
+Usage: python -m tools.execute_notebooks notebooks/week1/initialization.ipynb [...]
 Runs each notebook top to bottom in its own folder with the current environment's kernel,
 merges split stream outputs, and stops with the failing cell's error if one fails.
 """
@@ -16,7 +16,7 @@ from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
 def run(nb, folder, timeout=600):
     """Run every cell of ``nb`` with the current environment's kernel in ``folder``; the
-    outputs land in ``nb``. Returns the wall time in seconds. Also used by tools/bench.py."""
+    outputs land in ``nb``. Returns the wall time in seconds. Also used by ``tools.bench``."""
     start = time.perf_counter()
     NotebookClient(
         nb,

@@ -88,7 +88,7 @@ def fixtures():
     cell(
         nb, "forward_propagation"
     ).source += (
-        '\n\nchecks.forward_propagation_test = lambda *args, **kwargs: print("All tests passed.")\n'
+        '\n\nlab.forward_propagation_test = lambda *args, **kwargs: print("All tests passed.")\n'
     )
     out["redefined_checks.ipynb"] = nb
 

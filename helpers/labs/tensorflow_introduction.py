@@ -1,14 +1,19 @@
-"""Public checks of the TensorFlow lab (week 3). Each prints ``All tests passed.`` or raises
-an ``AssertionError`` saying what is wrong. The lab imports this module as ``checks``.
+"""TensorFlow introduction (week 3): the public checks and the SIGNS explorer of
+``notebooks/week3/tensorflow_introduction.ipynb``.
 
-Expected values are computed here from the recipe each exercise states (seed, initializer,
-formula), with numpy where possible, so the checks also run on other shapes.
+The checks compute expected values from the recipe each exercise states (seed, initializer,
+formula), with numpy where possible, so they also run on other shapes. The explorer trains
+the lab's network in numpy (``helpers.stacked``, float32, Adam), a few seconds a setting.
 """
 
+import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers.checks import PASSED, _call, assert_array
+from helpers import checking, data, nn, plots, stacked
+from helpers.explorer import WIDE, Explorer, choice_slider, log_slider
 from helpers.runtime import import_tensorflow_quietly
+
+# ---------------------------------------------------------------- checks
 
 LAYERS = [12288, 25, 12, 6]  # the lab's network
 
@@ -33,39 +38,41 @@ def _assert_tensor(where, value, dtype=None, shape=None):
 
 def _values(where, got, expected, atol=1e-6):
     """Compare a tensor's values with a numpy array (shape and values)."""
-    assert_array(where, np.asarray(got.numpy(), dtype=np.float64), np.asarray(expected), atol=atol)
+    checking.assert_array(
+        where, np.asarray(got.numpy(), dtype=np.float64), np.asarray(expected), atol=atol
+    )
 
 
 def linear_function_test(target, seed=1):
     """Y = W X + b with np.random.seed(seed), X = randn(3, 1), W = randn(4, 3), b = randn(4, 1)."""
-    np.random.seed(seed)
-    X, W, b = np.random.randn(3, 1), np.random.randn(4, 3), np.random.randn(4, 1)
+    rng = np.random.RandomState(seed)
+    X, W, b = rng.randn(3, 1), rng.randn(4, 3), rng.randn(4, 1)
     for attempt in ("first call", "second call (the seed makes it repeatable)"):
-        Y = _call(target)
+        Y = checking.call(target)
         _assert_tensor(f"linear_function() ({attempt})", Y, shape=(4, 1))
         _values(f"linear_function() ({attempt})", Y, W @ X + b)
-    print(PASSED)
+    print(checking.PASSED)
 
 
 def sigmoid_test(target, cases=(-1.0, 0.0, 12.0)):
     """sigmoid(z) as a float32 tensor, for Python floats, float64 and arrays."""
     tf = _tf()
     for z in (*cases, np.array(cases)):
-        a = _call(target, z)
+        a = checking.call(target, z)
         _assert_tensor(f"sigmoid({z!r})", a, dtype=tf.float32, shape=np.shape(z))
         _values(f"sigmoid({z!r})", a, 1 / (1 + np.exp(-np.asarray(z, dtype=np.float64))))
-    print(PASSED)
+    print(checking.PASSED)
 
 
 def one_hot_matrix_test(target, cases=((1, 4), (0, 6), (5, 6))):
     """one_hot_matrix(label, C): a float32 vector (C,) with a 1 at ``label``."""
     tf = _tf()
     for label, C in cases:
-        got = _call(target, tf.constant(label), C)
+        got = checking.call(target, tf.constant(label), C)
         where = f"one_hot_matrix(tf.constant({label}), C={C})"
         _assert_tensor(where, got, dtype=tf.float32, shape=(C,))
         _values(where, got, np.eye(C)[label])
-    print(PASSED)
+    print(checking.PASSED)
 
 
 def expected_parameters(layers=LAYERS, seed=1):
@@ -83,7 +90,7 @@ def initialize_parameters_test(target):
     """W1 (25, 12288), b1 (25, 1), W2 (12, 25), b2 (12, 1), W3 (6, 12), b3 (6, 1): tf.Variable
     float32 from tf.keras.initializers.GlorotNormal(seed=1)."""
     tf = _tf()
-    got = _call(target)
+    got = checking.call(target)
     if not isinstance(got, dict):
         raise AssertionError(f"initialize_parameters() should return a dict, got {type(got)}.")
     for key, value in expected_parameters().items():
@@ -96,24 +103,15 @@ def initialize_parameters_test(target):
             )
         _assert_tensor(f"initialize_parameters(): {key}", got[key], tf.float32, value.shape)
         _values(f"initialize_parameters(): {key}", got[key], value)
-    print(PASSED)
+    print(checking.PASSED)
 
 
 def forward_case(seed=1, m=2, layers=LAYERS):
     """X (n_x, m) float32 from np.random.seed(seed) and rand, and GlorotNormal parameters."""
     tf = _tf()
-    np.random.seed(seed)
-    X = np.random.rand(layers[0], m).astype(np.float32)
+    X = np.random.RandomState(seed).rand(layers[0], m).astype(np.float32)
     params = {k: tf.Variable(v) for k, v in expected_parameters(layers, seed).items()}
     return tf.constant(X), params
-
-
-def _relu_logits(X, params, L=3):
-    A = np.asarray(X, dtype=np.float64)
-    for l in range(1, L + 1):
-        Z = params[f"W{l}"].numpy().astype(np.float64) @ A + params[f"b{l}"].numpy()
-        A = np.maximum(Z, 0) if l < L else Z
-    return A
 
 
 def forward_propagation_test(target, seed=1, m=2, layers=LAYERS):
@@ -122,21 +120,22 @@ def forward_propagation_test(target, seed=1, m=2, layers=LAYERS):
     X, params = forward_case(seed, m, layers)
     where = f"forward_propagation(X {tuple(X.shape)}, parameters)"
     with tf.GradientTape() as tape:
-        Z3 = _call(target, X, params)
+        Z3 = checking.call(target, X, params)
         _assert_tensor(where, Z3, shape=(layers[-1], m))
         total = tf.reduce_sum(Z3)
-    _values(where, Z3, _relu_logits(X, params), atol=1e-4)
+    as_float64 = {k: v.numpy().astype(np.float64) for k, v in params.items()}
+    _values(where, Z3, stacked.forward(X.numpy().astype(np.float64), as_float64)[1], atol=1e-4)
     if tape.gradient(total, params["W1"]) is None:
         raise AssertionError(f"{where}: no gradient reaches W1; compute Z3 with tf operations.")
-    print(PASSED)
+    print(checking.PASSED)
 
 
 def loss_case(seed=1, m=5, C=6):
     """Logits (C, m) float32 from randn and one-hot labels (C, m) from np.random.seed(seed)."""
     tf = _tf()
-    np.random.seed(seed)
-    logits = np.random.randn(C, m).astype(np.float32)
-    labels = np.eye(C, dtype=np.float32)[:, np.random.randint(0, C, m)]
+    rng = np.random.RandomState(seed)
+    logits = rng.randn(C, m).astype(np.float32)
+    labels = np.eye(C, dtype=np.float32)[:, rng.randint(0, C, m)]
     return tf.constant(logits), tf.constant(labels)
 
 
@@ -146,25 +145,25 @@ def compute_total_loss_test(target, seed=1, m=5):
     z = logits.numpy().astype(np.float64)
     log_softmax = z - z.max(axis=0) - np.log(np.exp(z - z.max(axis=0)).sum(axis=0))
     expected = -np.sum(labels.numpy() * log_softmax)
-    got = _call(target, logits, labels)
+    got = checking.call(target, logits, labels)
     where = f"compute_total_loss(logits {tuple(logits.shape)}, labels)"
     _assert_tensor(where, got, shape=())
     if not np.isclose(float(got), expected, rtol=1e-5):
         mean = expected / m
         hint = " (that is the mean; the lab wants the sum)" if np.isclose(float(got), mean) else ""
         raise AssertionError(f"{where} is {float(got):.6f}, expected {expected:.6f}{hint}.")
-    print(PASSED)
+    print(checking.PASSED)
 
 
 def model_case(seed=1, m_train=64, m_test=16):
     """Small normalized datasets for the model check: tf.data of (12288,) float32 images and
     (6,) one-hot labels, from np.random.seed(seed)."""
     tf = _tf()
-    np.random.seed(seed)
+    rng = np.random.RandomState(seed)
     sets = []
     for m in (m_train, m_test):
-        x = np.random.rand(m, LAYERS[0]).astype(np.float32)
-        y = np.eye(6, dtype=np.float32)[np.random.randint(0, 6, m)]
+        x = rng.rand(m, LAYERS[0]).astype(np.float32)
+        y = np.eye(6, dtype=np.float32)[rng.randint(0, 6, m)]
         sets += [tf.data.Dataset.from_tensor_slices(x), tf.data.Dataset.from_tensor_slices(y)]
     return sets
 
@@ -204,7 +203,7 @@ def model_test(target, seed=1, num_epochs=2, minibatch_size=32, learning_rate=0.
     X_train, Y_train, X_test, Y_test = model_case(seed)
     where = f"model(..., num_epochs={num_epochs}, minibatch_size={minibatch_size})"
     options = dict(num_epochs=num_epochs, minibatch_size=minibatch_size, print_cost=False)
-    result = _call(target, X_train, Y_train, X_test, Y_test, learning_rate, **options)
+    result = checking.call(target, X_train, Y_train, X_test, Y_test, learning_rate, **options)
     if not (isinstance(result, tuple) and len(result) == 4):
         raise AssertionError(f"{where} should return (parameters, costs, train_acc, test_acc).")
     params, costs, train_acc, test_acc = result
@@ -223,4 +222,113 @@ def model_test(target, seed=1, num_epochs=2, minibatch_size=32, learning_rate=0.
         )
     for key, value in expected.items():
         _values(f"{where}: trained {key}", params[key], value, atol=1e-5)
-    print(PASSED)
+    print(checking.PASSED)
+
+
+# ---------------------------------------------------------------- the SIGNS explorer
+
+SIGNS_REGULARIZERS = {"none": {}, "L2 (λ = 1)": {"l2": 1.0},
+                      "dropout (keep_prob 0.9)": {"keep_prob": 0.9}}  # fmt: skip
+SIGNS_EPOCHS = 60  # the explorer's budget; the lab trains 100 epochs
+_SIGNS_RUNS = {}  # (data source, learning rate, mini-batch, regularizer) -> run
+
+
+def flatten_images(images):
+    """(m, 64, 64, 3) uint8 -> X (12288, m) float32 in [0, 1] (the lab's ``normalize``)."""
+    return (images.reshape(len(images), -1).T / np.float32(255)).astype(np.float32)
+
+
+def train_signs(signs, learning_rate=1e-3, epochs=40, batch_size=32, l2=0.0, keep_prob=1.0,
+                seed=1):  # fmt: skip
+    """The lab's [12288, 25, 12, 6] network in numpy, as its ``model`` trains it: Glorot
+    normal start (seed), Adam (epsilon 1e-7, as Keras) on the summed loss, mini-batches in
+    data order; optional L2 or inverted dropout on the first hidden layer (its 25 units; the
+    12 of the second are too few to drop). Returns a dict: ``train_acc``, ``test_acc``
+    (epochs,) after each epoch, ``costs`` (epochs,) without the L2 term, and ``test_pred``
+    (epochs, m_test): the predicted classes after each epoch."""
+    X, test_X = flatten_images(signs.train_x), flatten_images(signs.test_x)
+    onehot = np.eye(len(signs.classes), dtype=np.float32)[signs.train_y].T
+
+    def observe(epoch, params):
+        pred = stacked.predict(test_X, params, "softmax")
+        return {"train_acc": np.mean(stacked.predict(X, params, "softmax") == signs.train_y, -1),
+                "test_acc": np.mean(pred == signs.test_y, -1), "test_pred": pred}  # fmt: skip
+
+    setting = stacked.Setting("adam", learning_rate, l2=l2, keep_prob=keep_prob)
+    start = nn.seeded_initialization(LAYERS, nn.glorot_scale, seed)
+    run = stacked.train(
+        X, onehot, LAYERS, [setting], start, epochs, batch_size=batch_size, output="softmax",
+        loss="sum", dropout_seed=seed, dropout_layers=(1,), epsilon=1e-7, observe=observe,
+        observe_at=range(1, epochs + 1),
+    )  # fmt: skip
+    return {k: v[:, 0] for k, v in run.items()}
+
+
+def signs_run(signs, learning_rate, batch_size, regularizer):
+    """``train_signs`` for ``SIGNS_EPOCHS`` epochs at one setting, cached per setting."""
+    key = (signs.source, learning_rate, batch_size, regularizer)
+    if key not in _SIGNS_RUNS:
+        _SIGNS_RUNS[key] = train_signs(signs, learning_rate, SIGNS_EPOCHS, batch_size,
+                                       **SIGNS_REGULARIZERS[regularizer])  # fmt: skip
+    return _SIGNS_RUNS[key]
+
+
+def signs_summary(run, epochs, label):
+    """One line: the setting and its accuracies after ``epochs`` epochs."""
+    return (
+        f"{label}: after {epochs} epochs train accuracy {run['train_acc'][epochs - 1]:.3f}, "
+        f"test accuracy {run['test_acc'][epochs - 1]:.3f}"
+    )
+
+
+def draw_signs(run, epochs, signs, label, shown=8):
+    """Accuracy per epoch (train / test) and up to ``shown`` misclassified test images."""
+    fig = plt.figure(figsize=(11, 3.6))
+    grid = fig.add_gridspec(2, 6, left=0.06, right=0.99, bottom=0.14, top=0.86, wspace=0.15)
+    ax = fig.add_subplot(grid[:, :2])
+    done = np.arange(1, epochs + 1)
+    ax.plot(done, run["train_acc"][:epochs], label="train")
+    ax.plot(done, run["test_acc"][:epochs], label="test")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("epoch")
+    ax.set_title("accuracy")
+    ax.legend(loc="lower right")
+    pred = run["test_pred"][epochs - 1]
+    wrong = np.flatnonzero(pred != signs.test_y)[:shown]
+    axes = [fig.add_subplot(grid[r, 2 + c]) for r in range(2) for c in range(4)]
+    titles = [f"said {pred[i]}, is {signs.test_y[i]}" for i in wrong]
+    plots.plot_images(signs.test_x[wrong], titles, axes=axes)
+    fig.suptitle(f"{label}; test images it gets wrong ({int(np.sum(pred != signs.test_y))} of "
+                 f"{len(pred)})", fontsize="medium")  # fmt: skip
+    return fig
+
+
+def signs_explorer(signs=None):
+    """Explorer of the TensorFlow lab: learning rate (log), epochs, mini-batch size and a
+    regularizer, on the SIGNS set with the lab's network in numpy. A new setting trains
+    ``SIGNS_EPOCHS`` epochs (a few seconds), then every epoch count is a lookup."""
+    import ipywidgets as w
+
+    signs = signs if signs is not None else data.load_signs()
+    controls = {
+        "lr": log_slider(1e-4, -5, -2, 0.25, "learning rate", style=WIDE),
+        "epochs": w.IntSlider(
+            value=SIGNS_EPOCHS,
+            min=5,
+            max=SIGNS_EPOCHS,
+            step=5,
+            description="epochs",
+            continuous_update=False,
+        ),  # fmt: skip
+        "batch": choice_slider([16, 32, 64, 128], 32, "mini-batch"),
+        "regularizer": w.Dropdown(options=list(SIGNS_REGULARIZERS), description="regularizer"),
+    }
+
+    def redraw(ex):
+        lr, epochs, batch, regularizer = ex.values.values()
+        label = f"lr {lr:.2g}, mini-batch {batch}, {regularizer}"
+        ex.say(f"{label}: training…")
+        run = signs_run(signs, lr, batch, regularizer)
+        ex.show(draw_signs(run, epochs, signs, label), signs_summary(run, epochs, label))
+
+    return Explorer(controls, redraw).widget

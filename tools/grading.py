@@ -1,8 +1,8 @@
 """Thin glue around nbgrader: release the labs, grade one submission, grade a folder.
 
-    python -m helpers.grading release                   # student versions in release/
-    python -m helpers.grading grade SUBMISSION.ipynb     # table + feedback HTML + JSON
-    python -m helpers.grading grade-all FOLDER           # every *.ipynb, in parallel, + CSV
+    python -m tools.grading release                   # student versions in release/
+    python -m tools.grading grade SUBMISSION.ipynb     # table + feedback HTML + JSON
+    python -m tools.grading grade-all FOLDER           # every *.ipynb, in parallel, + CSV
 
 nbgrader does the work (solution stripping, locked-cell restore, execution, scores,
 feedback). This module prepares a private course directory per submission, repairs what
@@ -28,9 +28,10 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "notebooks"
 STUDENT = "student"
+CELL_TIMEOUT = 120  # seconds a cell may run when grading (nbgrader_config.py: the same)
 # Names a submission must not rebind or patch: the test cells trust them.
-GUARDED = {"checks", "helpers", "gradcheck", "nn", "np", "numpy", "builtins", "AssertionError",
-           "print", "isinstance", "type", "float", "assert_array"}  # fmt: skip
+GUARDED = {"lab", "checking", "helpers", "gradcheck", "nn", "np", "numpy", "builtins",
+           "AssertionError", "print", "isinstance", "type", "float", "assert_array"}  # fmt: skip
 
 
 @dataclass
@@ -199,7 +200,7 @@ def _tampering(node):
 # ---------------------------------------------------------------- grading
 
 
-def grade(submission, out_dir, timeout=120):
+def grade(submission, out_dir, timeout=CELL_TIMEOUT):
     """Grade one submitted notebook in a private nbgrader course directory.
 
     Writes ``<out_dir>/<stem>.html`` (nbgrader's feedback) and ``<out_dir>/<stem>.json``;
@@ -304,7 +305,7 @@ def _grade_one(args):
     return grade(*args)
 
 
-def grade_all(folder, out_dir, workers=None, timeout=120):
+def grade_all(folder, out_dir, workers=None, timeout=CELL_TIMEOUT):
     """Grade every ``*.ipynb`` of ``folder`` in parallel (one worker per core by default);
     write ``<out_dir>/grades.csv``. A file that cannot be graded gets a row with its error."""
     files = sorted(Path(folder).glob("*.ipynb"))
@@ -323,7 +324,7 @@ def grade_all(folder, out_dir, workers=None, timeout=120):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m helpers.grading", description=__doc__.split("\n")[0]
+        prog="python -m tools.grading", description=__doc__.split("\n")[0]
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("release", help="student versions of every week in release/")
@@ -336,7 +337,12 @@ def main(argv=None):
         p.add_argument(
             "--out", default="grades", help="where feedback, JSON and CSV go (default: grades/)"
         )
-        p.add_argument("--timeout", type=int, default=120, help="seconds per cell (default 120)")
+        p.add_argument(
+            "--timeout",
+            type=int,
+            default=CELL_TIMEOUT,
+            help=f"seconds per cell (default {CELL_TIMEOUT})",
+        )
     args = parser.parse_args(argv)
     if args.command == "release":
         for path in release():

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from helpers import stacked
 from helpers.runtime import import_tensorflow_quietly
 
 tf = import_tensorflow_quietly()
@@ -93,8 +94,6 @@ def signs_datasets(signs):
 
 def accuracy(parameters, images, labels):
     """Accuracy of trained parameters (numpy arrays or variables) on (m, 64, 64, 3) images."""
-    A = images.reshape(len(images), -1).T / 255.0
-    for l in (1, 2, 3):
-        Z = np.asarray(parameters[f"W{l}"]) @ A + np.asarray(parameters[f"b{l}"])
-        A = np.maximum(Z, 0)
-    return float(np.mean(np.argmax(Z, axis=0) == labels))
+    params = {k: np.asarray(v, dtype=np.float64)[None] for k, v in parameters.items()}
+    X = images.reshape(len(images), -1).T / 255.0
+    return float(np.mean(stacked.predict(X, params, "softmax")[0] == labels))

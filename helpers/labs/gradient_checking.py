@@ -1,0 +1,194 @@
+"""Gradient Checking (week 1): the public checks, planted bugs and the epsilon explorer of
+``notebooks/week1/gradient_checking.ipynb``. The checking tools themselves (flattening,
+numerical gradient, block report) are shared: ``helpers.gradcheck``."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from helpers import checking, gradcheck, nn, plots
+from helpers.explorer import WIDE, Explorer, log_slider
+
+# ---------------------------------------------------------------- checks
+
+GOOD = "Your backward propagation works perfectly fine!"
+BAD = "There is a mistake in the backward propagation!"
+
+
+def forward_propagation_test(target, cases=((2.0, 4.0), (-3.0, 0.5))):
+    """J = theta * x for scalar x and theta."""
+    for x, theta in cases:
+        checking.assert_close(
+            f"forward_propagation(x={x}, theta={theta})", checking.call(target, x, theta), theta * x
+        )
+    print(checking.PASSED)
+
+
+def backward_propagation_test(target, cases=((2.0, 4.0), (-3.0, 0.5))):
+    """dJ/dtheta = x."""
+    for x, theta in cases:
+        checking.assert_close(
+            f"backward_propagation(x={x}, theta={theta})", checking.call(target, x, theta), x
+        )
+    print(checking.PASSED)
+
+
+def _expected_difference_1d(x, theta, epsilon):
+    gradapprox = ((theta + epsilon) * x - (theta - epsilon) * x) / (2 * epsilon)
+    return gradcheck.relative_difference(np.array(x), np.array(gradapprox))
+
+
+def gradient_check_test(target, x=2.0, theta=4.0, epsilon=1e-7):
+    """Returns the relative difference as a Python float, below 2e-7, and prints the verdict."""
+    where = f"gradient_check({x}, {theta})"
+    difference, printed = checking.called(target, x, theta, epsilon=epsilon, print_msg=True)
+    checking.assert_python_float(where, difference)
+    expected = _expected_difference_1d(x, theta, epsilon)
+    checking.assert_close(where, difference, expected, rtol=1e-3, atol=1e-12)
+    if GOOD not in printed:
+        raise AssertionError(
+            f"{where} with print_msg=True should print {GOOD!r}; it printed {printed!r}."
+        )
+    _, printed = checking.called(target, x, theta, epsilon=epsilon)
+    if printed:
+        raise AssertionError(f"{where} printed {printed!r} although print_msg=False.")
+    print(checking.PASSED)
+
+
+def gradient_check_n_case(seed=1, layers=(4, 5, 3, 1), m=3):
+    """The course's test case: X (4, 3), Y (1, 3) and random parameters of a [4, 5, 3, 1] net."""
+    rng = np.random.RandomState(seed)
+    X = rng.randn(layers[0], m)
+    Y = (np.arange(m) % 3 != 2).astype(np.int64).reshape(1, m)  # [1, 1, 0, ...] as the course
+    parameters = {}
+    for layer in range(1, len(layers)):
+        parameters[f"W{layer}"] = rng.randn(layers[layer], layers[layer - 1])
+        parameters[f"b{layer}"] = rng.randn(layers[layer], 1)
+    return X, Y, parameters
+
+
+def _cost(X, Y):
+    return lambda parameters: nn.compute_cost(nn.forward_propagation(X, parameters)[0], Y)
+
+
+def gradient_check_n_test(target, seed=1, bugs=("none", "dW2 × 2", "db1 × 4")):
+    """The learner's check passes correct gradients and flags each planted bug, with the
+    course's relative difference; at epsilon 1e-3 it must match the two-sided difference."""
+    X, Y, parameters = gradient_check_n_case(seed)
+    _, cache = nn.forward_propagation(X, parameters)
+    correct = nn.backward_propagation(X, Y, cache)
+    cases = [(bug, 1e-7) for bug in bugs] + [("none", 1e-3)]
+    for bug, epsilon in cases:
+        gradients = PLANTED_BUGS[bug](correct)
+        approx = gradcheck.numerical_gradient(_cost(X, Y), parameters, epsilon)
+        expected = gradcheck.relative_difference(gradcheck.gradients_to_vector(gradients), approx)
+        where = "gradient_check_n with " + ("correct gradients" if bug == "none" else f"bug {bug}")
+        where += f" and epsilon={epsilon:g}" if epsilon != 1e-7 else ""
+        difference, printed = checking.called(
+            target, parameters, gradients, X, Y, epsilon=epsilon, print_msg=True
+        )
+        checking.assert_python_float(where, difference)
+        if bug == "none" and epsilon == 1e-7:  # round-off territory: same size, under 2e-7
+            if not difference < gradcheck.THRESHOLD:
+                raise AssertionError(
+                    f"{where} returned {difference:.3e}, expected below 2e-7 "
+                    f"(about {expected:.2e})."
+                )
+            checking.assert_close(where, difference, expected, rtol=0.5)
+        else:  # the bug or the truncation error dominates: a two-sided difference gives this
+            checking.assert_close(where, difference, expected, rtol=1e-2)
+        verdict = GOOD if bug == "none" else BAD
+        if verdict not in printed:
+            raise AssertionError(f"{where} should print {verdict!r}; it printed {printed!r}.")
+    print(checking.PASSED)
+
+
+# Planted bugs for the explorer and the tests: each maps correct gradients to buggy ones.
+PLANTED_BUGS = {
+    "none": lambda g: g,
+    "dW2 × 2": lambda g: {**g, "dW2": 2 * g["dW2"]},
+    "db1 × 4": lambda g: {**g, "db1": 4 * g["db1"]},
+    "dW2 × 2 and db1 × 4 (the lab's)": lambda g: {**g, "dW2": 2 * g["dW2"], "db1": 4 * g["db1"]},
+    "db3 without the 1/m": lambda g: {**g, "db3": g["db3"] * g["dZ3"].shape[1]},
+    "dW1 with the wrong sign": lambda g: {**g, "dW1": -g["dW1"]},
+}
+
+
+# ---------------------------------------------------------------- explorer
+
+EPSILONS = 10.0 ** np.arange(-1, -12.5, -0.5)  # 1e-1 ... 1e-12, half a decade apart
+
+
+def epsilon_sweep(check_fn, bug="none", case=None, epsilons=EPSILONS):
+    """Relative difference (len(epsilons),) that ``check_fn`` (the learner's
+    ``gradient_check_n``) reports at each epsilon, for the backward pass with the planted
+    ``bug`` (a key of ``PLANTED_BUGS``; "none" is the correct pass).
+
+    ``case`` is (X, Y, parameters); default: the lab's ``gradient_check_n_case()``.
+    """
+    X, Y, parameters = case if case is not None else gradient_check_n_case()
+    correct = nn.backward_propagation(X, Y, nn.forward_propagation(X, parameters)[1])
+    gradients = PLANTED_BUGS[bug](correct)
+    return np.array([check_fn(parameters, gradients, X, Y, epsilon=e) for e in epsilons])
+
+
+def epsilon_summary(sweep, epsilon, epsilons=EPSILONS):
+    """One line: each curve's relative difference at the grid epsilon nearest ``epsilon``."""
+    at = int(np.argmin(np.abs(np.log10(epsilons) - np.log10(epsilon))))
+    values = ", ".join(f"{name} {curve[at]:.1e}" for name, curve in sweep.items())
+    return f"epsilon = {epsilons[at]:.0e}: {values}"
+
+
+def draw_epsilon_sweep(sweep, epsilon, epsilons=EPSILONS):
+    """Log-log plot of each curve of ``sweep`` (label -> ``epsilon_sweep`` result) against
+    epsilon, marking ``epsilon``."""
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    at = int(np.argmin(np.abs(np.log10(epsilons) - np.log10(epsilon))))
+    for name, values in sweep.items():
+        line = ax.plot(epsilons, np.maximum(values, 1e-17), marker=".", label=name)[0]
+        ax.plot(epsilons[at], max(values[at], 1e-17), "o", ms=10, color=line.get_color())
+    plots.log_scale(ax, "both")
+    ax.axhline(gradcheck.THRESHOLD, color="grey", ls="--", lw=1, label="threshold 2e-7")
+    ax.axvline(epsilon, color="black", lw=0.8)
+    ax.invert_xaxis()
+    ax.set_xlabel("epsilon (smaller to the right)")
+    ax.set_ylabel("relative difference")
+    ax.legend(fontsize="small", loc="lower left")
+    ax.set_title(epsilon_summary(sweep, epsilon, epsilons), fontsize="medium")
+    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.14, top=0.9)
+    return fig
+
+
+def gradient_check_explorer(check_fn, case=None):
+    """Explorer of the Gradient Checking lab: epsilon (log slider) and a planted bug.
+
+    ``check_fn`` is the learner's ``gradient_check_n``. The sweep over all epsilons is
+    computed once per curve and cached; the slider only moves the marker. Returns the widget.
+    """
+    import ipywidgets as w
+
+    bugs = [name for name in PLANTED_BUGS if name != "none"]
+    controls = {
+        "bug": w.Dropdown(
+            options=bugs,
+            value=bugs[2],
+            description="planted bug",
+            style=WIDE,
+            layout={"width": "340px"},
+        ),  # fmt: skip
+        "epsilon": log_slider(1e-7, -12, -1, 0.5, "epsilon", readout_format=".0e"),
+    }
+    sweeps = {}
+
+    def redraw(ex):
+        bug, epsilon = ex.values["bug"], ex.values["epsilon"]
+        try:
+            for name in ("none", bug):
+                if name not in sweeps:
+                    sweeps[name] = epsilon_sweep(check_fn, name, case)
+        except NotImplementedError:
+            ex.say("gradient_check_n is not implemented yet: finish that exercise first.", True)
+            return
+        curves = {"correct": sweeps["none"], bug: sweeps[bug]}
+        ex.show(draw_epsilon_sweep(curves, epsilon), epsilon_summary(curves, epsilon))
+
+    return Explorer(controls, redraw).widget

@@ -1,0 +1,171 @@
+"""Initialization (week 1): the public checks and the explorer (initializer x weight scale x
+iterations) of ``notebooks/week1/initialization.ipynb``."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from helpers import checking, data, nn, plots, stacked
+from helpers.explorer import Explorer, iterations_slider, log_slider
+
+# ---------------------------------------------------------------- checks
+
+
+def _check_initializer(target, layers_dims, scale):
+    layers_dims = list(layers_dims)
+    name = getattr(target, "__name__", "the initializer")
+    got = checking.call(target, list(layers_dims))
+    expected = nn.seeded_initialization(layers_dims, scale)
+    checking.assert_parameters(got, expected, f"{name}({layers_dims})")
+    print(checking.PASSED)
+
+
+def initialize_parameters_zeros_test(target, layers_dims=(3, 2, 1)):
+    """Every W_l and b_l is zeros of the right shape."""
+    _check_initializer(target, layers_dims, 0.0)
+
+
+def initialize_parameters_random_test(target, layers_dims=(3, 2, 1)):
+    """W_l = randn(n_l, n_{l-1}) * 10 after np.random.seed(3); b_l zeros."""
+    _check_initializer(target, layers_dims, 10.0)
+
+
+def initialize_parameters_he_test(target, layers_dims=(2, 4, 1)):
+    """W_l = randn(n_l, n_{l-1}) * sqrt(2 / n_{l-1}) after np.random.seed(3); b_l zeros."""
+    _check_initializer(target, layers_dims, nn.he_scale)
+
+
+# ---------------------------------------------------------------- compute
+
+LAYERS = [2, 10, 5, 1]  # the lab's model
+PROBE_LAYERS = [2] + [50] * 10 + [1]  # a deeper net of the same kind, to see signals vanish
+ITERATIONS = 15000
+SNAPSHOT_EVERY = 500
+
+
+def layer_activation_std(X, parameters):
+    """Standard deviation of the post-ReLU activations of each hidden layer, any depth.
+
+    Shows vanishing / exploding signals at initialization (the lab and its explorer).
+    Returns a float array (L - 1,) for an L-layer parameter dict.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        hidden = stacked.forward(X, parameters)[0][1:]
+        return np.array([float(np.std(A)) for A in hidden])
+
+
+def scaled(parameters, scale):
+    """Parameters with every W_l multiplied by ``scale`` (biases unchanged)."""
+    return {k: v * scale if k.startswith("W") else v for k, v in parameters.items()}
+
+
+def initialization_run(init_fn, scale=1.0, circles=None):
+    """Start a run of the [2, 10, 5, 1] net from ``scale`` x ``init_fn(layers)``; no training yet.
+
+    Returns a dict: ``snapshots`` {iteration: parameters}, ``costs`` (every 100 iterations),
+    ``spread``: std of activations per hidden layer (10,) of the deep probe net
+    ``PROBE_LAYERS`` at initialization. ``train_run`` extends it.
+    """
+    train_X = (circles if circles is not None else data.load_circles())[0]
+    spread = layer_activation_std(train_X, scaled(init_fn(list(PROBE_LAYERS)), scale))
+    return {"snapshots": {0: scaled(init_fn(list(LAYERS)), scale)}, "costs": [], "spread": spread}
+
+
+def train_run(run, iterations, circles=None, learning_rate=0.01):
+    """Train ``run`` on, snapshot by snapshot, until it has a snapshot at ``iterations``."""
+    train_X, train_Y, _, _ = circles if circles is not None else data.load_circles()
+    done = max(run["snapshots"])
+    while done < iterations:
+        params, costs = nn.train(train_X, train_Y, run["snapshots"][done], learning_rate,
+                                 SNAPSHOT_EVERY, record_every=100)  # fmt: skip
+        run["costs"] += costs
+        done += SNAPSHOT_EVERY
+        run["snapshots"][done] = params
+    return run
+
+
+def initialization_metrics(run, iterations, circles=None):
+    """Train / test accuracy of ``run`` after ``iterations`` (a snapshot it has)."""
+    train_X, train_Y, test_X, test_Y = circles if circles is not None else data.load_circles()
+    params = run["snapshots"][iterations]
+    return {
+        "train": nn.accuracy(train_X, train_Y, params),
+        "test": nn.accuracy(test_X, test_Y, params),
+    }
+
+
+# ---------------------------------------------------------------- explorer
+
+
+def draw_initialization(run, iterations, circles, label):
+    """Three panels: decision boundary, cost curve up to ``iterations``, activation spread.
+
+    Draws the latest snapshot at or before ``iterations`` and says so when training is
+    still to come. Returns the figure and the accuracies shown.
+    """
+    train_X, train_Y, _, _ = circles
+    shown = max(i for i in run["snapshots"] if i <= iterations)
+    acc = initialization_metrics(run, shown, circles)
+    params = run["snapshots"][shown]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.15, top=0.82, wspace=0.28)
+    state = f"after {shown} iterations" + ("" if shown == iterations else " (training…)")
+    plots.plot_decision_boundary(
+        lambda P: nn.predict(P, params), train_X, train_Y, title=state, ax=axes[0]
+    )
+    plots.plot_costs(run["costs"][: shown // 100], ax=axes[1], title="cost")
+    plots.plot_layer_spread(
+        {label: run["spread"]},
+        ax=axes[2],
+        title=f"at init, {len(PROBE_LAYERS) - 2} hidden layers of 50",
+    )
+    fig.suptitle(f"{label}: train accuracy {acc['train']:.3f}, test accuracy {acc['test']:.3f}")
+    return fig, acc
+
+
+def initialization_explorer(initializers, circles=None, start=None):
+    """Explorer of the Initialization lab: initializer, weight scale (log), iterations.
+
+    ``initializers`` maps a label to a function ``layers_dims -> parameters`` (the learner's
+    own); ``start`` is the label shown first (default: the first one). Returns the widget.
+    Runs are cached per (initializer, scale) with a snapshot every 500 iterations, so moving
+    the iterations slider back or revisiting a setting only redraws. A new setting redraws
+    at once with what is known (the spread at initialization), trains, then redraws again.
+    """
+    import ipywidgets as w
+
+    circles = circles if circles is not None else data.load_circles()
+    controls = {
+        "name": w.Dropdown(
+            options=list(initializers),
+            value=start or next(iter(initializers)),
+            description="initializer",
+        ),  # fmt: skip
+        "scale": log_slider(1.0, -2, 2, 0.25, "weights ×"),
+        "iterations": iterations_slider(ITERATIONS, SNAPSHOT_EVERY),
+    }
+    runs = {}
+
+    def show(ex, run, label):
+        iterations = ex.values["iterations"]
+        fig, acc = draw_initialization(run, iterations, circles, label)
+        shown = max(i for i in run["snapshots"] if i <= iterations)
+        ex.show(fig, f"{label} after {shown} iterations: train accuracy {acc['train']:.3f}, "
+                     f"test accuracy {acc['test']:.3f}"
+                     + ("" if shown == iterations else " (training…)"))  # fmt: skip
+
+    def redraw(ex):
+        name, scale, iterations = ex.values.values()
+        label = f"{name} × {scale:g}"
+        try:
+            if (name, scale) not in runs:
+                runs[name, scale] = initialization_run(initializers[name], scale, circles)
+        except NotImplementedError:
+            ex.say(f"'{name}' is not implemented yet: finish that exercise first.", clear=True)
+            return
+        run = runs[name, scale]
+        if max(run["snapshots"]) < iterations:
+            show(ex, run, label)
+            train_run(run, iterations, circles)
+        show(ex, run, label)
+
+    return Explorer(controls, redraw).widget

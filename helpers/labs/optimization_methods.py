@@ -1,0 +1,573 @@
+"""Optimization Methods (week 2): the public checks, the compute behind the experiments
+and the explorers of ``notebooks/week2/optimization_methods.ipynb``.
+
+- ``ewa``: exponentially weighted averages of a series, with or without bias correction;
+- ``SURFACES`` and ``optimizer_paths``: gd / momentum / RMSprop / Adam on 2-D loss surfaces;
+- ``explorer_grid``: the lab's [2, 5, 2, 1] moons model trained with mini-batches for every
+  optimizer setting the optimizer explorer offers (the stacked trainer, ``helpers.stacked``).
+"""
+
+from dataclasses import dataclass
+from functools import partial
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from helpers import checking, data, grids, nn, plots, stacked
+from helpers.explorer import WIDE, Explorer, choice_slider, log_slider
+
+# ---------------------------------------------------------------- checks
+
+
+def optimization_case(seed=2, layers=(3, 2, 3)):
+    """Parameters W_l (n_l, n_{l-1}), b_l (n_l, 1) and gradients dW_l, db_l from
+    np.random.seed(seed) and randn, for a net with ``layers`` sizes; plus a velocity v
+    (randn) and a squared-gradient average s (randn squared), keyed like the gradients."""
+    rng = np.random.RandomState(seed)
+    parameters, grads, v, s = {}, {}, {}, {}
+    for l in range(1, len(layers)):
+        for name, shape in ((f"W{l}", (layers[l], layers[l - 1])), (f"b{l}", (layers[l], 1))):
+            parameters[name] = rng.randn(*shape)
+            grads["d" + name] = rng.randn(*shape)
+            v["d" + name] = rng.randn(*shape)
+            s["d" + name] = rng.randn(*shape) ** 2
+    return parameters, grads, v, s
+
+
+def update_parameters_with_gd_test(target, seed=2, layers=(3, 2, 3), learning_rate=0.01):
+    """W_l -= learning_rate * dW_l and b_l -= learning_rate * db_l for every layer."""
+    parameters, grads, _, _ = optimization_case(seed, layers)
+    expected = {k: p - learning_rate * grads["d" + k] for k, p in parameters.items()}
+    got = checking.call(target, *checking.copies(parameters, grads), learning_rate)
+    checking.assert_dict(
+        f"update_parameters_with_gd(learning_rate={learning_rate})",
+        got, expected, list(expected), what="the parameters",
+    )  # fmt: skip
+    print(checking.PASSED)
+
+
+def mini_batches_case(seed=1, n_x=5, m=148):
+    """X = randn(n_x, m), Y = (randn(1, m) < 0.5) as int from np.random.seed(seed)."""
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n_x, m)
+    Y = (rng.randn(1, m) < 0.5).astype(np.int64)
+    return X, Y
+
+
+def random_mini_batches_test(target, seed=1, n_x=5, m=148, mini_batch_size=64, shuffle_seed=0):
+    """Shuffle columns with np.random.permutation after np.random.seed(shuffle_seed), cut into
+    mini-batches of mini_batch_size; the last holds the remainder (if any)."""
+    X, Y = mini_batches_case(seed, n_x, m)
+    order = np.random.RandomState(shuffle_seed).permutation(m)
+    starts = range(0, m, mini_batch_size)
+    expected = [(X[:, order[k : k + mini_batch_size]], Y[:, order[k : k + mini_batch_size]])
+                for k in starts]  # fmt: skip
+    where = f"random_mini_batches(X {X.shape}, Y {Y.shape}, {mini_batch_size}, seed={shuffle_seed})"
+    got = checking.call(target, X.copy(), Y.copy(), mini_batch_size, shuffle_seed)
+    if not isinstance(got, list):
+        raise AssertionError(f"{where} should return a list, got {type(got).__name__}.")
+    if len(got) != len(expected):
+        raise AssertionError(f"{where} returned {len(got)} mini-batches, expected {len(expected)}.")
+    for i, (batch, (want_X, want_Y)) in enumerate(zip(got, expected, strict=True)):
+        batch = tuple(batch) if isinstance(batch, list) else batch
+        got_X, got_Y = checking.unpack(f"{where}: mini-batch {i}", batch, ["X", "Y"])
+        for name, g, w in (("X", got_X, want_X), ("Y", got_Y, want_Y)):
+            g = np.asarray(g, dtype=float) if isinstance(g, np.ndarray) else g
+            checking.assert_array(f"{where}: mini-batch {i} {name}", g, w.astype(float))
+    print(checking.PASSED)
+
+
+def _zeros_like_grads(where, got, parameters):
+    expected = {"d" + k: np.zeros_like(p) for k, p in parameters.items()}
+    checking.assert_dict(where, got, expected, list(expected), what="the result")
+
+
+def initialize_velocity_test(target, seed=2, layers=(3, 2, 3)):
+    """v["dW_l"], v["db_l"]: zeros shaped like W_l, b_l."""
+    parameters, _, _, _ = optimization_case(seed, layers)
+    _zeros_like_grads(
+        "initialize_velocity", checking.call(target, *checking.copies(parameters)), parameters
+    )
+    print(checking.PASSED)
+
+
+def update_parameters_with_momentum_test(
+    target, seed=2, layers=(3, 2, 3), beta=0.9, learning_rate=0.01
+):
+    """v = beta v + (1 - beta) dW; W -= learning_rate * v (and the same for b)."""
+    parameters, grads, v, _ = optimization_case(seed, layers)
+    new_v = {k: beta * v[k] + (1 - beta) * g for k, g in grads.items()}
+    expected = {k: p - learning_rate * new_v["d" + k] for k, p in parameters.items()}
+    where = f"update_parameters_with_momentum(beta={beta}, learning_rate={learning_rate})"
+    got = checking.call(target, *checking.copies(parameters, grads, v), beta, learning_rate)
+    got_p, got_v = checking.unpack(where, got, ["parameters", "v"])
+    checking.assert_dict(where, got_v, new_v, list(new_v), what="v")
+    checking.assert_dict(where, got_p, expected, list(expected), what="the parameters")
+    print(checking.PASSED)
+
+
+def update_parameters_with_rmsprop_test(
+    target, seed=2, layers=(3, 2, 3), beta2=0.999, learning_rate=0.01, epsilon=1e-8
+):
+    """s = beta2 s + (1 - beta2) dW^2; W -= learning_rate * dW / (sqrt(s) + epsilon)."""
+    parameters, grads, _, s = optimization_case(seed, layers)
+    new_s = {k: beta2 * s[k] + (1 - beta2) * g**2 for k, g in grads.items()}
+    expected = {
+        k: p - learning_rate * grads["d" + k] / (np.sqrt(new_s["d" + k]) + epsilon)
+        for k, p in parameters.items()
+    }
+    where = f"update_parameters_with_rmsprop(beta2={beta2}, learning_rate={learning_rate})"
+    got = checking.call(
+        target, *checking.copies(parameters, grads, s), beta2, learning_rate, epsilon
+    )
+    got_p, got_s = checking.unpack(where, got, ["parameters", "s"])
+    checking.assert_dict(where, got_s, new_s, list(new_s), what="s")
+    checking.assert_dict(where, got_p, expected, list(expected), what="the parameters")
+    print(checking.PASSED)
+
+
+def initialize_adam_test(target, seed=2, layers=(3, 2, 3)):
+    """v and s: dicts of zeros shaped like the parameters, keyed dW_l, db_l."""
+    parameters, _, _, _ = optimization_case(seed, layers)
+    v, s = checking.unpack(
+        "initialize_adam", checking.call(target, *checking.copies(parameters)), ["v", "s"]
+    )
+    _zeros_like_grads("initialize_adam: v", v, parameters)
+    _zeros_like_grads("initialize_adam: s", s, parameters)
+    print(checking.PASSED)
+
+
+def update_parameters_with_adam_test(
+    target, seed=2, layers=(3, 2, 3), t=2, learning_rate=0.02, beta1=0.8, beta2=0.888,
+    epsilon=1e-2,
+):  # fmt: skip
+    """v, s as momentum and RMSprop; v_corrected = v / (1 - beta1^t), s_corrected likewise;
+    W -= learning_rate * v_corrected / (sqrt(s_corrected) + epsilon)."""
+    parameters, grads, v, s = optimization_case(seed, layers)
+    new_v = {k: beta1 * v[k] + (1 - beta1) * g for k, g in grads.items()}
+    new_s = {k: beta2 * s[k] + (1 - beta2) * g**2 for k, g in grads.items()}
+    v_hat = {k: a / (1 - beta1**t) for k, a in new_v.items()}
+    s_hat = {k: a / (1 - beta2**t) for k, a in new_s.items()}
+    expected = {
+        k: p - learning_rate * v_hat["d" + k] / (np.sqrt(s_hat["d" + k]) + epsilon)
+        for k, p in parameters.items()
+    }
+    where = f"update_parameters_with_adam(t={t}, beta1={beta1}, beta2={beta2})"
+    got = checking.call(
+        target, *checking.copies(parameters, grads, v, s), t, learning_rate, beta1, beta2, epsilon
+    )
+    names = ["parameters", "v", "s", "v_corrected", "s_corrected"]
+    got_p, got_v, got_s, got_vc, got_sc = checking.unpack(where, got, names)
+    states = {"v": (got_v, new_v), "s": (got_s, new_s)}
+    states |= {"v_corrected": (got_vc, v_hat), "s_corrected": (got_sc, s_hat)}
+    for name, (g, want) in states.items():
+        checking.assert_dict(where, g, want, list(want), what=name)
+    checking.assert_dict(where, got_p, expected, list(expected), what="the parameters")
+    print(checking.PASSED)
+
+
+def update_lr_test(target, cases=((0.5, 2, 1), (0.5, 0, 1), (0.3, 10, 0.5))):
+    """learning_rate0 / (1 + decay_rate * epoch_num)."""
+    for lr0, epoch, rate in cases:
+        checking.assert_close(
+            f"update_lr({lr0}, epoch_num={epoch}, decay_rate={rate})",
+            checking.call(target, lr0, epoch, rate),
+            lr0 / (1 + rate * epoch),
+        )
+    print(checking.PASSED)
+
+
+def schedule_lr_decay_test(
+    target, cases=((0.5, 100, 1, 1000), (0.5, 1000, 1, 1000), (0.3, 2500, 0.5, 1000))
+):
+    """learning_rate0 / (1 + decay_rate * floor(epoch_num / time_interval))."""
+    for lr0, epoch, rate, interval in cases:
+        checking.assert_close(
+            f"schedule_lr_decay({lr0}, epoch_num={epoch}, decay_rate={rate}, "
+            f"time_interval={interval})",
+            checking.call(target, lr0, epoch, rate, interval),
+            lr0 / (1 + rate * np.floor(epoch / interval)),
+        )
+    print(checking.PASSED)
+
+
+# ---------------------------------------------------------------- exponentially weighted averages
+
+
+def temperature_series(days=365, seed=0):
+    """A year of noisy daily temperatures (°C), the lectures' London example: (days,) float64."""
+    rng = np.random.RandomState(seed)
+    day = np.arange(days)
+    season = 11 - 7 * np.cos(2 * np.pi * (day - 15) / 365)
+    return season + 2.0 * np.sin(2 * np.pi * day / 29) + 2.5 * rng.randn(days)
+
+
+def ewa(series, beta, bias_correction=False):
+    """v_t = beta v_{t-1} + (1 - beta) theta_t from v_0 = 0, for t = 1..n; with
+    ``bias_correction``, v_t / (1 - beta^t). ``series`` (n,) -> (n,) float64."""
+    series = np.asarray(series, dtype=np.float64)
+    out, v = np.empty_like(series), 0.0
+    for t, theta in enumerate(series, start=1):
+        v = beta * v + (1 - beta) * theta
+        out[t - 1] = v / (1 - beta**t) if bias_correction else v
+    return out
+
+
+# ---------------------------------------------------------------- 2-D loss surfaces
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A 2-D loss: ``f(x, y)``, its gradient, where paths start, the plotting window."""
+
+    name: str
+    f: object
+    grad: object
+    start: tuple
+    minimum: tuple
+    xlim: tuple
+    ylim: tuple
+
+
+def _quadratic(x, y):
+    return 0.05 * x**2 + 2.0 * y**2
+
+
+def _quadratic_grad(x, y):
+    return 0.1 * x, 4.0 * y
+
+
+def _rosenbrock(x, y):
+    return (1 - x) ** 2 + 100 * (y - x**2) ** 2
+
+
+def _rosenbrock_grad(x, y):
+    return -2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)
+
+
+SURFACES = {
+    "elongated bowl": Surface(
+        "elongated bowl: 0.05 x² + 2 y²", _quadratic, _quadratic_grad,
+        start=(-9.0, 1.5), minimum=(0.0, 0.0), xlim=(-10, 2), ylim=(-2, 2),
+    ),
+    "Rosenbrock": Surface(
+        "Rosenbrock: (1 - x)² + 100 (y - x²)²", _rosenbrock, _rosenbrock_grad,
+        start=(-1.2, 1.0), minimum=(1.0, 1.0), xlim=(-2, 2), ylim=(-1, 3),
+    ),
+}  # fmt: skip
+
+
+def optimizer_paths(surface, settings, steps=200):
+    """Run every ``Setting`` on ``surface`` from its start, all at once.
+
+    Returns the points visited (K, steps + 1, 2) and the losses (K, steps + 1). A path that
+    blows up stops where it leaves a window 10x the plot's (its last point is repeated).
+    """
+    rule = stacked.UpdateRule(settings)
+    K = len(settings)
+    theta = np.tile(np.asarray(surface.start, dtype=np.float64), (K, 1))
+    v, s = np.zeros_like(theta), np.zeros_like(theta)
+    lr = np.array([[st.learning_rate] for st in settings])
+    bound = 10 * max(np.ptp(surface.xlim), np.ptp(surface.ylim))
+    path = np.empty((K, steps + 1, 2))
+    path[:, 0] = theta
+    alive = np.ones((K, 1), dtype=bool)
+    with np.errstate(all="ignore"):
+        for t in range(1, steps + 1):
+            g = np.column_stack(surface.grad(theta[:, 0], theta[:, 1]))
+            rule.step(theta, v, s, np.where(alive, g, 0.0), np.where(alive, lr, 0.0), t)
+            alive &= np.all(np.abs(theta - surface.minimum) < bound, axis=1, keepdims=True)
+            theta = np.where(alive, theta, path[:, t - 1])
+            path[:, t] = theta
+        losses = surface.f(path[..., 0], path[..., 1])
+    return path, losses
+
+
+# ---------------------------------------------------------------- the moons model, many settings
+
+MOONS_LAYERS = [2, 5, 2, 1]
+SHUFFLE_SEED = 10  # the lab's model: seed = 10, then seed + 1 before each epoch
+
+
+def he_initialization(layers_dims, seed=3):
+    """The lab's start: seed 3, W_l = randn(n_l, n_{l-1}) * sqrt(2 / n_{l-1}), b_l = 0."""
+    return nn.seeded_initialization(layers_dims, nn.he_scale, seed)
+
+
+LEARNING_RATES = (0.0001, 0.0003, 0.0007, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
+BETAS = (0.5, 0.9, 0.99)  # momentum's beta, Adam's beta1
+BETA2S = (0.99, 0.999)  # RMSprop's and Adam's beta2
+BATCH_SIZES = (1, 16, 64, 300)
+EPOCHS = {1: 500, 16: 5000, 64: 5000, 300: 5000}  # batch 1 makes 300 updates an epoch
+RECORDS = 50  # cost points per curve
+
+
+def explorer_settings():
+    """Every setting the optimizer explorer offers (324): each optimizer at each learning
+    rate, with each beta it uses, and each decay."""
+    settings = []
+    for decay in stacked.DECAYS:
+        for lr in LEARNING_RATES:
+            settings.append(stacked.Setting("gd", lr, decay=decay))
+            settings += [stacked.Setting("momentum", lr, beta=b, decay=decay) for b in BETAS]
+            settings += [stacked.Setting("rmsprop", lr, beta2=b2, decay=decay) for b2 in BETA2S]
+            settings += [
+                stacked.Setting("adam", lr, beta=b, beta2=b2, decay=decay)
+                for b in BETAS
+                for b2 in BETA2S
+            ]
+    return settings
+
+
+SETTINGS = explorer_settings()
+
+
+def _train_part(settings, X, Y, batch_size):
+    """The lab's ``model`` (He start, reshuffled mini-batches) for each setting, stacked."""
+    epochs = EPOCHS[batch_size]
+    return stacked.train(
+        X, Y, MOONS_LAYERS, settings, he_initialization(MOONS_LAYERS), epochs,
+        batch_size=batch_size, shuffle_seed=SHUFFLE_SEED, record_every=epochs // RECORDS,
+        observe_at=(epochs,),
+    )  # fmt: skip
+
+
+def train_explorer_grid(train_X, train_Y, test_X, test_Y, workers=2):
+    """Train every explorer setting at every batch size, split over ``workers`` processes.
+
+    Returns a dict of arrays, K = len(SETTINGS), B = len(BATCH_SIZES):
+    ``costs`` (B, RECORDS, K), ``epochs`` (B, RECORDS), ``train_acc`` / ``test_acc`` (B, K)
+    and the final parameters ``W1`` ... ``b3`` (B, K, ...).
+    """
+    parts = []
+    for b in BATCH_SIZES:
+        part = grids.train_in_chunks(
+            partial(_train_part, X=train_X, Y=train_Y, batch_size=b), SETTINGS, workers
+        )
+        parts.append({k: v if k == "costs" else v[0] for k, v in part.items()})
+    out = {k: np.stack([part[k] for part in parts]) for k in parts[0]}
+    for name, X, Y in (("train_acc", train_X, train_Y), ("test_acc", test_X, test_Y)):
+        out[name] = np.mean(stacked.predict(X, out) == Y, axis=-1)
+    out["epochs"] = np.stack([np.arange(RECORDS) * (EPOCHS[b] // RECORDS) for b in BATCH_SIZES])
+    return out
+
+
+def explorer_grid(moons=None, cache_dir=None):
+    """``train_explorer_grid`` on the moons set (or the four arrays of another 2-D set),
+    cached in ``datasets/cache/`` (``make datasets`` trains it ahead of time, about a minute)."""
+    arrays = moons if moons is not None else data.load_moons()
+    inputs = (
+        *arrays,
+        [(s.learning_rate, s.beta, s.beta2) for s in SETTINGS],
+        [f"{s.optimizer}/{s.decay}".encode() for s in SETTINGS],
+        [(b, EPOCHS[b]) for b in BATCH_SIZES],
+        [RECORDS],
+    )
+    return grids.cached("optimizers", inputs, lambda: train_explorer_grid(*arrays), cache_dir)
+
+
+def grid_view(grid, setting, batch_size):
+    """What the explorer shows for one setting and batch size: its cost curve, accuracies,
+    parameters, and the curves of the four optimizers at the same learning rate, betas,
+    decay and batch size (a dict)."""
+    b, k = BATCH_SIZES.index(batch_size), grids.position(SETTINGS, setting)
+    same = {}
+    for name in stacked.OPTIMIZERS:
+        other = stacked.Setting(
+            name,
+            setting.learning_rate,
+            beta=setting.beta if name in ("momentum", "adam") else 0.9,
+            beta2=setting.beta2 if name in ("rmsprop", "adam") else 0.999,
+            decay=setting.decay,
+        )
+        same[name] = grid["costs"][b, :, grids.position(SETTINGS, other)]
+    return {
+        "epochs": grid["epochs"][b],
+        "cost": grid["costs"][b, :, k],
+        "curves": same,
+        "train_acc": float(grid["train_acc"][b, k]),
+        "test_acc": float(grid["test_acc"][b, k]),
+        "parameters": {key: grid[key][b, k] for key in ("W1", "b1", "W2", "b2", "W3", "b3")},
+    }
+
+
+# ---------------------------------------------------------------- explorers
+
+EWA_BETAS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99)
+
+
+def ewa_summary(series, beta, bias_correction):
+    """One line: the window the average spans and how far off its first week is."""
+    averaged = ewa(series, beta, bias_correction)
+    first_week = float(np.mean(np.abs(averaged[:7] - series[:7])))
+    window = "1 day" if beta == 0 else f"about {1 / (1 - beta):.0f} days"
+    return (
+        f"β = {beta:g}{' with' if bias_correction else ', no'} bias correction: averages over "
+        f"{window}; first week off the data by {first_week:.1f} °C on average"
+    )
+
+
+def draw_ewa(series, betas, bias_correction=False, ax=None):
+    """The noisy series (dots) and its exponentially weighted average for each beta."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(9, 3.6))
+    else:
+        fig = ax.figure
+    days = np.arange(1, len(series) + 1)
+    ax.plot(days, series, ".", color="0.6", markersize=4, label="daily temperature")
+    for beta in betas:
+        ax.plot(days, ewa(series, beta, bias_correction), lw=2, label=f"β = {beta:g}")
+    ax.set_xlabel("day")
+    ax.set_ylabel("°C")
+    ax.set_title(f"exponentially weighted averages, {'with' if bias_correction else 'no'} "
+                 "bias correction")  # fmt: skip
+    ax.legend(fontsize="small", loc="upper left")
+    return fig
+
+
+def ewa_explorer(series=None):
+    """Explorer of exponentially weighted averages: beta and bias correction over a year of
+    noisy temperatures (``temperature_series``). Returns the widget."""
+    import ipywidgets as w
+
+    series = temperature_series() if series is None else series
+    controls = {
+        "beta": choice_slider(EWA_BETAS, 0.9, "β"),
+        "corrected": w.Checkbox(value=False, description="bias correction"),
+    }
+
+    def redraw(ex):
+        beta, corrected = ex.values.values()
+        ex.show(draw_ewa(series, [beta], corrected), ewa_summary(series, beta, corrected))
+
+    return Explorer(controls, redraw).widget
+
+
+PATH_STEPS = 300
+
+
+def path_settings(learning_rate, beta, beta2=0.999):
+    """The four optimizers at one learning rate (beta for momentum and Adam's beta1)."""
+    return [
+        stacked.Setting("gd", learning_rate),
+        stacked.Setting("momentum", learning_rate, beta=beta),
+        stacked.Setting("rmsprop", learning_rate, beta2=beta2),
+        stacked.Setting("adam", learning_rate, beta=beta, beta2=beta2),
+    ]
+
+
+def path_summary(settings, losses):
+    """One line: each optimizer's final loss on the surface ("diverged" if above the start)."""
+    finals = ", ".join(
+        f"{s.optimizer} {'diverged' if loss[-1] > loss[0] else f'{loss[-1]:.2g}'}"
+        for s, loss in zip(settings, losses, strict=True)
+    )
+    return f"loss after {losses.shape[1] - 1} steps: {finals}"
+
+
+def draw_paths(surface, settings, paths, losses):
+    """Two panels: the paths on the contour plot, and loss per step (log scale)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [1.4, 1]})
+    plots.plot_loss_surface(surface, ax=left)
+    plots.plot_paths(paths, [s.optimizer for s in settings], ax=left)
+    left.set_title(surface.name)
+    for s, loss in zip(settings, losses, strict=True):
+        right.plot(np.maximum(loss, 1e-12), label=s.optimizer)
+    plots.log_scale(right)
+    right.set_xlabel("step")
+    right.set_title("loss")
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.92, wspace=0.18)
+    return fig
+
+
+def loss_surface_explorer():
+    """Explorer of the four optimizers on 2-D losses: surface, learning rate (log), beta.
+
+    Each move recomputes the 4 paths of ``PATH_STEPS`` steps (a few ms) and redraws.
+    """
+    import ipywidgets as w
+
+    controls = {
+        "surface": w.Dropdown(options=list(SURFACES), description="loss"),
+        "lr": log_slider(0.1, -4, 0, 0.25, "learning rate", style=WIDE),
+        "beta": choice_slider(EWA_BETAS, 0.9, "β / β1"),
+    }
+
+    def redraw(ex):
+        surface, lr, beta = ex.values.values()
+        settings = path_settings(lr, beta)
+        paths, losses = optimizer_paths(SURFACES[surface], settings, PATH_STEPS)
+        ex.show(draw_paths(SURFACES[surface], settings, paths, losses),
+                path_summary(settings, losses))  # fmt: skip
+
+    return Explorer(controls, redraw).widget
+
+
+def optimizer_summary(view, setting, batch_size):
+    """One line: the setting, its final cost and its accuracies."""
+    return (
+        f"{setting.label}, mini-batch {batch_size}: cost {view['cost'][-1]:.3f} after "
+        f"{EPOCHS[batch_size]} epochs, train accuracy "
+        f"{view['train_acc']:.3f}, test accuracy {view['test_acc']:.3f}"
+    )
+
+
+def draw_optimizer(view, setting, batch_size, moons):
+    """Two panels: cost per epoch of the four optimizers at the same learning rate, betas,
+    decay and batch size (the chosen one bold), and the chosen one's decision boundary."""
+    train_X, train_Y, _, _ = moons
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    for name, curve in view["curves"].items():
+        chosen = name == setting.optimizer
+        left.plot(view["epochs"], curve, lw=2.5 if chosen else 1, alpha=1 if chosen else 0.6,
+                  label=name)  # fmt: skip
+    left.set_ylim(0, 0.8)
+    left.set_xlabel("epoch")
+    left.set_title(f"cost, lr {setting.learning_rate:g}, mini-batch {batch_size}")
+    left.legend(fontsize="small")
+    params = view["parameters"]
+    plots.plot_decision_boundary(
+        lambda P: nn.predict(P, params), train_X, train_Y,
+        title=f"{setting.optimizer}: train {view['train_acc']:.3f}, test {view['test_acc']:.3f}",
+        ax=right,
+    )  # fmt: skip
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.13, top=0.92, wspace=0.2)
+    return fig
+
+
+def optimizer_explorer(moons=None):
+    """Explorer of the Optimization Methods lab on the moons: optimizer, learning rate,
+    beta / beta1, beta2, mini-batch size and learning-rate decay.
+
+    Every setting is trained ahead (``explorer_grid``, cached on disk), so each move is a
+    lookup and a redraw. Controls an optimizer does not use are greyed out.
+    """
+    import ipywidgets as w
+
+    moons = moons if moons is not None else data.load_moons()
+    grid = explorer_grid(moons)
+    controls = {
+        "optimizer": w.ToggleButtons(
+            options=stacked.OPTIMIZERS, value="adam", description="optimizer"
+        ),  # fmt: skip
+        "decay": w.ToggleButtons(options=stacked.DECAYS, value="none", description="lr decay"),
+        "lr": choice_slider(LEARNING_RATES, 0.0007, "learning rate", style=WIDE),
+        "beta": choice_slider(BETAS, 0.9, "β / β1"),
+        "beta2": choice_slider(BETA2S, 0.999, "β2"),
+        "batch": choice_slider(BATCH_SIZES, 64, "mini-batch"),
+    }
+
+    def redraw(ex):
+        optimizer, decay, lr, beta, beta2, batch = ex.values.values()
+        controls["beta"].disabled = optimizer in ("gd", "rmsprop")
+        controls["beta2"].disabled = optimizer in ("gd", "momentum")
+        setting = stacked.Setting(
+            optimizer, lr, beta=0.9 if controls["beta"].disabled else beta,
+            beta2=0.999 if controls["beta2"].disabled else beta2, decay=decay,
+        )  # fmt: skip
+        view = grid_view(grid, setting, batch)
+        ex.show(draw_optimizer(view, setting, batch, moons),
+                optimizer_summary(view, setting, batch))  # fmt: skip
+
+    rows = [["optimizer"], ["decay"], ["lr", "beta", "beta2", "batch"]]
+    return Explorer(controls, redraw, rows).widget

@@ -1,0 +1,288 @@
+"""Regularization (week 1): the public checks, the pretrained grid (lambda x keep_prob x
+iterations) and the explorer of ``notebooks/week1/regularization.ipynb``."""
+
+from functools import partial
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from helpers import checking, data, grids, nn, plots, stacked
+from helpers.explorer import Explorer, choice_slider, iterations_slider
+
+# ---------------------------------------------------------------- checks
+
+
+def regularization_case(seed=1, m=5):
+    """The course's case: np.random.seed(seed), X = randn(3, m), then W1 (2, 3), b1, W2 (3, 2),
+    b2, W3 (1, 3), b3 from randn; Y = [[1, 1, 0, 1, 0]] (repeated to m)."""
+    rng = np.random.RandomState(seed)
+    X = rng.randn(3, m)
+    shapes = {"W1": (2, 3), "b1": (2, 1), "W2": (3, 2), "b2": (3, 1), "W3": (1, 3), "b3": (1, 1)}
+    parameters = {k: rng.randn(*shape) for k, shape in shapes.items()}
+    Y = np.resize([1, 1, 0, 1, 0], (1, m))
+    return X, Y, parameters
+
+
+def _l2(parameters):
+    return sum(np.sum(np.square(parameters[f"W{l}"])) for l in range(1, len(parameters) // 2 + 1))
+
+
+def _dropout_forward(X, parameters, keep_prob):
+    """The course's recipe: np.random.seed(1), then a rand mask per hidden layer."""
+    rng = np.random.RandomState(1)
+    A, cache = X, []
+    for l in (1, 2):
+        W, b = parameters[f"W{l}"], parameters[f"b{l}"]
+        Z = W @ A + b
+        D = (rng.rand(*Z.shape) < keep_prob).astype(int)
+        A = nn.relu(Z) * D / keep_prob
+        cache += [Z, D, A, W, b]
+    W3, b3 = parameters["W3"], parameters["b3"]
+    Z3 = W3 @ A + b3
+    A3 = nn.sigmoid(Z3)
+    return A3, (*cache, Z3, A3, W3, b3)
+
+
+def compute_cost_with_regularization_test(target, seed=1, lambd=0.1):
+    """Cross-entropy plus lambd / (2m) * sum of squared weights, as a number."""
+    X, Y, parameters = regularization_case(seed)
+    A3, _ = nn.forward_propagation(X, parameters)
+    for lam in (lambd, 0.0):
+        expected = nn.compute_cost(A3, Y) + lam / (2 * Y.shape[1]) * _l2(parameters)
+        checking.assert_close(
+            f"compute_cost_with_regularization(lambd={lam})",
+            checking.call(target, A3, Y, parameters, lam),
+            expected,
+            rtol=1e-6,
+        )
+    print(checking.PASSED)
+
+
+def backward_propagation_with_regularization_test(target, seed=1, lambd=0.7):
+    """dW_l gains lambd / m * W_l; db_l does not change."""
+    X, Y, parameters = regularization_case(seed)
+    _, cache = nn.forward_propagation(X, parameters)
+    expected = nn.backward_propagation(X, Y, cache)
+    for l in (1, 2, 3):
+        expected[f"dW{l}"] = expected[f"dW{l}"] + lambd / X.shape[1] * parameters[f"W{l}"]
+    keys = ["dW1", "db1", "dW2", "db2", "dW3", "db3"]
+    grads = checking.call(target, X, Y, cache, lambd)
+    checking.assert_dict(
+        f"backward_propagation_with_regularization(lambd={lambd})", grads, expected, keys
+    )
+    print(checking.PASSED)
+
+
+def forward_propagation_with_dropout_test(target, seed=1, keep_prob=0.7):
+    """Inverted dropout on both hidden layers; the course's cache layout
+    (Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3)."""
+    X, _, parameters = regularization_case(seed)
+    A3, cache = _dropout_forward(X, parameters, keep_prob)
+    where = f"forward_propagation_with_dropout(keep_prob={keep_prob})"
+    result = checking.call(target, X, parameters, keep_prob)
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise AssertionError(f"{where} should return (A3, cache).")
+    got_A3, got_cache = result
+    checking.assert_array(f"{where}: A3", got_A3, A3)
+    names = "Z1 D1 A1 W1 b1 Z2 D2 A2 W2 b2 Z3 A3 W3 b3".split()
+    if not isinstance(got_cache, tuple) or len(got_cache) != len(names):
+        raise AssertionError(f"{where}: cache should be the tuple ({', '.join(names)}).")
+    for name, got, want in zip(names, got_cache, cache, strict=True):
+        if name.startswith("D"):  # masks: any numeric 0/1 array of the right shape
+            got = np.asarray(got, dtype=float)
+            want = want.astype(float)
+        checking.assert_array(f"{where}: cache {name}", got, want)
+    print(checking.PASSED)
+
+
+def backward_propagation_with_dropout_test(target, seed=1, keep_prob=0.8):
+    """Gradients through the same masks, scaled by 1 / keep_prob; dA1 and dA2 included."""
+    X, Y, parameters = regularization_case(seed)
+    _, cache = _dropout_forward(X, parameters, keep_prob)
+    Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3 = cache
+    m = X.shape[1]
+    dZ3 = (A3 - Y) / m
+    dA2 = W3.T @ (A3 - Y) * D2 / keep_prob
+    dZ2 = dA2 * (A2 > 0)
+    dA1 = W2.T @ dZ2 * D1 / keep_prob
+    dZ1 = dA1 * (A1 > 0)
+    expected = {
+        "dW3": dZ3 @ A2.T, "db3": dZ3.sum(axis=1, keepdims=True), "dA2": dA2,
+        "dW2": dZ2 @ A1.T / m, "db2": dZ2.sum(axis=1, keepdims=True) / m, "dA1": dA1,
+        "dW1": dZ1 @ X.T / m, "db1": dZ1.sum(axis=1, keepdims=True) / m,
+    }  # fmt: skip
+    grads = checking.call(target, X, Y, cache, keep_prob)
+    checking.assert_dict(
+        f"backward_propagation_with_dropout(keep_prob={keep_prob})", grads, expected, list(expected)
+    )
+    print(checking.PASSED)
+
+
+# ---------------------------------------------------------------- the explorer's grid
+
+LAMBDAS = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.7, 1.0, 3.0, 10.0)
+KEEP_PROBS = (0.5, 0.6, 0.7, 0.8, 0.86, 0.9, 0.95, 1.0)
+LAYERS = [2, 20, 3, 1]
+LEARNING_RATE = 0.3
+ITERATIONS = 30000
+SNAPSHOT_EVERY = 1000
+
+
+def regularization_settings():
+    """The explorer's settings (lambda, keep_prob): every lambda without dropout, then every
+    keep_prob < 1 without L2 (the lab never uses both at once)."""
+    return [(lam, 1.0) for lam in LAMBDAS] + [(0.0, kp) for kp in KEEP_PROBS if kp < 1]
+
+
+def regularization_init(layers_dims):
+    """The lab's start: np.random.seed(3), W_l = randn(n_l, n_{l-1}) / sqrt(n_{l-1}), b_l = 0."""
+    return nn.seeded_initialization(layers_dims, nn.lecun_scale, seed=3)
+
+
+def _train_settings(settings, X, Y):
+    """Full-batch gradient descent of the lab's model at each (lambda, keep_prob), stacked,
+    with the course's fixed dropout mask; parameter snapshots every ``SNAPSHOT_EVERY``."""
+    return stacked.train(
+        X, Y, LAYERS,
+        [stacked.Setting("gd", LEARNING_RATE, l2=lam, keep_prob=kp) for lam, kp in settings],
+        regularization_init(LAYERS), ITERATIONS, dropout="fixed", dropout_seed=1,
+        record_every=None, observe_at=range(0, ITERATIONS + 1, SNAPSHOT_EVERY),
+    )  # fmt: skip
+
+
+def train_regularization_grid(train_X, train_Y, test_X, test_Y, workers=2):
+    """Train the lab's model at every explorer setting, split over ``workers`` processes.
+
+    Returns a dict of arrays: ``settings`` (K, 2), ``iterations`` (S,), parameter snapshots
+    ``W1`` ... ``b3`` (S, K, ...), ``costs`` (the cross-entropy of each snapshot on the
+    training set, no dropout and no L2 term), ``train_acc``, ``test_acc`` (S, K) and
+    ``norms`` (S, K, 3): the Frobenius norm of W1, W2, W3.
+    """
+    settings = regularization_settings()
+    grid = grids.train_in_chunks(partial(_train_settings, X=train_X, Y=train_Y), settings, workers)
+    probabilities = nn.sigmoid(stacked.forward(train_X, grid)[1][..., 0, :])
+    clipped = np.clip(probabilities, nn.EPS, 1 - nn.EPS)
+    grid["costs"] = -np.mean(train_Y * np.log(clipped) + (1 - train_Y) * np.log(1 - clipped), -1)
+    for name, X, Y in (("train_acc", train_X, train_Y), ("test_acc", test_X, test_Y)):
+        grid[name] = np.mean(stacked.predict(X, grid) == Y, axis=-1)
+    grid["norms"] = np.stack([np.linalg.norm(grid[f"W{l}"], axis=(2, 3)) for l in (1, 2, 3)], -1)
+    grid["settings"] = np.array(settings)
+    grid["iterations"] = np.arange(0, ITERATIONS + 1, SNAPSHOT_EVERY)
+    return grid
+
+
+def regularization_grid(goalkeeper=None, cache_dir=None):
+    """``train_regularization_grid`` on the goalkeeper set (or the four arrays of another
+    2-D set), cached by a checksum of data and settings: trained once per machine."""
+    arrays = goalkeeper if goalkeeper is not None else data.load_goalkeeper()
+    inputs = (*arrays, regularization_settings(), [ITERATIONS, SNAPSHOT_EVERY, LEARNING_RATE])
+    return grids.cached(
+        "regularization", inputs, lambda: train_regularization_grid(*arrays), cache_dir
+    )
+
+
+def regularization_view(grid, lambd, keep_prob, iterations):
+    """What the explorer shows at one setting: parameters, accuracies, norms, curves."""
+    k = int(
+        np.flatnonzero((grid["settings"][:, 0] == lambd) & (grid["settings"][:, 1] == keep_prob))[0]
+    )
+    s = int(np.flatnonzero(grid["iterations"] == iterations)[0])
+    return {
+        "parameters": {f"{w}{l}": grid[f"{w}{l}"][s, k] for l in (1, 2, 3) for w in "Wb"},
+        "train_acc": float(grid["train_acc"][s, k]), "test_acc": float(grid["test_acc"][s, k]),
+        "norms": grid["norms"][s, k], "plain_norms": grid["norms"][s, 0],
+        "train_curve": grid["train_acc"][: s + 1, k], "test_curve": grid["test_acc"][: s + 1, k],
+        "iterations": grid["iterations"][: s + 1],
+    }  # fmt: skip
+
+
+GOALKEEPER_BASELINE = 0.075  # Bayes error of data.make_goalkeeper (label noise), measured
+# (``tools.datasets.make_goalkeeper``)
+
+
+def diagnose(train_error, dev_error, baseline=GOALKEEPER_BASELINE, tolerance=0.03):
+    """Name the regime from train / dev error, as in the lectures: avoidable bias is
+    train_error - baseline, variance is dev_error - train_error; each is high above
+    ``tolerance``. Returns "high bias", "high variance", "high bias and high variance" or "fine".
+    """
+    bias = train_error - baseline > tolerance
+    variance = dev_error - train_error > tolerance
+    if bias and variance:
+        return "high bias and high variance"
+    return "high bias" if bias else "high variance" if variance else "fine"
+
+
+def regularization_summary(view, lambd, keep_prob, iterations):
+    """One line: the setting, its accuracies and the bias / variance verdict."""
+    train_err, dev_err = 1 - view["train_acc"], 1 - view["test_acc"]
+    return (
+        f"λ = {lambd:g}, keep_prob = {keep_prob:g}, {iterations} iterations: "
+        f"train accuracy {view['train_acc']:.3f}, test accuracy {view['test_acc']:.3f} "
+        f"→ {diagnose(train_err, dev_err)}"
+    )
+
+
+def draw_regularization(view, lambd, keep_prob, goalkeeper):
+    """Three panels: decision boundary, train / test accuracy so far, weight norm per layer."""
+    train_X, train_Y, _, _ = goalkeeper
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), gridspec_kw={"width_ratios": [1.2, 1, 0.8]})
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.8, wspace=0.3)
+    params = view["parameters"]
+    plots.plot_decision_boundary(
+        lambda P: nn.predict(P, params),
+        train_X,
+        train_Y,
+        title="decision boundary (training set)",
+        ax=axes[0],
+    )
+    ax = axes[1]
+    ax.plot(view["iterations"], view["train_curve"], label="train")
+    ax.plot(view["iterations"], view["test_curve"], label="test")
+    ax.set_ylim(0.45, 1.0)
+    ax.set_xlabel("iteration")
+    ax.set_title("accuracy")
+    ax.legend(loc="lower right")
+    ax = axes[2]
+    layers = np.arange(1, 4)
+    ax.bar(
+        layers - 0.2, view["plain_norms"], width=0.4, color="lightgrey", label="no regularization"
+    )
+    ax.bar(layers + 0.2, view["norms"], width=0.4, label="this setting")
+    ax.set_xticks(layers, [f"$W^{{[{l}]}}$" for l in layers])
+    ax.set_title("weight norm $\\|W\\|_F$")
+    ax.legend(fontsize="small")
+    train_err, dev_err = 1 - view["train_acc"], 1 - view["test_acc"]
+    fig.suptitle(
+        f"λ = {lambd:g}, keep_prob = {keep_prob:g}: train accuracy {view['train_acc']:.3f}, "
+        f"test accuracy {view['test_acc']:.3f}\n"
+        f"train error {train_err:.1%}, dev error {dev_err:.1%} → {diagnose(train_err, dev_err)}"
+    )
+    return fig
+
+
+def regularization_explorer(goalkeeper=None):
+    """Explorer of the Regularization lab: lambda (0 and 1e-3 ... 10), keep_prob, iterations.
+
+    Every setting is trained ahead (``regularization_grid``, cached on disk), so each move is
+    a lookup and a redraw. L2 and dropout are used one at a time, as in the lab: choosing one
+    resets the other. Returns the widget.
+    """
+    goalkeeper = goalkeeper if goalkeeper is not None else data.load_goalkeeper()
+    grid = regularization_grid(goalkeeper)
+    controls = {
+        "lambd": choice_slider(LAMBDAS, 0.0, "λ (L2)"),
+        "keep_prob": choice_slider(KEEP_PROBS, 1.0, "keep_prob"),
+        "iterations": iterations_slider(ITERATIONS, SNAPSHOT_EVERY),
+    }
+
+    def redraw(ex):
+        lambd, keep_prob, iterations = ex.values.values()
+        if lambd != 0 and keep_prob != 1:  # one regularizer at a time; the reset redraws
+            other = "keep_prob" if ex.changed == "lambd" else "lambd"
+            controls[other].value = 1.0 if other == "keep_prob" else 0.0
+            return
+        view = regularization_view(grid, lambd, keep_prob, iterations)
+        ex.show(draw_regularization(view, lambd, keep_prob, goalkeeper),
+                regularization_summary(view, lambd, keep_prob, iterations))  # fmt: skip
+
+    return Explorer(controls, redraw).widget

@@ -1,0 +1,271 @@
+"""Many settings of one network at once: the stacked trainer behind every explorer grid.
+
+K copies of a fully connected ReLU network, one per ``Setting`` (optimizer, learning rate,
+L2, keep_prob ...), train side by side. Their parameters live in one flat array theta
+(K, n); ``views`` shows it as W_l (K, n_l, n_{l-1}) and b_l (K, n_l, 1), so each layer is one
+batched matmul for all K settings and one ``UpdateRule`` moves every setting. Any leading
+axes work in ``forward`` and ``predict`` (snapshots (S, K, ...) included).
+
+One update rule covers the four optimizers of week 2, written as the course writes each:
+
+    v = beta1 v + (1 - beta1) g              (gd: beta1 = 0, so v = g; RMSprop: beta1 = 0)
+    s = beta2 s + (1 - beta2) g^2            (RMSprop and Adam only)
+    theta -= lr * v_hat / (sqrt(s_hat) + eps)  (gd and momentum: no denominator;
+                                             only Adam corrects the bias: v / (1 - beta1^t))
+
+Used by the explorers of the Regularization, Optimization Methods and TensorFlow labs.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from helpers import nn
+
+OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
+DECAYS = ("none", "every epoch", "every 1000 epochs")  # update_lr / schedule_lr_decay, rate 1
+EPSILON = 1e-8
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One copy's hyperparameters. ``beta`` is momentum's beta and Adam's beta1; ``beta2`` is
+    RMSprop's and Adam's; ``decay`` is one of ``DECAYS`` (decay rate 1); ``l2`` is lambda;
+    ``keep_prob`` is dropout's (1: no dropout)."""
+
+    optimizer: str
+    learning_rate: float
+    beta: float = 0.9
+    beta2: float = 0.999
+    decay: str = "none"
+    l2: float = 0.0
+    keep_prob: float = 1.0
+
+    def __post_init__(self):
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, not {self.optimizer!r}")
+        if self.decay not in DECAYS:
+            raise ValueError(f"decay must be one of {DECAYS}, not {self.decay!r}")
+        if not 0 < self.keep_prob <= 1:
+            raise ValueError(f"keep_prob must be in (0, 1], not {self.keep_prob!r}")
+
+    @property
+    def label(self):
+        betas = {
+            "gd": "",
+            "momentum": f", β {self.beta:g}",
+            "rmsprop": f", β2 {self.beta2:g}",
+            "adam": f", β1 {self.beta:g}, β2 {self.beta2:g}",
+        }[self.optimizer]
+        decay = "" if self.decay == "none" else f", lr decay {self.decay}"
+        return f"{self.optimizer}, lr {self.learning_rate:g}{betas}{decay}"
+
+
+def decayed_rate(learning_rate0, epoch, decay, decay_rate=1.0, time_interval=1000):
+    """Learning rate after ``epoch`` (the course's ``update_lr`` / ``schedule_lr_decay``).
+
+    ``learning_rate0`` and ``decay`` may be arrays (K,) of settings. Returns the same shape.
+    """
+    lr0, decay = np.asarray(learning_rate0, dtype=np.float64), np.asarray(decay)
+    every_epoch = lr0 / (1 + decay_rate * epoch)
+    scheduled = lr0 / (1 + decay_rate * np.floor(epoch / time_interval))
+    return np.where(decay == DECAYS[1], every_epoch, np.where(decay == DECAYS[2], scheduled, lr0))
+
+
+class UpdateRule:
+    """The update rule of K stacked settings: coefficient columns (K, 1)."""
+
+    def __init__(self, settings, epsilon=EPSILON):
+        kind = np.array([s.optimizer for s in settings])
+        column = lambda values: np.asarray(values, dtype=np.float64)[:, None]  # noqa: E731
+        self.beta1 = column(
+            np.where(np.isin(kind, ("momentum", "adam")), [s.beta for s in settings], 0.0)
+        )
+        self.beta2 = column([s.beta2 for s in settings])
+        self.scaled = np.isin(kind, ("rmsprop", "adam"))[:, None]
+        self.adam = (kind == "adam")[:, None]
+        self.epsilon = epsilon
+        self.plain = bool(np.all(kind == "gd"))  # v = g, no s: theta -= lr * g
+
+    def step(self, theta, v, s, g, learning_rate, t):
+        """One update of theta, v, s (K, n) in place from gradients g (K, n); step number t."""
+        if self.plain:
+            theta -= learning_rate * g
+            return
+        v *= self.beta1
+        v += (1 - self.beta1) * g
+        s *= self.beta2
+        s += (1 - self.beta2) * g * g
+        v_hat = v / np.where(self.adam, 1 - self.beta1**t, 1.0)
+        s_hat = s / np.where(self.adam, 1 - self.beta2**t, 1.0)
+        theta -= learning_rate * v_hat / np.where(self.scaled, np.sqrt(s_hat) + self.epsilon, 1.0)
+
+
+# ---------------------------------------------------------------- the stacked network
+
+
+def flatten(parameters):
+    """Parameters W1, b1, ..., WL, bL -> theta (1, n) in that order, for ``views``."""
+    L = sum(1 for k in parameters if k[0] == "W" and k[1:].isdigit())
+    return np.concatenate([np.ravel(parameters[f"{k}{l}"]) for l in range(1, L + 1) for k in "Wb"])[
+        None
+    ]
+
+
+def views(theta, layers):
+    """Views of ``theta`` (K, n) as stacked W_l (K, n_l, n_{l-1}) and b_l (K, n_l, 1)."""
+    K, out, at = theta.shape[0], {}, 0
+    for l in range(1, len(layers)):
+        n, n_prev = layers[l], layers[l - 1]
+        out[f"W{l}"] = theta[:, at : at + n * n_prev].reshape(K, n, n_prev)
+        at += n * n_prev
+        out[f"b{l}"] = theta[:, at : at + n].reshape(K, n, 1)
+        at += n
+    return out
+
+
+def forward(X, params, masks=None):
+    """LINEAR -> RELU hidden layers, then a LINEAR output, for stacked ``params``.
+
+    X (n_x, m); W_l (..., n_l, n_{l-1}). ``masks`` maps a hidden layer l to its inverted
+    dropout mask (0 or 1 / keep_prob) that scales A_l. Returns the activations
+    [X, A1, ..., A_{L-1}] and the output logits Z_L (..., n_L, m).
+    """
+    L = sum(1 for k in params if k[0] == "W" and k[1:].isdigit())  # other keys are ignored
+    A = [X]
+    for l in range(1, L):
+        A_l = nn.relu(params[f"W{l}"] @ A[-1] + params[f"b{l}"])
+        A.append(A_l * masks[l] if masks and l in masks else A_l)
+    return A, params[f"W{L}"] @ A[-1] + params[f"b{L}"]
+
+
+def log_softmax(Z):
+    """log softmax over the classes (axis -2) of logits Z (..., classes, m), stable."""
+    Z = Z - Z.max(axis=-2, keepdims=True)
+    return Z - np.log(np.exp(Z).sum(axis=-2, keepdims=True))
+
+
+def predict(X, params, output="sigmoid"):
+    """Labels (..., m): probability above 0.5 ("sigmoid") or the likeliest class ("softmax")."""
+    Z = forward(X, params)[1]
+    if output == "softmax":
+        return np.argmax(Z, axis=-2)
+    return (nn.sigmoid(Z[..., 0, :]) > 0.5).astype(np.int64)
+
+
+def _output_gradient(Z, Y, output, with_loss):
+    """dZ of the summed loss for logits Z (K, n_L, b), and (if ``with_loss``) that loss (K,)."""
+    if output == "softmax":
+        log_p = log_softmax(Z)
+        return np.exp(log_p) - Y, -np.sum(Y * log_p, axis=(-2, -1)) if with_loss else None
+    A = nn.sigmoid(Z)
+    if not with_loss:
+        return A - Y, None
+    P = np.clip(A[:, 0], nn.EPS, 1 - nn.EPS)
+    return A - Y, -np.sum(Y * np.log(P) + (1 - Y) * np.log(1 - P), axis=-1)
+
+
+def _masks(rng, keep, layers, columns, dtype):
+    """Inverted dropout masks {l: (K, n_l, columns)} for the hidden ``layers``: one uniform
+    draw per layer (n_l, columns) shared by the K settings, kept where below keep (K, 1, 1)."""
+    masks = {}
+    for l, n in layers:
+        kept = rng.rand(n, columns) < keep
+        masks[l] = np.where(kept, (1 / keep).astype(dtype), dtype.type(0))
+    return masks
+
+
+def train(X, Y, layers, settings, start, epochs, *, batch_size=None, output="sigmoid",
+          loss="mean", shuffle_seed=None, dropout="fresh", dropout_seed=1, dropout_layers=None,
+          epsilon=EPSILON, record_every=1, observe=None, observe_at=()):  # fmt: skip
+    """Train one copy of the network per ``Setting``, all in one stacked pass.
+
+    X (n_x, m) and Y ((1, m) labels for ``output="sigmoid"``, (classes, m) one-hot for
+    "softmax") in the dtype training runs in; ``layers`` [n_x, ..., n_L]; ``start``: the
+    parameters every copy starts from (dict W1, b1, ...). Each epoch visits the examples in
+    mini-batches of ``batch_size`` (None: all m at once; the last batch holds the remainder),
+    in data order or, with ``shuffle_seed``, in the order of
+    ``RandomState(shuffle_seed + 1 + epoch).permutation(m)`` (the course's reseeding).
+
+    ``loss``: "mean" over the mini-batch (the course's cost) or "sum" (the TensorFlow lab's
+    total loss). ``dropout``: "fresh" masks every step from ``RandomState(dropout_seed)``, or
+    "fixed": one mask per hidden layer over all m examples drawn once (what the course's
+    ``np.random.seed(1)`` inside the forward pass does; full batch only), on
+    ``dropout_layers`` (default: every hidden layer). The decayed learning rate of epoch i is
+    used from epoch i + 1.
+
+    Returns a dict: ``costs`` (R, K), the summed loss of each recorded epoch (0,
+    record_every, ...; None: none) over m, before each step and without the L2 term; and for
+    each ``observe_at`` epoch count e (0: the start), what ``observe(e, params)`` returned
+    (default: a copy of the parameters), stacked to (len(observe_at), K, ...).
+    """
+    dtype = X.dtype
+    K, m, L = len(settings), X.shape[1], len(layers) - 1
+    batch_size = batch_size or m
+    theta = np.tile(flatten(start).astype(dtype), (K, 1))
+    grads, v, s = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
+    p, dp = views(theta, layers), views(grads, layers)
+    rule = UpdateRule(settings, epsilon)
+    column = lambda name: np.array([getattr(st, name) for st in settings])[:, None, None]  # noqa: E731
+    keep, l2 = column("keep_prob"), column("l2")
+    lr0, decay = (
+        np.array([st.learning_rate for st in settings]),
+        np.array([st.decay for st in settings]),
+    )
+    decaying = bool(np.any(decay != "none"))
+    hidden = [(l, layers[l]) for l in (dropout_layers or range(1, L))]
+    rng = np.random.RandomState(dropout_seed)
+    masks, dropping, penalized = None, bool(np.any(keep < 1)), bool(np.any(l2))
+    if dropping and dropout == "fixed":
+        if batch_size != m:
+            raise ValueError("dropout='fixed' draws one mask over all examples: full batch only")
+        masks = _masks(rng, keep, hidden, m, dtype)
+    observe = observe or (lambda epoch, params: {k: a.copy() for k, a in params.items()})
+    observed = {e: observe(0, p) for e in observe_at if e == 0}
+    lr, t, costs = lr0[:, None].astype(dtype), 0, []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for epoch in range(epochs):
+            order = None if shuffle_seed is None else (
+                np.random.RandomState(shuffle_seed + 1 + epoch).permutation(m))  # fmt: skip
+            record = record_every is not None and epoch % record_every == 0
+            total = np.zeros(K)
+            for first in range(0, m, batch_size):
+                batch = slice(first, first + batch_size) if order is None else (
+                    order[first : first + batch_size])  # fmt: skip
+                Xb, Yb = X[:, batch], Y[:, batch]
+                b = Xb.shape[1]
+                if dropping and dropout == "fresh":
+                    masks = _masks(rng, keep, hidden, b, dtype)
+                A, Z = forward(Xb, p, masks)
+                dZ, summed = _output_gradient(Z, Yb, output, record)
+                if record:
+                    total += summed
+                # Gradient of the mean cost (1/b) or of the summed loss. The L2 term
+                # lambda / (2m) ||W||^2 belongs to the whole training set; a mini-batch of b
+                # examples carries b/m of it in the summed loss, all of it (b/m / (b/m)) in the
+                # mean, so dW gains lambda / m * W (mean) or lambda * b / m * W (sum).
+                if loss == "mean":
+                    dZ, l2_factor = dZ / b, l2 / m
+                else:
+                    l2_factor = l2 * b / m
+                for l in range(L, 0, -1):
+                    np.matmul(dZ, np.swapaxes(A[l - 1], -1, -2), out=dp[f"W{l}"])
+                    if penalized:
+                        dp[f"W{l}"] += l2_factor * p[f"W{l}"]
+                    np.sum(dZ, axis=-1, keepdims=True, out=dp[f"b{l}"])
+                    if l > 1:  # back through ReLU (A > 0) and the dropout mask of layer l - 1
+                        dZ = (np.swapaxes(p[f"W{l}"], -1, -2) @ dZ) * (A[l - 1] > 0)
+                        if masks and l - 1 in masks:
+                            dZ = dZ * masks[l - 1]
+                t += 1
+                rule.step(theta, v, s, grads, lr, t)
+            if record:
+                costs.append(total / m)
+            if decaying:
+                lr = decayed_rate(lr0, epoch, decay)[:, None].astype(dtype)
+            if epoch + 1 in observe_at:
+                observed[epoch + 1] = observe(epoch + 1, p)
+    out = {"costs": np.array(costs).reshape(len(costs), K)}
+    for key in next(iter(observed.values()), {}):
+        out[key] = np.stack([observed[e][key] for e in observe_at])
+    return out

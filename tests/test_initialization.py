@@ -1,0 +1,206 @@
+"""Initialization lab (helpers.labs.initialization): its checks and its explorer."""
+
+import numpy as np
+import pytest
+
+from helpers import checking, data, nn
+from helpers.labs import initialization as lab
+from tools.reference import HE, RANDOM, ZEROS, seeded_initializer
+from tools.reference import HE as he
+
+CHECKS = [
+    (lab.initialize_parameters_zeros_test, ZEROS),
+    (lab.initialize_parameters_random_test, RANDOM),
+    (lab.initialize_parameters_he_test, HE),
+]
+
+
+@pytest.mark.parametrize(("check", "solution"), CHECKS)
+@pytest.mark.parametrize("dims", [None, (5, 7, 3, 1), (4, 1)])
+def test_correct_solutions_pass(check, solution, dims, capsys):
+    check(solution) if dims is None else check(solution, layers_dims=dims)
+    assert capsys.readouterr().out == "All tests passed.\n"
+
+
+def test_expected_values_are_the_courses_published_ones():
+    # Printed by the course for initialize_parameters_random([3, 2, 1]) and _he([2, 4, 1]).
+    random = nn.seeded_initialization([3, 2, 1], 10.0)
+    np.testing.assert_allclose(
+        random["W1"],
+        [[17.88628473, 4.36509851, 0.96497468], [-18.63492703, -2.77388203, -3.54758979]],
+        atol=5e-9,
+    )
+    np.testing.assert_allclose(random["W2"], [[-0.82741481, -6.27000677]], atol=5e-9)
+    he = nn.seeded_initialization([2, 4, 1], nn.he_scale)
+    np.testing.assert_allclose(
+        he["W2"], [[-0.03098412, -0.33744411, -0.92904268, 0.62552248]], atol=5e-9
+    )
+
+
+def wrong_scale(layers_dims):
+    return seeded_initializer(1.0)(layers_dims)
+
+
+def transposed(layers_dims):
+    return {k: v.T for k, v in HE(layers_dims).items()}
+
+
+def no_seed(layers_dims):
+    p = {}
+    for l in range(1, len(layers_dims)):
+        p[f"W{l}"] = np.random.randn(layers_dims[l], layers_dims[l - 1]) * 10
+        p[f"b{l}"] = np.zeros((layers_dims[l], 1))
+    return p
+
+
+def missing_b2(layers_dims):
+    p = ZEROS(layers_dims)
+    del p["b2"]
+    return p
+
+
+def int_zeros(layers_dims):
+    return {k: v.astype(np.int64) for k, v in ZEROS(layers_dims).items()}
+
+
+def as_list(layers_dims):
+    return list(ZEROS(layers_dims).values())
+
+
+def only_two_layers(layers_dims):
+    return HE(layers_dims[:3])
+
+
+@pytest.mark.parametrize(
+    ("check", "target", "message"),
+    [
+        (
+            lab.initialize_parameters_random_test,
+            wrong_scale,
+            r"W1 has wrong values: at index \(1, 0\) got -1\.8634927, expected -18\.634927",
+        ),
+        (
+            lab.initialize_parameters_he_test,
+            transposed,
+            r"W1 has shape \(2, 4\), expected \(4, 2\)",
+        ),
+        (lab.initialize_parameters_zeros_test, missing_b2, r"wrong keys\. Missing: \['b2'\]"),
+        (
+            lab.initialize_parameters_zeros_test,
+            int_zeros,
+            r"W1 has dtype int64, expected a float dtype",
+        ),
+        (lab.initialize_parameters_zeros_test, as_list, r"should return a dict, got list"),
+        (lab.initialize_parameters_he_test, only_two_layers, r"Missing: \['W3', 'b3'\]"),
+    ],
+)
+def test_wrong_solutions_are_explained(check, target, message):
+    with pytest.raises(AssertionError, match=message):
+        check(target, layers_dims=(2, 4, 3, 1)) if "two_layers" in target.__name__ else check(
+            target
+        )
+
+
+def test_values_that_ignore_the_seed_fail():
+    # Without np.random.seed(3) the draws are another stream: the check must notice.
+    np.random.seed(99)
+    with pytest.raises(AssertionError, match="wrong values"):
+        lab.initialize_parameters_random_test(no_seed)
+
+
+def test_non_array_value_is_named():
+    with pytest.raises(AssertionError, match=r"W1 should be a numpy array, got list"):
+        checking.assert_array("W1", [[0.0]], np.zeros((1, 1)))
+
+
+def not_done(layers_dims):
+    raise NotImplementedError()
+
+
+@pytest.fixture(scope="module")
+def circles():
+    return data.load_circles()
+
+
+def test_run_starts_untrained_with_scaled_weights(circles):
+    run = lab.initialization_run(he, 0.1, circles)
+    assert list(run["snapshots"]) == [0] and run["costs"] == []
+    np.testing.assert_allclose(run["snapshots"][0]["W2"], 0.1 * he(lab.LAYERS)["W2"])
+    assert run["spread"].shape == (len(lab.PROBE_LAYERS) - 2,)
+
+
+def test_train_run_equals_plain_training(circles):
+    run = lab.train_run(lab.initialization_run(he, 1.0, circles), 1000, circles)
+    assert sorted(run["snapshots"]) == [0, 500, 1000] and len(run["costs"]) == 10
+    params, costs = nn.train(circles[0], circles[1], he(lab.LAYERS), 0.01, 1000)
+    np.testing.assert_allclose(run["costs"], costs)
+    np.testing.assert_allclose(run["snapshots"][1000]["W1"], params["W1"])
+    # Extending is incremental: asking again trains nothing more.
+    assert lab.train_run(run, 1000, circles) is run and max(run["snapshots"]) == 1000
+
+
+def test_scale_moves_the_spread_as_the_formula_says(circles):
+    spreads = {s: lab.initialization_run(he, s, circles)["spread"] for s in (0.1, 1.0, 10.0)}
+    assert 0.3 < spreads[1.0][-1] / spreads[1.0][0] < 3  # He keeps the scale
+    assert spreads[0.1][-1] < 1e-6 * spreads[0.1][0]  # vanishes
+    assert spreads[10.0][-1] > 1e6 * spreads[10.0][0]  # explodes
+
+
+def test_draw_shows_latest_snapshot_and_its_accuracy(circles):
+    run = lab.train_run(lab.initialization_run(he, 1.0, circles), 500, circles)
+    fig, acc = lab.draw_initialization(run, 1000, circles, "He × 1")
+    assert acc == lab.initialization_metrics(run, 500, circles)
+    assert len(fig.axes) == 3
+    assert fig.axes[0].get_title() == "after 500 iterations (training…)"
+    assert f"train accuracy {acc['train']:.3f}" in fig.get_suptitle()
+
+
+def test_explorer_trains_on_demand_and_reports_unfinished_exercises(circles):
+    box = lab.initialization_explorer({"mine": not_done, "He": he}, circles, start="He")
+    choice, scale, iterations = box.children[0].children
+    status = box.children[1]
+    assert (choice.value, scale.value, iterations.value) == ("He", 1.0, lab.ITERATIONS)
+    assert scale.continuous_update is False and iterations.continuous_update is False
+    assert (
+        status.value == "He × 1 after 15000 iterations: train accuracy 0.993, test accuracy 0.960"
+    )
+    iterations.value = 1000  # a lookup in the cached run
+    assert status.value.startswith("He × 1 after 1000 iterations: train accuracy")
+    choice.value = "mine"
+    assert status.value == "'mine' is not implemented yet: finish that exercise first."
+
+
+def test_layer_activation_std_shows_vanishing_and_exploding():
+    X = np.random.RandomState(0).randn(2, 300)
+    dims = [2] + [50] * 10 + [1]
+
+    def spread(gain):
+        scale = lambda draw, n_prev, n: draw * gain / np.sqrt(n_prev)  # noqa: E731
+        return lab.layer_activation_std(X, nn.seeded_initialization(dims, scale, seed=0))
+
+    he, small, big = spread(np.sqrt(2)), spread(0.5), spread(10)
+    assert he.shape == (10,)
+    assert 0.2 < he[-1] / he[0] < 5
+    assert small[-1] < 1e-3 * small[0]
+    assert big[-1] > 1e6 * big[0]
+
+
+def test_stderr_and_warnings_from_a_correct_answer_do_not_fail_the_check(capsys):
+    import sys
+    import warnings
+
+    def noisy_he(layers_dims):
+        warnings.warn("a library warning", RuntimeWarning, stacklevel=1)
+        print("debug print", file=sys.stderr)
+        print("my own print")
+        return HE(layers_dims)
+
+    lab.initialize_parameters_he_test(noisy_he)
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert (
+        "my own print" in out
+        and "RuntimeWarning: a library warning" in out
+        and "debug print" in out
+    )
+    assert out.endswith("All tests passed.\n")

@@ -1,0 +1,220 @@
+"""Regularization lab (helpers.labs.regularization): its checks, grid and explorer."""
+
+import numpy as np
+import pytest
+
+from helpers import data, gradcheck, nn
+from helpers.labs import regularization as lab
+from tools import reference
+
+REGULARIZATION = [
+    (lab.compute_cost_with_regularization_test, reference.compute_cost_with_regularization),
+    (
+        lab.backward_propagation_with_regularization_test,
+        reference.backward_propagation_with_regularization,
+    ),
+    (lab.forward_propagation_with_dropout_test, reference.forward_propagation_with_dropout),
+    (lab.backward_propagation_with_dropout_test, reference.backward_propagation_with_dropout),
+]
+
+
+@pytest.mark.parametrize(("check", "solution"), REGULARIZATION)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_regularization_solutions_pass(check, solution, seed, capsys):
+    check(solution, seed=seed)
+    assert capsys.readouterr().out == "All tests passed.\n"
+
+
+def test_regularization_cases_give_the_courses_published_numbers():
+    np.random.seed(1)  # the course's cost case draws the parameters first (no X)
+    shapes = {"W1": (2, 3), "b1": (2, 1), "W2": (3, 2), "b2": (3, 1), "W3": (1, 3), "b3": (1, 1)}
+    cost_params = {k: np.random.randn(*shape) for k, shape in shapes.items()}
+    a3 = np.array([[0.40682402, 0.01629284, 0.16722898, 0.10118111, 0.40682402]])
+    X, Y, params = lab.regularization_case()
+    assert reference.compute_cost_with_regularization(a3, Y, cost_params, 0.1) == pytest.approx(
+        1.78648594516, abs=1e-10
+    )
+    grads = reference.backward_propagation_with_regularization(
+        X, Y, nn.forward_propagation(X, params)[1], 0.7
+    )
+    np.testing.assert_allclose(
+        grads["dW1"],
+        [[-0.25604646, 0.12298827, -0.28297129], [-0.17706303, 0.34536094, -0.4410571]],
+        atol=5e-9,
+    )
+    np.testing.assert_allclose(grads["dW3"], [[-1.77691347, -0.11832879, -0.09397446]], atol=5e-9)
+    A3, _ = reference.forward_propagation_with_dropout(X, params, 0.7)
+    np.testing.assert_allclose(
+        A3, [[0.36974721, 0.00305176, 0.04565099, 0.49683389, 0.36974721]], atol=5e-9
+    )
+
+
+def test_dropout_backward_reference_agrees_with_gradient_checking():
+    # With the masks fixed (seed 1 at every pass) the dropout net is a plain function of its
+    # parameters, so the numerical gradient is an independent check of the reference.
+    X, Y, params = lab.regularization_case(seed=2)
+
+    def cost(p):
+        return nn.compute_cost(reference.forward_propagation_with_dropout(X, p, 0.6)[0], Y)
+
+    grads = reference.backward_propagation_with_dropout(
+        X, Y, reference.forward_propagation_with_dropout(X, params, 0.6)[1], 0.6
+    )
+    approx = gradcheck.numerical_gradient(cost, params, 1e-6)
+    assert gradcheck.relative_difference(gradcheck.gradients_to_vector(grads), approx) < 1e-7
+
+
+def l2_without_half(A3, Y, parameters, lambd):
+    return reference.compute_cost_with_regularization(A3, Y, parameters, 2 * lambd)
+
+
+def l2_on_biases_too(X, Y, cache, lambd):
+    grads = reference.backward_propagation_with_regularization(X, Y, cache, lambd)
+    grads["db1"] = grads["db1"] + lambd / X.shape[1] * cache[3]
+    return grads
+
+
+def dropout_without_scaling(X, parameters, keep_prob=0.5):
+    A3, cache = reference.forward_propagation_with_dropout(X, parameters, keep_prob=keep_prob)
+    np.random.seed(1)
+    Z1 = parameters["W1"] @ X + parameters["b1"]
+    D1 = (np.random.rand(*Z1.shape) < keep_prob).astype(int)
+    return A3, (Z1, D1, nn.relu(Z1) * D1, *cache[3:])
+
+
+def backward_ignoring_masks(X, Y, cache, keep_prob):
+    Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3 = cache
+    ones = (np.ones_like(D1), np.ones_like(D2))
+    return reference.backward_propagation_with_dropout(
+        X, Y, (Z1, ones[0], A1, W1, b1, Z2, ones[1], A2, W2, b2, Z3, A3, W3, b3), 1.0
+    )
+
+
+@pytest.mark.parametrize(
+    ("check", "target", "message"),
+    [
+        (
+            lab.compute_cost_with_regularization_test,
+            l2_without_half,
+            r"compute_cost_with_regularization\(lambd=0\.1\) is",
+        ),
+        (
+            lab.backward_propagation_with_regularization_test,
+            l2_on_biases_too,
+            r"db1 has wrong values",
+        ),
+        (
+            lab.forward_propagation_with_dropout_test,
+            dropout_without_scaling,
+            r"cache A1 has wrong values",
+        ),
+        (
+            lab.backward_propagation_with_dropout_test,
+            backward_ignoring_masks,
+            r"dW3 has wrong values|dA2 has wrong values|dW2 has wrong values",
+        ),
+        (
+            lab.forward_propagation_with_dropout_test,
+            lambda X, p, k: reference.forward_propagation_with_dropout(X, p, k)[0],
+            r"should return \(A3, cache\)",
+        ),
+        (
+            lab.backward_propagation_with_dropout_test,
+            lambda X, Y, c, k: [],
+            r"should return a dict, got list",
+        ),
+    ],
+)
+def test_regularization_mistakes_are_explained(check, target, message):
+    with pytest.raises(AssertionError, match=message):
+        check(target)
+
+
+def test_settings_never_combine_l2_and_dropout():
+    settings = lab.regularization_settings()
+    assert all(lam == 0 or keep == 1 for lam, keep in settings)
+    assert {lam for lam, _ in settings} == set(lab.LAMBDAS)
+    assert {keep for _, keep in settings} == set(lab.KEEP_PROBS)
+    assert settings[0] == (0.0, 1.0) and len(settings) == len(set(settings))
+
+
+@pytest.mark.parametrize(
+    ("train_error", "dev_error", "regime"),
+    [
+        (0.01, 0.11, "high variance"),
+        (0.15, 0.16, "high bias"),
+        (0.15, 0.30, "high bias and high variance"),
+        (0.005, 0.01, "fine"),
+    ],
+)
+def test_diagnose_names_the_lectures_examples(train_error, dev_error, regime):
+    # The lectures' four cases, with human-level (baseline) error near 0.
+    assert lab.diagnose(train_error, dev_error, baseline=0.0, tolerance=0.03) == regime
+
+
+@pytest.fixture(scope="module")
+def grid():
+    return lab.regularization_grid()  # from the cache `make datasets` built
+
+
+def test_grid_shows_the_labs_lesson(grid):
+    final = {
+        tuple(s): (grid["train_acc"][-1, k], grid["test_acc"][-1, k])
+        for k, s in enumerate(grid["settings"])
+    }
+    plain, l2, dropout = final[(0.0, 1.0)], final[(0.7, 1.0)], final[(0.0, 0.86)]
+    assert plain[0] - plain[1] > 0.03  # overfits
+    assert l2[1] > plain[1] + 0.03 and dropout[1] > plain[1] + 0.02  # both help on the test set
+    norms = grid["norms"][-1]
+    lambdas = grid["settings"][: len(lab.LAMBDAS), 0]
+    assert np.all(np.diff(norms[: len(lambdas), 0]) < 0)  # W1 shrinks as lambda grows: weight decay
+
+
+def test_view_matches_the_labs_model(grid):
+    gk = data.load_goalkeeper()
+    view = lab.regularization_view(grid, 0.7, 1.0, 2000)
+    params = reference.regularization_model(gk[0], gk[1], num_iterations=2000, lambd=0.7)
+    for key, value in params.items():
+        np.testing.assert_allclose(view["parameters"][key], value, rtol=1e-9, atol=1e-12)
+    assert view["test_acc"] == nn.accuracy(gk[2], gk[3], params)
+    assert view["iterations"].tolist() == [0, 1000, 2000] and view["train_curve"].shape == (3,)
+
+
+def test_grid_is_cached_by_data(tmp_path, monkeypatch):
+    calls = []
+
+    def fake_train(*arrays):
+        calls.append(1)
+        return {"settings": np.zeros((1, 2)), "iterations": np.zeros(1)}
+
+    monkeypatch.setattr(lab, "train_regularization_grid", fake_train)
+    gk = data.load_goalkeeper()
+    lab.regularization_grid(gk, cache_dir=tmp_path)
+    lab.regularization_grid(gk, cache_dir=tmp_path)
+    assert len(calls) == 1 and len(list(tmp_path.glob("regularization-*.npz"))) == 1
+    other = (gk[0] + 1e-9, *gk[1:])
+    lab.regularization_grid(other, cache_dir=tmp_path)
+    assert len(calls) == 2
+
+
+def test_regularization_explorer_keeps_one_regularizer_at_a_time(grid):
+    box = lab.regularization_explorer()
+    lambd, keep, iterations = box.children[0].children
+    assert (lambd.value, keep.value, iterations.value) == (0.0, 1.0, lab.ITERATIONS)
+    keep.value = 0.86
+    lambd.value = 0.7
+    assert keep.value == 1.0
+    keep.value = 0.5
+    assert lambd.value == 0.0
+    iterations.value = 5000
+    view = lab.regularization_view(grid, 0.0, 0.5, 5000)
+    assert box.children[1].value == lab.regularization_summary(view, 0.0, 0.5, 5000)
+    assert box.children[1].value.startswith(
+        "λ = 0, keep_prob = 0.5, 5000 iterations: train accuracy"
+    )
+
+
+def test_draw_regularization_names_the_regime(grid):
+    view = lab.regularization_view(grid, 0.0, 1.0, lab.ITERATIONS)
+    fig = lab.draw_regularization(view, 0.0, 1.0, data.load_goalkeeper())
+    assert "→ high variance" in fig.get_suptitle() and len(fig.axes) == 3

@@ -1,0 +1,198 @@
+"""helpers.stacked: K settings trained at once are K separate runs of the course's loops."""
+
+import numpy as np
+import pytest
+
+from helpers import data, nn, stacked
+from helpers.labs import optimization_methods as lab
+from tools import reference as ref
+
+S = stacked.Setting
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return data.load_moons()
+
+
+def course_model(X, Y, setting, batch_size=64, num_epochs=5000):
+    """The course's model loop, with the reference (course) update functions."""
+    parameters = lab.he_initialization(lab.MOONS_LAYERS)
+    v, s = ref.initialize_adam(parameters)
+    decay = {"none": None, "every epoch": ref.update_lr, "every 1000 epochs": ref.schedule_lr_decay}
+    decay = decay[setting.decay]
+    lr, t, seed, costs = setting.learning_rate, 0, 10, []
+    for i in range(num_epochs):
+        seed += 1
+        total = 0.0
+        for bX, bY in ref.random_mini_batches(X, Y, batch_size, seed):
+            a3, cache = nn.forward_propagation(bX, parameters)
+            total += nn.compute_cost(a3, bY) * bY.shape[1]
+            grads = nn.backward_propagation(bX, bY, cache)
+            if setting.optimizer == "gd":
+                parameters = ref.update_parameters_with_gd(parameters, grads, lr)
+            elif setting.optimizer == "momentum":
+                parameters, v = ref.update_parameters_with_momentum(
+                    parameters, grads, v, setting.beta, lr
+                )
+            elif setting.optimizer == "rmsprop":
+                parameters, s = ref.update_parameters_with_rmsprop(
+                    parameters, grads, s, setting.beta2, lr
+                )
+            else:
+                t += 1
+                parameters, v, s, _, _ = ref.update_parameters_with_adam(
+                    parameters, grads, v, s, t, lr, setting.beta, setting.beta2
+                )
+        costs.append(total / X.shape[1])
+        if decay:
+            lr = decay(setting.learning_rate, i, 1)
+    return parameters, costs
+
+
+SETTINGS = [
+    S("gd", 0.1),
+    S("momentum", 0.05, beta=0.8),
+    S("rmsprop", 0.01, beta2=0.99),
+    S("adam", 0.01, beta=0.5, beta2=0.99),
+    S("gd", 0.3, decay="every epoch"),
+    S("adam", 0.03, decay="every 1000 epochs"),
+]
+
+
+@pytest.mark.parametrize("batch_size", [1, 64, 300])
+def test_stacked_training_is_the_course_loop_for_every_setting(moons, batch_size):
+    X, Y = moons[0], moons[1]
+    epochs = 3 if batch_size == 1 else 30
+    start = lab.he_initialization(lab.MOONS_LAYERS)
+    grid = stacked.train(X, Y, lab.MOONS_LAYERS, SETTINGS, start, epochs, batch_size=batch_size,
+                         shuffle_seed=10, observe_at=(epochs,))  # fmt: skip
+    assert grid["costs"].shape == (epochs, len(SETTINGS))
+    for k, setting in enumerate(SETTINGS):
+        parameters, costs = course_model(X, Y, setting, batch_size, epochs)
+        np.testing.assert_allclose(grid["costs"][:, k], costs, rtol=1e-10, err_msg=setting.label)
+        for key, value in parameters.items():
+            np.testing.assert_allclose(grid[key][0, k], value, rtol=1e-9, atol=1e-12)
+
+
+def manual_training(X, Y, params, lambd, keep_prob, iterations, lr=0.3):
+    """Plain loop with the course's dropout masks (seed 1, same at every step) and L2."""
+    params = {k: v.copy() for k, v in params.items()}
+    m = X.shape[1]
+    np.random.seed(1)
+    D1 = (np.random.rand(params["W1"].shape[0], m) < keep_prob) / keep_prob
+    D2 = (np.random.rand(params["W2"].shape[0], m) < keep_prob) / keep_prob
+    for _ in range(iterations):
+        A1 = nn.relu(params["W1"] @ X + params["b1"]) * D1
+        A2 = nn.relu(params["W2"] @ A1 + params["b2"]) * D2
+        A3 = nn.sigmoid(params["W3"] @ A2 + params["b3"])
+        dZ3 = (A3 - Y) / m
+        dZ2 = params["W3"].T @ dZ3 * D2 * (A2 > 0)
+        dZ1 = params["W2"].T @ dZ2 * D1 * (A1 > 0)
+        grads = {
+            "W3": dZ3 @ A2.T,
+            "W2": dZ2 @ A1.T,
+            "W1": dZ1 @ X.T,
+            "b3": dZ3.sum(1, keepdims=True),
+            "b2": dZ2.sum(1, keepdims=True),
+            "b1": dZ1.sum(1, keepdims=True),
+        }
+        for k in params:
+            decay = lambd / m * params[k] if k.startswith("W") else 0
+            params[k] = params[k] - lr * (grads[k] + decay)
+    return params
+
+
+def small_set(seed=4, m=40):
+    rng = np.random.RandomState(seed)
+    return rng.randn(2, m), (rng.rand(1, m) > 0.5).astype(np.int64)
+
+
+def test_l2_and_fixed_dropout_settings_equal_separate_runs():
+    X, Y = small_set()
+    start = nn.seeded_initialization([2, 20, 3, 1], nn.lecun_scale, seed=0)
+    settings = [(0.0, 1.0), (0.7, 1.0), (0.0, 0.86), (3.0, 1.0)]
+    grid = stacked.train(
+        X, Y, [2, 20, 3, 1], [S("gd", 0.3, l2=lam, keep_prob=kp) for lam, kp in settings],
+        start, 300, dropout="fixed", dropout_seed=1, record_every=100, observe_at=(0, 100, 300),
+    )  # fmt: skip
+    assert grid["W1"].shape == (3, 4, 20, 2) and grid["costs"].shape == (3, 4)
+    np.testing.assert_array_equal(grid["W1"][0, 2], start["W1"])
+    for k, (lambd, keep) in enumerate(settings):
+        expected = manual_training(X, Y, start, lambd, keep, 300)
+        for key, value in expected.items():
+            np.testing.assert_allclose(grid[key][-1, k], value, rtol=1e-10, atol=1e-12)
+    # The plain setting is exactly nn.train (bit for bit), the labs' own trainer.
+    plain, plain_costs = nn.train(X, Y, start, 0.3, 300)
+    for key, value in plain.items():
+        np.testing.assert_array_equal(grid[key][-1, 0], value)
+    np.testing.assert_allclose(grid["costs"][:, 0], plain_costs[:3])
+
+
+def test_fresh_dropout_draws_a_new_mask_every_step():
+    X, Y = small_set()
+    start = nn.seeded_initialization([2, 20, 3, 1], nn.lecun_scale, seed=0)
+    setting = [S("gd", 0.05, keep_prob=0.5)]
+    run = lambda mode, seed=1: stacked.train(  # noqa: E731
+        X, Y, [2, 20, 3, 1], setting, start, 200, dropout=mode, dropout_seed=seed
+    )
+    fixed, fresh = run("fixed"), run("fresh")
+    # Both start with the same mask; then one fixed thinned net descends smoothly, while
+    # fresh masks make the cost jump up and down from step to step.
+    assert fixed["costs"][0, 0] == fresh["costs"][0, 0]
+    assert np.all(np.diff(fixed["costs"][:, 0]) <= 1e-12)
+    assert np.sum(np.diff(fresh["costs"][:, 0]) > 0) > 20
+    np.testing.assert_array_equal(run("fresh")["costs"], fresh["costs"])  # seeded
+    assert not np.array_equal(run("fresh", seed=2)["costs"], fresh["costs"])
+    with pytest.raises(ValueError, match="full batch only"):
+        stacked.train(X, Y, [2, 20, 3, 1], setting, start, 1, batch_size=8, dropout="fixed")
+
+
+def test_summed_loss_is_the_mean_with_the_rate_scaled_l2_included():
+    """Gradient descent on the summed loss at lr / b is the mean loss at lr, for every
+    mini-batch size b, when L2 carries b/m of lambda (what the trainer's comment says)."""
+    X, Y = small_set(m=30)
+    onehot = np.eye(3)[np.arange(30) % 3].T
+    start = nn.seeded_initialization([2, 6, 3], nn.he_scale, seed=0)
+    for b in (30, 8):
+        mean = stacked.train(X, onehot, [2, 6, 3], [S("gd", 0.1, l2=0.5)], start, 5,
+                             batch_size=b, output="softmax", observe_at=(5,))  # fmt: skip
+        # with equal-size batches only: the last batch of 8 holds 6 examples
+        if b == 30:
+            total = stacked.train(X, onehot, [2, 6, 3], [S("gd", 0.1 / b, l2=0.5)], start, 5,
+                                  batch_size=b, output="softmax", loss="sum",
+                                  observe_at=(5,))  # fmt: skip
+            for key in ("W1", "b1", "W2", "b2"):
+                np.testing.assert_allclose(total[key], mean[key], rtol=1e-12)
+        np.testing.assert_allclose(mean["costs"][0, 0], np.log(3), rtol=0.5)
+
+
+def test_softmax_output_learns_and_predicts_classes():
+    rng = np.random.RandomState(0)
+    X = rng.randn(2, 90)
+    labels = np.argmax(np.array([[1, 0], [-1, 1], [0, -1]]) @ X, axis=0)
+    onehot = np.eye(3)[labels].T
+    start = nn.seeded_initialization([2, 8, 3], nn.he_scale, seed=1)
+    out = stacked.train(X, onehot, [2, 8, 3], [S("adam", 0.05)], start, 200, output="softmax",
+                        observe_at=(200,), record_every=50)  # fmt: skip
+    assert out["costs"][-1, 0] < 0.3 * out["costs"][0, 0]
+    trained = {k: out[k][0] for k in ("W1", "b1", "W2", "b2")}
+    assert np.mean(stacked.predict(X, trained, "softmax")[0] == labels) > 0.9
+
+
+def test_log_softmax_is_stable_for_huge_logits():
+    Z = np.array([[1000.0, -1000.0], [0.0, 0.0], [-1000.0, 1000.0]])
+    out = stacked.log_softmax(Z)
+    assert np.all(np.isfinite(out))
+    np.testing.assert_allclose(np.exp(out).sum(axis=0), 1.0)
+
+
+def test_training_leaves_the_global_random_state_alone():
+    X, Y = small_set()
+    start = nn.seeded_initialization([2, 20, 3, 1], nn.lecun_scale, seed=0)
+    np.random.seed(123)
+    expected = np.random.rand()
+    np.random.seed(123)
+    stacked.train(X, Y, [2, 20, 3, 1], [S("gd", 0.3, keep_prob=0.5)], start, 3, batch_size=16,
+                  shuffle_seed=10)  # fmt: skip
+    assert np.random.rand() == expected

@@ -1,0 +1,23 @@
+"""Train the explorers' grids ahead of time (``make datasets``): ``python -m tools.precompute``.
+
+Each grid is cached in ``datasets/cache/`` by a checksum of its data and settings
+(``helpers.grids``), so this trains only what changed; an explorer whose grid is missing
+trains it on first use instead.
+"""
+
+from helpers.labs import optimization_methods, regularization
+
+
+def main():
+    grid = regularization.regularization_grid()
+    print(f"regularization explorer: {len(grid['settings'])} settings ready")
+    grid = optimization_methods.explorer_grid()
+    print(
+        f"optimizer explorer: {grid['costs'].shape[-1]} settings × "
+        f"{len(optimization_methods.BATCH_SIZES)} mini-batch sizes ready"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
