@@ -12,4 +12,4 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.bak
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Per-cell limit when autograding: a runaway loop costs that exercise, not the batch.
-c.Execute.timeout = 120  # nbgrader's executor (an nbclient ExecutePreprocessor)
+c.Execute.timeout = 120  # nbgrader's executor; tools/grading.py CELL_TIMEOUT is the same (tested)

@@ -3,13 +3,15 @@
 Import what a lab needs, d2l style::
 
     import helpers
-    from helpers import checks, data, nn, plots, widgets
+    from helpers import data, nn, plots
+    from helpers.labs import initialization as lab   # the lab's checks, compute, explorers
     helpers.setup(seed=1)
 
-Modules: ``data`` (datasets), ``nn`` (provided numpy building blocks), ``gradcheck``,
-``optim`` (week 2's optimizers, averages and grids), ``signs`` (the rendered SIGNS images),
-``signs_net`` (the TensorFlow lab's network in numpy), ``plots``, ``checks`` and
-``tf_checks`` (public checks of the graded functions), ``widgets`` (slider explorers).
+Shared modules: ``data`` (loaders), ``nn`` (the course's provided numpy pieces, the seeded
+initializer), ``gradcheck``, ``stacked`` (many settings of one network trained at once),
+``grids`` (the explorers' pretrained grids), ``explorer`` (the slider wiring), ``checking``
+(what every check shares), ``plots``. One module per lab in ``helpers.labs``.
+Instructor and maintainer tools (datasets, grading, bench) are in ``tools/``, not here.
 """
 
 from helpers.runtime import setup

@@ -240,10 +240,10 @@ def train(X, Y, layers, settings, start, epochs, *, batch_size=None, output="sig
                 dZ, summed = _output_gradient(Z, Yb, output, record)
                 if record:
                     total += summed
-                # Gradient of the mean cost (1/b) or of the summed loss. The L2 term
-                # lambda / (2m) ||W||^2 belongs to the whole training set; a mini-batch of b
-                # examples carries b/m of it in the summed loss, all of it (b/m / (b/m)) in the
-                # mean, so dW gains lambda / m * W (mean) or lambda * b / m * W (sum).
+                # The cost is J = (1/m) sum_i L_i + lambda / (2m) sum ||W||^2. A mini-batch of b
+                # examples estimates it by its mean loss plus the same L2 term, so dW gains
+                # lambda / m * W ("mean", the course's cost). The summed loss is b times that
+                # estimate (the TensorFlow lab's total loss): dW gains lambda * b / m * W.
                 if loss == "mean":
                     dZ, l2_factor = dZ / b, l2 / m
                 else:
@@ -253,7 +253,10 @@ def train(X, Y, layers, settings, start, epochs, *, batch_size=None, output="sig
                     if penalized:
                         dp[f"W{l}"] += l2_factor * p[f"W{l}"]
                     np.sum(dZ, axis=-1, keepdims=True, out=dp[f"b{l}"])
-                    if l > 1:  # back through ReLU (A > 0) and the dropout mask of layer l - 1
+                    # Back to layer l - 1, whose output was A = relu(Z) * D (D: 0 or 1/keep):
+                    # dZ = (W^T dZ) * relu'(Z) * D. Where D keeps a unit, A > 0 exactly when
+                    # Z > 0, so (A > 0) is relu'(Z) there; dropped units get 0 from D anyway.
+                    if l > 1:
                         dZ = (np.swapaxes(p[f"W{l}"], -1, -2) @ dZ) * (A[l - 1] > 0)
                         if masks and l - 1 in masks:
                             dZ = dZ * masks[l - 1]

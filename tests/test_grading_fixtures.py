@@ -139,3 +139,10 @@ def test_round_trip_every_lab_gets_full_marks(lab, tmp_path):
         grading.format_table(result)
     )
     assert all(e["message"] == "All tests passed." for e in result.exercises)
+
+
+def test_one_cell_timeout_for_grading_and_for_nbgrader_run_by_hand():
+    """tools.grading passes CELL_TIMEOUT to nbgrader; nbgrader_config.py (used when an
+    instructor runs nbgrader directly) must say the same."""
+    config = (ROOT / "nbgrader_config.py").read_text()
+    assert f"c.Execute.timeout = {grading.CELL_TIMEOUT}" in config

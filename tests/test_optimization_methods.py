@@ -12,7 +12,7 @@ from helpers import data, nn, runtime, stacked
 from helpers.labs import optimization_methods as lab
 from tools import reference as ref
 
-"""Public checks of the Optimization Methods lab: references pass, typical mistakes are named."""
+# ---------------------------------------------------------------- Public checks of the Optimization Methods lab: references pass, typical mistakes are named
 
 
 SOLUTIONS = [
@@ -353,7 +353,7 @@ def test_learner_adam_matches_keras_adam_step_for_step():
             assert 1e-5 < worst < 1e-3
 
 
-"""Explorers of the Optimization Methods lab: plain compute, summaries, controls."""
+# ---------------------------------------------------------------- Explorers of the Optimization Methods lab: plain compute, summaries, controls
 
 
 def test_ewa_summary_shows_window_and_what_correction_fixes():

@@ -7,7 +7,7 @@ from helpers import data
 from helpers.labs import tensorflow_introduction as lab
 from tools import reference_tf as ref
 
-"""Public checks of the TensorFlow lab: the course's solutions pass, mistakes are named."""
+# ---------------------------------------------------------------- Public checks of the TensorFlow lab: the course's solutions pass, mistakes are named
 
 
 tf = ref.tf
@@ -118,7 +118,7 @@ def test_mistakes_are_explained(check, target, message):
         check(target)
 
 
-"""The SIGNS explorer: trains a setting once, then every epoch count is a lookup."""
+# ---------------------------------------------------------------- The SIGNS explorer: trains a setting once, then every epoch count is a lookup
 
 
 @pytest.fixture(scope="module")
