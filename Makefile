@@ -13,15 +13,23 @@ export OPENBLAS_CORETYPE ?= Haswell
 export NPY_DISABLE_CPU_FEATURES ?= X86_V4 AVX512_ICL AVX512_SPR
 endif
 
-.PHONY: lab test datasets notebooks bench lint release grade grade-all
+.PHONY: lab solutions jupyter-settings test datasets notebooks bench lint release grade grade-all
 
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-lab: $(STAMP) datasets  ## set up, then open the labs in JupyterLab
+lab: $(STAMP) datasets jupyter-settings  ## set up, then open your own labs (my_labs/) in JupyterLab
+	$(BIN)/python -m tools.learner_labs prepare
+	$(BIN)/jupyter lab --notebook-dir=my_labs $(ROOT_FLAG)
+
+solutions: $(STAMP) datasets jupyter-settings  ## instructors and readers: open the solved labs
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
 
-test: $(STAMP) datasets  ## set up, then lint and run every test (helpers, grading, nbval)
+# JupyterLab's defaults for this venv: no "official Jupyter news?" prompt, no update check.
+jupyter-settings: $(STAMP)
+	install -D -m 644 tools/jupyterlab_overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+
+test: $(STAMP) datasets jupyter-settings  ## set up, then lint and run every test (helpers, grading, nbval)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check helpers tests tools
 	$(BIN)/pytest

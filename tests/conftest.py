@@ -27,3 +27,12 @@ def _agg_backend():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _project_datasets():
+    """The project's dataset files, built if missing (what `make datasets` does first), so
+    that `pytest` alone works on a fresh clone. Explorer grids train on first use."""
+    from tools import datasets
+
+    datasets.build()

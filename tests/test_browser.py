@@ -66,9 +66,9 @@ def lab(tmp_path_factory):
     """A JupyterLab server on a free loopback port, serving a copy of notebooks/."""
     root = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
-    settings = root / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    # A fresh user-settings folder: what JupyterLab shows comes from the venv's defaults
+    # (make jupyter-settings installs tools/jupyterlab_overrides.json there).
+    (root / "settings").mkdir()
     port, token = free_port(), secrets.token_hex(16)
     bin_dir = Path(sys.executable).parent
     env = {
@@ -261,5 +261,21 @@ def test_lab_runs_and_explorers_respond(lab, browser, notebook):
             assert status1 == expected(), f"status went from {status0!r} to {status1!r}"
             assert_no_errors(page)
             print(f"screenshots: {SHOTS / stem}-before.png, {SHOTS / stem}-after.png")
+    finally:
+        page.close()
+
+
+def test_no_jupyter_news_prompt(lab, browser):
+    """A learner's first JupyterLab does not ask about official Jupyter news (the venv's
+    overrides.json, installed by `make jupyter-settings`, turns it off)."""
+    url, token = lab
+    page = browser.new_page()
+    try:
+        page.goto(f"{url}/lab?reset&token={token}")
+        page.wait_for_selector(".jp-Launcher", timeout=120_000)
+        page.wait_for_timeout(5000)  # the prompt comes a moment after start-up
+        assert page.get_by_text("Jupyter news").count() == 0, (
+            "JupyterLab asks about Jupyter news: run `make jupyter-settings`"
+        )
     finally:
         page.close()

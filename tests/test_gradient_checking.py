@@ -135,10 +135,21 @@ def test_gradient_check_explorer_builds_and_reports_unfinished_exercise():
     epsilon.value = 1e-4
     assert box.children[1].value.startswith("epsilon = 1e-04: correct 1.9e-10, ")
     box = lab.gradient_check_explorer(not_done_n)
-    assert (
-        box.children[1].value
-        == "gradient_check_n is not implemented yet: finish that exercise first."
+    assert box.children[1].value == (
+        "epsilon = 1e-07: correct 1.2e-07, dW2 × 2 and db1 × 4 (the lab's) 2.9e-01 (using the "
+        "reference gradient_check_n: finish not_done_n to drive it with yours)"
     )
+
+
+def test_reference_check_is_the_courses_two_sided_difference():
+    X, Y, params = lab.gradient_check_n_case()
+    grads = nn.backward_propagation(X, Y, nn.forward_propagation(X, params)[1])
+    for bug in ("none", "dW2 × 2"):
+        for epsilon in (1e-7, 1e-4):
+            got = lab.reference_gradient_check_n(params, lab.PLANTED_BUGS[bug](grads), X, Y,
+                                                 epsilon)  # fmt: skip
+            want = gradient_check_n(params, lab.PLANTED_BUGS[bug](grads), X, Y, epsilon)
+            assert type(got) is float and got == pytest.approx(want, rel=1e-3, abs=1e-9)
 
 
 def not_done_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):

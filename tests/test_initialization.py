@@ -166,8 +166,25 @@ def test_explorer_trains_on_demand_and_reports_unfinished_exercises(circles):
     )
     iterations.value = 1000  # a lookup in the cached run
     assert status.value.startswith("He × 1 after 1000 iterations: train accuracy")
-    choice.value = "mine"
-    assert status.value == "'mine' is not implemented yet: finish that exercise first."
+    choice.value = "mine"  # not written yet, and no reference of that name
+    assert status.value == "not_done is not implemented yet: finish that exercise first."
+
+
+def test_explorer_falls_back_on_the_reference_until_the_exercise_is_done(circles):
+    box = lab.initialization_explorer({"He": not_done, "zeros": he}, circles, start="He")
+    status = box.children[1]
+    reference = lab.initialization_run(lab.REFERENCE_INITIALIZERS["He"], 1.0, circles)
+    lab.train_run(reference, lab.ITERATIONS, circles)
+    acc = lab.initialization_metrics(reference, lab.ITERATIONS, circles)
+    assert status.value == (
+        f"He × 1 after 15000 iterations: train accuracy {acc['train']:.3f}, test accuracy "
+        f"{acc['test']:.3f} (using the reference He initializer: finish not_done to drive it "
+        "with yours)"
+    )
+    assert acc == lab.initialization_metrics(
+        lab.train_run(lab.initialization_run(he, 1.0, circles), lab.ITERATIONS, circles),
+        lab.ITERATIONS, circles,
+    )  # fmt: skip
 
 
 def test_layer_activation_std_shows_vanishing_and_exploding():

@@ -177,11 +177,12 @@ def test_dropout_and_strong_l2_regularize_not_only_differ(grid):
     train, test = grid["train_acc"][-1], grid["test_acc"][-1]
     plain = final[0.0, 1.0]
     regularized = [k for (lam, kp), k in final.items() if kp < 1 or lam >= 0.1]
-    assert len(regularized) == 11
+    assert len(regularized) == 13  # lambda 0.1 ... 10, keep_prob 0.5 ... 0.95
     for k in regularized:
         assert train[k] - test[k] < train[plain] - test[plain] - 0.02, grid["settings"][k]
         assert test[k] > test[plain], grid["settings"][k]
-        assert np.all(grid["norms"][-1, k] < grid["norms"][-1, plain] + 3.5), grid["settings"][k]
+        if grid["settings"][k][0] > 0:  # L2 shrinks every weight matrix
+            assert np.all(grid["norms"][-1, k] < grid["norms"][-1, plain]), grid["settings"][k]
 
 
 def test_view_matches_the_labs_model(grid):

@@ -53,6 +53,16 @@ def layer_activation_std(X, parameters):
         return np.array([float(np.std(A)) for A in hidden])
 
 
+# The provided references the explorer falls back on, by the lab's labels, until the
+# learner's own initializer is done (the course's recipe: seed 3, randn, scaled).
+REFERENCE_INITIALIZERS = {
+    "zeros": lambda dims: nn.seeded_initialization(dims, 0.0),
+    "random × 10": lambda dims: nn.seeded_initialization(dims, 10.0),
+    "He": lambda dims: nn.seeded_initialization(dims, nn.he_scale),
+    "Xavier": lambda dims: nn.seeded_initialization(dims, nn.lecun_scale),
+}
+
+
 def scaled(parameters, scale):
     """Parameters with every W_l multiplied by ``scale`` (biases unchanged)."""
     return {k: v * scale if k.startswith("W") else v for k, v in parameters.items()}
@@ -127,6 +137,8 @@ def initialization_explorer(initializers, circles=None, start=None):
 
     ``initializers`` maps a label to a function ``layers_dims -> parameters`` (the learner's
     own); ``start`` is the label shown first (default: the first one). Returns the widget.
+    An initializer not written yet (``NotImplementedError``) is replaced by the provided
+    reference of the same label (``REFERENCE_INITIALIZERS``), and the status line says so.
     Runs are cached per (initializer, scale) with a snapshot every 500 iterations, so moving
     the iterations slider back or revisiting a setting only redraws. A new setting redraws
     at once with what is known (the spread at initialization), trains, then redraws again.
@@ -143,29 +155,36 @@ def initialization_explorer(initializers, circles=None, start=None):
         "scale": log_slider(1.0, -2, 2, 0.25, "weights ×"),
         "iterations": iterations_slider(ITERATIONS, SNAPSHOT_EVERY),
     }
-    runs = {}
+    runs, notes = {}, {}
 
-    def show(ex, run, label):
+    def show(ex, run, label, note):
         iterations = ex.values["iterations"]
         fig, acc = draw_initialization(run, iterations, circles, label)
         shown = max(i for i in run["snapshots"] if i <= iterations)
         ex.show(fig, f"{label} after {shown} iterations: train accuracy {acc['train']:.3f}, "
                      f"test accuracy {acc['test']:.3f}"
-                     + ("" if shown == iterations else " (training…)"))  # fmt: skip
+                     + ("" if shown == iterations else " (training…)") + note)  # fmt: skip
 
     def redraw(ex):
         name, scale, iterations = ex.values.values()
         label = f"{name} × {scale:g}"
-        try:
-            if (name, scale) not in runs:
+        if (name, scale) not in runs:
+            try:
                 runs[name, scale] = initialization_run(initializers[name], scale, circles)
-        except NotImplementedError:
-            ex.say(f"'{name}' is not implemented yet: finish that exercise first.", clear=True)
-            return
-        run = runs[name, scale]
+                notes[name, scale] = ""
+            except NotImplementedError:
+                mine = getattr(initializers[name], "__name__", name)
+                if name not in REFERENCE_INITIALIZERS:
+                    ex.say(f"{mine} is not implemented yet: finish that exercise first.", True)
+                    return
+                runs[name, scale] = initialization_run(REFERENCE_INITIALIZERS[name], scale,
+                                                       circles)  # fmt: skip
+                notes[name, scale] = (f" (using the reference {name} initializer: finish "
+                                      f"{mine} to drive it with yours)")  # fmt: skip
+        run, note = runs[name, scale], notes[name, scale]
         if max(run["snapshots"]) < iterations:
-            show(ex, run, label)
+            show(ex, run, label, note)
             train_run(run, iterations, circles)
-        show(ex, run, label)
+        show(ex, run, label, note)
 
     return Explorer(controls, redraw).widget

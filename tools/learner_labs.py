@@ -1,0 +1,87 @@
+"""The learner's own labs (``make lab``): released copies in ``my_labs/``, made once, never
+overwritten.
+
+    python -m tools.learner_labs prepare [--folder my_labs]
+
+Each lab of ``notebooks/`` is released with nbgrader (``generate_assignment``: solutions
+replaced by ``raise NotImplementedError()``, hidden tests and outputs removed, check cells
+kept) and copied to ``my_labs/weekN/NAME.ipynb`` if the learner has no copy yet. A lab that
+changed upstream since the learner's copy was made is put beside it as
+``NAME.updated.ipynb``, with one line saying so; the learner's copy stays as it is.
+``my_labs/.released.json`` remembers which release each copy came from.
+"""
+
+import argparse
+import hashlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from tools.grading import ROOT, release
+
+FOLDER = ROOT / "my_labs"
+MANIFEST = ".released.json"
+
+
+def _sha(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def released_labs(root=ROOT):
+    """Release every lab of ``root``/notebooks in a private folder; {"weekN/NAME.ipynb":
+    bytes of the student version}."""
+    with tempfile.TemporaryDirectory(prefix="release-") as tmp:
+        course = Path(tmp)
+        shutil.copy(Path(root) / "nbgrader_config.py", course)
+        shutil.copytree(Path(root) / "notebooks", course / "notebooks")
+        return {f"{p.parent.name}/{p.name}": p.read_bytes() for p in release(course)}
+
+
+def prepare(folder=FOLDER, root=ROOT):
+    """Bring ``folder`` up to date with the labs of ``root``; returns one line per change.
+
+    New labs are copied in; a learner's copy is never overwritten: when its lab changed
+    upstream, the new version goes beside it as ``NAME.updated.ipynb`` (or, if the learner
+    has edited that one too, ``NAME.updated-<sha>.ipynb``). A copy the learner deleted is
+    released again.
+    """
+    folder = Path(folder)
+    manifest_path = folder / MANIFEST
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    lines = []
+    for name, content in released_labs(root).items():
+        sha = hashlib.sha256(content).hexdigest()
+        target = folder / name
+        updated = target.with_name(target.stem + ".updated.ipynb")
+        ours = manifest.get(f"{name} (updated)")  # what we last wrote there
+        if updated.exists() and ours != _sha(updated):  # the learner works in it: keep it
+            updated = target.with_name(f"{target.stem}.updated-{sha[:8]}.ipynb")
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+            again = " again (your copy was gone)" if name in manifest else ""
+            lines.append(f"{name}: released{again}")
+            manifest[name] = sha
+        elif manifest.get(name) != sha and not (updated.exists() and _sha(updated) == sha):
+            updated.write_bytes(content)
+            manifest[f"{name} (updated)"] = sha
+            lines.append(f"{name} changed upstream: the new version is {updated.name} beside "
+                         "it; your copy is untouched")  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return lines
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tools.learner_labs", description=__doc__)
+    parser.add_argument("command", choices=["prepare"])
+    parser.add_argument("--folder", default=str(FOLDER), help="default: my_labs/")
+    args = parser.parse_args(argv)
+    lines = prepare(args.folder)
+    print("\n".join(lines) if lines else f"{args.folder}: your labs are up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
