@@ -104,9 +104,14 @@ class UpdateRule:
 # ---------------------------------------------------------------- the stacked network
 
 
+def depth(params):
+    """The number of layers L of a parameter dict: its keys W1 ... WL (other keys ignored)."""
+    return sum(1 for k in params if k[0] == "W" and k[1:].isdigit())
+
+
 def flatten(parameters):
     """Parameters W1, b1, ..., WL, bL -> theta (1, n) in that order, for ``views``."""
-    L = sum(1 for k in parameters if k[0] == "W" and k[1:].isdigit())
+    L = depth(parameters)
     return np.concatenate([np.ravel(parameters[f"{k}{l}"]) for l in range(1, L + 1) for k in "Wb"])[
         None
     ]
@@ -131,7 +136,7 @@ def forward(X, params, masks=None):
     dropout mask (0 or 1 / keep_prob) that scales A_l. Returns the activations
     [X, A1, ..., A_{L-1}] and the output logits Z_L (..., n_L, m).
     """
-    L = sum(1 for k in params if k[0] == "W" and k[1:].isdigit())  # other keys are ignored
+    L = depth(params)
     A = [X]
     for l in range(1, L):
         A_l = nn.relu(params[f"W{l}"] @ A[-1] + params[f"b{l}"])
@@ -153,6 +158,13 @@ def predict(X, params, output="sigmoid"):
     return (nn.sigmoid(Z[..., 0, :]) > 0.5).astype(np.int64)
 
 
+def summed_cross_entropy(P, Y):
+    """Binary cross-entropy summed over the examples (last axis) of probabilities P and
+    labels Y, P clipped to [EPS, 1 - EPS] as in ``nn.compute_cost``; shape P.shape[:-1]."""
+    P = np.clip(P, nn.EPS, 1 - nn.EPS)
+    return -np.sum(Y * np.log(P) + (1 - Y) * np.log(1 - P), axis=-1)
+
+
 def _output_gradient(Z, Y, output, with_loss):
     """dZ of the summed loss for logits Z (K, n_L, b), and (if ``with_loss``) that loss (K,)."""
     if output == "softmax":
@@ -161,8 +173,7 @@ def _output_gradient(Z, Y, output, with_loss):
     A = nn.sigmoid(Z)
     if not with_loss:
         return A - Y, None
-    P = np.clip(A[:, 0], nn.EPS, 1 - nn.EPS)
-    return A - Y, -np.sum(Y * np.log(P) + (1 - Y) * np.log(1 - P), axis=-1)
+    return A - Y, summed_cross_entropy(A[:, 0], Y)
 
 
 def _masks(rng, keep, layers, columns, dtype):

@@ -161,8 +161,7 @@ def train_regularization_grid(train_X, train_Y, test_X, test_Y, workers=2):
     settings = regularization_settings()
     grid = grids.train_in_chunks(partial(_train_settings, X=train_X, Y=train_Y), settings, workers)
     probabilities = nn.sigmoid(stacked.forward(train_X, grid)[1][..., 0, :])
-    clipped = np.clip(probabilities, nn.EPS, 1 - nn.EPS)
-    grid["costs"] = -np.mean(train_Y * np.log(clipped) + (1 - train_Y) * np.log(1 - clipped), -1)
+    grid["costs"] = stacked.summed_cross_entropy(probabilities, train_Y) / train_X.shape[1]
     for name, X, Y in (("train_acc", train_X, train_Y), ("test_acc", test_X, test_Y)):
         grid[name] = np.mean(stacked.predict(X, grid) == Y, axis=-1)
     grid["norms"] = np.stack([np.linalg.norm(grid[f"W{l}"], axis=(2, 3)) for l in (1, 2, 3)], -1)
