@@ -1,37 +1,52 @@
-"""Thin glue around nbgrader: release the labs, grade one submission, grade a folder.
+"""Release the labs and grade submissions, deciding every score outside the learner's code.
 
-    python -m tools.grading release                   # student versions in release/
-    python -m tools.grading grade SUBMISSION.ipynb     # table + feedback HTML + JSON
+    python -m tools.grading release                   # student versions in release/ (nbgrader)
+    python -m tools.grading grade SUBMISSION.ipynb     # table + feedback HTML + JSON + gradebook
     python -m tools.grading grade-all FOLDER           # every *.ipynb, in parallel, + CSV
 
-nbgrader does the work (solution stripping, locked-cell restore, execution, scores,
-feedback). This module prepares a private course directory per submission, repairs what
-would stop nbgrader on a messy file (duplicate cell ids, deleted test cells), refuses
-notebooks that redefine the grading checks, and reports. It never writes to a submission.
+How a submission is graded (the threat model is in the README, "Grading you can trust"):
+
+1. Its code cells, except the test cells, run once in a Jupyter kernel inside the sandbox
+   (``tools.sandbox``: bubblewrap, read-only system, private scratch, no network, limits).
+2. For each graded exercise of the *source* lab (ids and points from the source, never from
+   the submission), this process runs the exercise's public check and then its hidden check,
+   as the source's test cell writes them, with the lab's own check functions. Each learner
+   function they call is a stand-in that asks the kernel to call the real one and reads the
+   result back as plain data (``tools.plain_data``): the comparison happens here.
+3. Scores go to a table, JSON, CSV, feedback HTML (no hidden test code) and nbgrader's
+   gradebook. A submission file is never written to.
 """
 
 import argparse
-import ast
+import builtins
+import contextlib
 import csv
+import functools
+import html
+import importlib
+import io
 import json
 import os
-import shutil
+import re
 import subprocess
 import sys
-import tempfile
+import warnings
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import nbformat
 
+from tools import plain_data, sandbox
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "notebooks"
-STUDENT = "student"
-CELL_TIMEOUT = 120  # seconds a cell may run when grading (nbgrader_config.py: the same)
-# Names a submission must not rebind or patch: the test cells trust them.
-GUARDED = {"lab", "checking", "helpers", "gradcheck", "nn", "np", "numpy", "builtins",
-           "AssertionError", "print", "isinstance", "type", "float", "assert_array"}  # fmt: skip
+CELL_TIMEOUT = sandbox.Limits.cell_timeout  # seconds per cell (nbgrader_config.py: the same)
+HIDDEN = re.compile(
+    r"^[ \t]*### BEGIN HIDDEN TESTS\n(.*?)^[ \t]*### END HIDDEN TESTS\n?", re.S | re.M
+)
+PASSED = "All tests passed."
+MAX_NOTEBOOK = 50 * 2**20  # bytes: a lab with its outputs is under 5 MB
 
 
 @dataclass
@@ -46,6 +61,17 @@ class Result:
     notes: list = field(default_factory=list)
     feedback: str = ""
     error: str = ""
+    sandbox: str = "bubblewrap"
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A graded test cell of a source lab: its public check code and its hidden one."""
+
+    grade_id: str
+    points: float
+    public: str
+    hidden: str
 
 
 def labs():
@@ -54,16 +80,44 @@ def labs():
 
 
 def _grade_ids(nb, kind):
-    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get(kind)]  # fmt: skip
+    return [
+        c.metadata["nbgrader"]["grade_id"]
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get(kind)
+    ]
+
+
+@functools.cache
+def exercises(lab):
+    """The graded exercises of a source lab, in order (read once per process)."""
+    source = nbformat.read(labs()[lab], as_version=4)
+    found = []
+    for cell in source.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            hidden = "".join(HIDDEN.findall(cell.source))
+            found.append(
+                Exercise(
+                    meta["grade_id"],
+                    float(meta["points"]),
+                    HIDDEN.sub("", cell.source).strip(),
+                    hidden,
+                )
+            )
+    return tuple(found)
 
 
 def run_nbgrader(course, *args):
     """Run the nbgrader CLI in ``course``; raise RuntimeError with its log if it fails."""
     bin_dir = Path(sys.executable).parent  # nbgrader starts alembic and kernels from PATH
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    done = subprocess.run([str(bin_dir / "nbgrader"), *args, "--log-level=WARN"], cwd=course,
-                          capture_output=True, text=True, env=env)  # fmt: skip
+    done = subprocess.run(
+        [str(bin_dir / "nbgrader"), *args, "--log-level=WARN"],
+        cwd=course,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     if done.returncode:
         raise RuntimeError(f"nbgrader {args[0]} failed:\n{(done.stdout + done.stderr)[-3000:]}")
     return done
@@ -82,6 +136,12 @@ def release(root=ROOT):
 
 def read_submission(path):
     """The submission as a notebook (ids repaired, never written back), or raise ValueError."""
+    size = Path(path).stat().st_size
+    if size > MAX_NOTEBOOK:
+        raise ValueError(
+            f"too large to grade ({size / 2**20:.0f} MB; the limit is {MAX_NOTEBOOK / 2**20:.0f}"
+            " MB): clear its outputs (Edit > Clear Outputs of All Cells) and hand it in again"
+        )
     try:
         with open(path, encoding="utf-8") as f:
             raw = json.load(f)
@@ -144,146 +204,195 @@ def restore_deleted_cells(nb, source):
     return restored
 
 
-def find_tampering(nb, source):
-    """(cell index, what) of code written by the learner that rebinds or patches a name the
-    checks rely on (``checks.x = ...``, ``setattr(np, ...)``, ``import builtins`` ...)."""
-    original = {c.source for c in source.cells}
-    found = []
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code" or cell.source in original:
-            continue
-        code = "\n".join(line for line in cell.source.splitlines()
-                         if not line.lstrip().startswith(("%", "!")))  # fmt: skip
+# ---------------------------------------------------------------- the trusted checks
+
+
+class LearnerError(Exception):
+    """The learner's function raised, timed out, or its result could not be read back."""
+
+
+class Remote:
+    """Stands for a learner's function in a check: calling it calls the real one in the
+    sandboxed kernel and returns its result as plain data; its prints are replayed here."""
+
+    def __init__(self, session, name):
+        self.session, self.__name__ = session, name
+
+    def __call__(self, *args, **kwargs):
         try:
-            tree = ast.parse(code)
-        except SyntaxError:
-            continue  # it fails on its own
-        for node in ast.walk(tree):
-            what = _tampering(node)
-            if what:
-                found.append((index, what))
-    return found
+            reply = self.session.call(self.__name__, args, kwargs, plain_data.encode)
+        except sandbox.SandboxError as error:
+            raise LearnerError(f"{self.__name__}: {error}") from None
+        if "failed" in reply:
+            raise LearnerError(str(reply["failed"])[:300])
+        sys.stdout.write(str(reply.get("stdout", "")))
+        sys.stderr.write(str(reply.get("stderr", "")))
+        if "raised" in reply:
+            ename, evalue = (list(map(str, reply["raised"])) + ["", ""])[:2]
+            if ename == "NotImplementedError":
+                raise LearnerError("not answered (NotImplementedError)")
+            raise LearnerError(f"{ename}: {evalue}".strip()[:300])
+        try:
+            return plain_data.decode(reply.get("result"))
+        except (ValueError, KeyError, TypeError, RecursionError) as error:
+            raise LearnerError(f"{self.__name__} returned something unreadable ({error})") from None
 
 
-def _root_name(node):
-    while isinstance(node, (ast.Attribute, ast.Subscript)):
-        node = node.value
-    return node.id if isinstance(node, ast.Name) else None
+class RemoteNames(dict):
+    """The names a test cell sees: builtins and ``lab`` as usual, any other name a Remote."""
+
+    def __init__(self, session):
+        super().__init__()
+        self.session = session
+
+    def __missing__(self, name):
+        if name == "lab" or hasattr(builtins, name):
+            raise KeyError(name)  # so that Python looks it up in the globals, then builtins
+        return Remote(self.session, name)
 
 
-def _tampering(node):
-    targets = []
-    if isinstance(node, (ast.Assign, ast.Delete)):
-        targets = node.targets
-    elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-        targets = [node.target]
-    for target in targets:
-        root = _root_name(target)
-        if root in GUARDED or (root == "sys" and "modules" in ast.unparse(target)):
-            return f"assigns to {ast.unparse(target)}"
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        if (
-            node.func.id in ("setattr", "delattr")
-            and node.args
-            and _root_name(node.args[0]) in GUARDED
-        ):
-            return f"calls {ast.unparse(node)[:60]}"
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
-        if "builtins" in names:
-            return "imports builtins"
-    if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in GUARDED:
-        return f"defines {node.name}"
+def run_check(code, lab_module, session):
+    """Run a test cell's code here, against the kernel; None if it passes, else why not."""
+    if not code.strip():
+        return None
+    globals_ = {"lab": lab_module, "__builtins__": builtins}
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            exec(compile(code, "<test cell>", "exec"), globals_, RemoteNames(session))
+    except AssertionError as error:
+        return str(error).strip()[:500] or "a check failed"
+    except LearnerError as error:
+        return str(error)
+    except Exception as error:  # a result of the wrong kind can make a check itself fail
+        return f"{type(error).__name__}: {error}".strip()[:300]
     return None
+
+
+def without_expected_values(message):
+    """A check's message without what it expected (hidden cases keep their answers)."""
+    return re.sub(r"(,\s*|\s+)expected\b.*?(?=\.\s|\.$|;|\n|$)", "", message)
+
+
+def check_exercise(exercise, lab_module, session):
+    """(points, message) of one exercise: the public check, then the hidden one."""
+    failed = run_check(exercise.public, lab_module, session)
+    if failed is None:
+        failed = run_check(exercise.hidden, lab_module, session)
+        if failed is not None and not failed.startswith(("not answered", "timed out")):
+            failed = f"a hidden case failed: {without_expected_values(failed)}"
+    if failed is None:
+        return exercise.points, PASSED
+    return 0.0, failed
 
 
 # ---------------------------------------------------------------- grading
 
 
-def grade(submission, out_dir, timeout=CELL_TIMEOUT):
-    """Grade one submitted notebook in a private nbgrader course directory.
-
-    Writes ``<out_dir>/<stem>.html`` (nbgrader's feedback) and ``<out_dir>/<stem>.json``;
-    returns the ``Result``. Problems with the file give a Result with ``error`` set.
-    """
+def grade(submission, out_dir, timeout=CELL_TIMEOUT, limits=None, sandboxed=True):
+    """Grade one submitted notebook; write ``<out_dir>/<stem>.html`` (feedback) and
+    ``<out_dir>/<stem>.json`` and return the ``Result``. A file that cannot be graded gives
+    a Result with ``error`` set; a missing sandbox raises ``sandbox.SandboxError``."""
     submission, out_dir = Path(submission), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    result = Result(submission=str(submission))
+    limits = replace(limits or sandbox.Limits(), cell_timeout=timeout)
+    result = Result(submission=str(submission), sandbox="bubblewrap" if sandboxed else "none")
+    if sandboxed:
+        sandbox.check_available()
     try:
         nb = read_submission(submission)
         result.lab = identify(nb, submission)
-        _autograde(nb, result, out_dir / submission.stem, timeout)
-    except (ValueError, RuntimeError) as err:
+        executed = _grade_in_sandbox(nb, result, limits, sandboxed)
+        result.feedback = str(out_dir / f"{submission.stem}.html")
+        Path(result.feedback).write_text(feedback_html(executed, result), encoding="utf-8")
+    except ValueError as err:
         result.error = str(err)
     (out_dir / f"{submission.stem}.json").write_text(json.dumps(asdict(result), indent=2))
     return result
 
 
-def _autograde(nb, result, out_stem, timeout):
-    source_path = labs()[result.lab]
-    week, source = source_path.parent.name, nbformat.read(source_path, as_version=4)
+def _grade_in_sandbox(nb, result, limits, sandboxed):
+    source = nbformat.read(labs()[result.lab], as_version=4)
     restored = restore_deleted_cells(nb, source)
     if restored:
         result.notes.append(f"restored deleted cells from the source: {', '.join(restored)}")
-    tampering = find_tampering(nb, source)
-    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
-        course = Path(tmp)
-        shutil.copy(ROOT / "nbgrader_config.py", course)
-        (course / "notebooks" / week).mkdir(parents=True)
-        shutil.copy(source_path, course / "notebooks" / week)
-        run_nbgrader(course, "generate_assignment", week, "--force")
-        target = course / "submitted" / STUDENT / week / source_path.name
-        target.parent.mkdir(parents=True)
-        nbformat.write(nb, target)
-        run_nbgrader(course, "autograde", week, "--create", "--force",
-                     f"--Execute.timeout={timeout}")  # fmt: skip
-        graded = nbformat.read(course / "autograded" / STUDENT / week / source_path.name, 4)
-        _collect(course, week, source_path.stem, graded, tampering, result, timeout)
-        run_nbgrader(course, "generate_feedback", week, "--force")
-        feedback = course / "feedback" / STUDENT / week / f"{source_path.stem}.html"
-        shutil.copy(feedback, out_stem.with_suffix(".html"))
-        result.feedback = str(out_stem.with_suffix(".html"))
-
-
-def _collect(course, week, notebook, graded, tampering, result, timeout):
-    from nbgrader.api import Gradebook
-
-    cells = {c.metadata["nbgrader"]["grade_id"]: (i, c) for i, c in enumerate(graded.cells)
-             if c.metadata.get("nbgrader", {}).get("grade")}  # fmt: skip
-    first_tamper = min((i for i, _ in tampering), default=None)
-    if tampering:
-        result.notes.append("the notebook redefines what the checks rely on ("
-                            + "; ".join(f"cell {i + 1} {what}" for i, what in tampering)
-                            + "): tests after it get no points")  # fmt: skip
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        sub = gb.find_submission_notebook(notebook, week, STUDENT)
-        for grade_ in sorted(sub.grades, key=lambda g: cells[g.name][0]):
-            index, cell = cells[grade_.name]
-            message = _message(cell, timeout)
-            if first_tamper is not None and index > first_tamper:
-                grade_.manual_score = 0.0
-                message = "not trusted: an earlier cell redefines the checks"
-            gb.db.commit()
-            result.exercises.append({
-                "exercise": grade_.name.removesuffix("_test"), "points": float(grade_.score),
-                "max": float(grade_.max_score), "message": message,
-            })  # fmt: skip
+    tests = {e.grade_id for e in exercises(result.lab)}
+    skip = [
+        i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") in tests
+    ]
+    session = sandbox.Session(nb, skip, limits, sandboxed)
+    try:
+        lab_module = importlib.import_module(f"helpers.labs.{result.lab}")  # while it runs
+        executed, broken = nb, None
+        try:
+            message = {}
+            while message.get("event") != "executed":  # lines forged by the kernel: skipped
+                message = session.receive(limits.notebook_timeout + 60)
+            executed = _readable_notebook(message.get("notebook")) or nb
+            result.notes += [str(n)[:300] for n in message.get("notes", [])][:10]
+        except sandbox.SandboxError as error:
+            broken = f"the notebook did not finish: {error}"
+        for exercise in exercises(result.lab):
+            points, message = (
+                (0.0, broken) if broken else check_exercise(exercise, lab_module, session)
+            )
+            result.exercises.append(
+                {
+                    "exercise": exercise.grade_id.removesuffix("_test"),
+                    "points": points,
+                    "max": exercise.points,
+                    "message": message,
+                }
+            )
+    finally:
+        session.close()
     result.score = sum(e["points"] for e in result.exercises)
     result.max_score = sum(e["max"] for e in result.exercises)
+    return executed
 
 
-def _message(cell, timeout):
-    for out in cell.outputs:
-        if out.output_type == "error":
-            if out.ename in ("CellTimeoutError", "KeyboardInterrupt"):  # nbgrader interrupts
-                return f"timed out after {timeout} s (an endless loop?)"
-            if out.ename == "NotImplementedError":
-                return "not answered (NotImplementedError)"
-            return f"{out.ename}: {out.evalue}".strip()[:300]
-        if out.output_type == "stream" and out.name == "stderr":
-            return f"wrote to stderr: {out.text.strip()[:200]}"
-    text = "".join(o.get("text", "") for o in cell.outputs)
-    return "All tests passed." if "All tests passed." in text else "passed"
+def _readable_notebook(tree):
+    """The executed notebook the sandbox sent, if it is a valid one (else None)."""
+    try:
+        nb = nbformat.from_dict(tree)
+        nbformat.validate(nb)
+        return nb
+    except Exception:  # anything malformed: the feedback falls back on the submission
+        return None
+
+
+def feedback_html(executed, result):
+    """The learner's executed notebook as HTML, each test cell showing its public check and
+    the verdict, after a table of the scores. Hidden test code never appears."""
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.from_dict(json.loads(json.dumps(executed)))
+    verdicts = {f"{e['exercise']}_test": e for e in result.exercises}
+    public = {e.grade_id: e.public for e in exercises(result.lab)}
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in verdicts:
+            e = verdicts[grade_id]
+            cell.source = public[grade_id]
+            cell.outputs = [
+                nbformat.v4.new_output(
+                    "stream",
+                    name="stdout",
+                    text=f"{e['points']:g} / {e['max']:g}: {e['message']}\n",
+                )
+            ]
+    rows = "".join(
+        f"| {e['exercise']} | {e['points']:g} / {e['max']:g} | "
+        f"{html.escape(e['message']).replace('|', '/')} |\n"
+        for e in result.exercises
+    )
+    notes = "".join(f"- {html.escape(n)}\n" for n in result.notes)
+    summary = (
+        f"# Feedback: {result.lab}\n\n**Score: {result.score:g} / {result.max_score:g}**"
+        f"\n\n| exercise | points | message |\n|---|---|---|\n{rows}\n{notes}"
+    )
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(summary))
+    exporter = HTMLExporter(sanitize_html=True)  # the learner's outputs carry no script
+    return exporter.from_notebook_node(nb)[0]
 
 
 def format_table(result):
@@ -291,6 +400,8 @@ def format_table(result):
     lines = [f"{result.submission}: lab '{result.lab or '?'}'"]
     if result.error:
         return "\n".join([*lines, f"  not graded: {result.error}", "  total: 0 / 0"])
+    if result.sandbox == "none":
+        lines.append("  NOT SANDBOXED (--no-sandbox): for trusted submissions only")
     lines.append(f"  {'exercise':44s} {'points':>6s} {'max':>4s}  message")
     for e in result.exercises:
         lines.append(f"  {e['exercise']:44s} {e['points']:6g} {e['max']:4g}  {e['message']}")
@@ -301,16 +412,59 @@ def format_table(result):
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- batches and the gradebook
+
+
+def student_of(path):
+    """The student id of a submission: its file name, or its folder's name when the file is
+    named after a lab (``submitted/alice/initialization.ipynb`` -> alice)."""
+    path = Path(path)
+    return path.parent.name if path.stem in labs() else path.stem
+
+
+def record(results, database):
+    """Write the scores into nbgrader's gradebook at ``database`` (created if missing), one
+    assignment per week, so that ``nbgrader export`` and formgrader see them."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    bin_dir = str(Path(sys.executable).parent)  # nbgrader runs `alembic` from PATH
+    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+    with Gradebook(f"sqlite:///{Path(database).resolve()}") as gb:
+        for r in (r for r in results if r.lab and not r.error):
+            week, student = labs()[r.lab].parent.name, student_of(r.submission)
+            gb.update_or_create_assignment(week)
+            for lab in (name for name, path in labs().items() if path.parent.name == week):
+                gb.update_or_create_notebook(lab, week)
+                for e in exercises(lab):
+                    gb.update_or_create_grade_cell(
+                        e.grade_id, lab, week, max_score=e.points, cell_type="code"
+                    )
+            gb.update_or_create_student(student)
+            try:
+                gb.find_submission(week, student)
+            except MissingEntry:
+                with warnings.catch_warnings():  # SQLAlchemy 2 warns inside nbgrader's own code
+                    warnings.simplefilter("ignore")
+                    gb.add_submission(week, student)
+            for e in r.exercises:
+                grade_ = gb.find_grade(f"{e['exercise']}_test", r.lab, week, student)
+                grade_.auto_score, grade_.needs_manual_grade = e["points"], False
+            gb.db.commit()
+
+
 def _grade_one(args):
     return grade(*args)
 
 
-def grade_all(folder, out_dir, workers=None, timeout=CELL_TIMEOUT):
+def grade_all(folder, out_dir, workers=None, timeout=CELL_TIMEOUT, limits=None, sandboxed=True):
     """Grade every ``*.ipynb`` of ``folder`` in parallel (one worker per core by default);
-    write ``<out_dir>/grades.csv``. A file that cannot be graded gets a row with its error."""
+    write ``<out_dir>/grades.csv`` and the gradebook. A file that cannot be graded gets a row
+    with its error."""
+    if sandboxed:
+        sandbox.check_available()
     files = sorted(Path(folder).glob("*.ipynb"))
     out_dir = Path(out_dir)
-    jobs = [(f, out_dir, timeout) for f in files]
+    jobs = [(f, out_dir, timeout, limits, sandboxed) for f in files]
     with ProcessPoolExecutor(workers or os.cpu_count()) as pool:
         results = list(pool.map(_grade_one, jobs))
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -319,6 +473,7 @@ def grade_all(folder, out_dir, workers=None, timeout=CELL_TIMEOUT):
         writer.writerow(["submission", "lab", "score", "max_score", "error"])
         for r in results:
             writer.writerow([Path(r.submission).name, r.lab, r.score, r.max_score, r.error])
+    record(results, out_dir / "gradebook.db")
     return results
 
 
@@ -333,30 +488,83 @@ def main(argv=None):
     many = sub.add_parser("grade-all", help="grade every *.ipynb of a folder, in parallel")
     many.add_argument("folder")
     many.add_argument("--workers", type=int, default=None, help="default: one per core")
+    defaults = sandbox.Limits()
     for p in (one, many):
         p.add_argument(
-            "--out", default="grades", help="where feedback, JSON and CSV go (default: grades/)"
+            "--out",
+            default="grades",
+            help="where feedback, JSON, CSV and gradebook.db go (default: grades/)",
         )
         p.add_argument(
             "--timeout",
             type=int,
             default=CELL_TIMEOUT,
-            help=f"seconds per cell (default {CELL_TIMEOUT})",
+            help=f"seconds per cell and per graded call (default {CELL_TIMEOUT})",
+        )
+        p.add_argument(
+            "--notebook-timeout",
+            type=int,
+            default=defaults.notebook_timeout,
+            help=f"seconds for all cells (default {defaults.notebook_timeout})",
+        )
+        p.add_argument(
+            "--memory-gib",
+            type=float,
+            default=defaults.memory / 2**30,
+            help=f"memory per process (default {defaults.memory / 2**30:g})",
+        )
+        p.add_argument(
+            "--processes",
+            type=int,
+            default=defaults.processes,
+            help=f"processes and threads (default {defaults.processes})",
+        )
+        p.add_argument(
+            "--output-mib",
+            type=float,
+            default=defaults.output / 2**20,
+            help=f"output kept in all (default {defaults.output / 2**20:g})",
+        )
+        p.add_argument(
+            "--disk-mib",
+            type=float,
+            default=defaults.disk / 2**20,
+            help=f"scratch disk (default {defaults.disk / 2**20:g})",
+        )
+        p.add_argument(
+            "--no-sandbox",
+            action="store_true",
+            help="run the learner's code unsandboxed: trusted submissions only",
         )
     args = parser.parse_args(argv)
     if args.command == "release":
         for path in release():
             print(path.relative_to(ROOT))
         return 0
-    if args.command == "grade":
-        if not Path(args.submission).is_file():
-            parser.error(f"{args.submission}: no such file")
-        print(format_table(grade(args.submission, args.out, args.timeout)))
-        print(f"  result: {Path(args.out) / (Path(args.submission).stem + '.json')}")
-        return 0
-    if not Path(args.folder).is_dir():
-        parser.error(f"{args.folder}: no such folder")
-    results = grade_all(args.folder, args.out, args.workers, args.timeout)
+    limits = replace(
+        defaults,
+        memory=int(args.memory_gib * 2**30),
+        processes=args.processes,
+        notebook_timeout=args.notebook_timeout,
+        output=int(args.output_mib * 2**20),
+        disk=int(args.disk_mib * 2**20),
+    )
+    options = dict(timeout=args.timeout, limits=limits, sandboxed=not args.no_sandbox)
+    try:
+        if args.command == "grade":
+            if not Path(args.submission).is_file():
+                parser.error(f"{args.submission}: no such file")
+            result = grade(args.submission, args.out, **options)
+            record([result], Path(args.out) / "gradebook.db")
+            print(format_table(result))
+            print(f"  result: {Path(args.out) / (Path(args.submission).stem + '.json')}")
+            return 0
+        if not Path(args.folder).is_dir():
+            parser.error(f"{args.folder}: no such folder")
+        results = grade_all(args.folder, args.out, args.workers, **options)
+    except sandbox.SandboxError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     for r in results:
         print(format_table(r))
     print(f"grades: {Path(args.out) / 'grades.csv'} ({len(results)} submissions)")

@@ -1,0 +1,428 @@
+"""Hostile submissions: each attack is graded with its exact expected score, and each escape
+it tries is checked not to have happened (README, "Grading you can trust").
+
+The attacks are cells added to a Gradient Checking submission (the fastest lab to grade):
+``blank`` answers nothing, ``correct`` answers every exercise. An attack that prints ``ESCAPED:`` (written as two
+literals, so that its source does not hold it) has reached something it should not.
+"""
+
+import json
+import os
+import pwd
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import ROOT
+
+from tools import grading, sandbox
+
+sys.path.insert(0, str(ROOT / "tests" / "submissions"))
+import build_fixtures  # noqa: E402
+
+HOME = Path(pwd.getpwuid(os.getuid()).pw_dir)
+PORT = 47291  # the test listens here on the host; no sandbox may reach it
+NONE, ALL = [0, 0, 0, 0], [1, 1, 1, 1]
+DROPS = [ROOT / "ESCAPED.txt", HOME / "ESCAPED.txt", Path("/tmp/ESCAPED.txt")]
+
+PATCH_CHECKS = """
+import helpers.labs.gradient_checking as checks
+exec("for name in dir(checks):\\n    if name.endswith('_test'):\\n"
+     "        setattr(checks, name, lambda *a, **k: print('All tests passed.'))")
+"""
+WRONG_ANSWERS = """
+def forward_propagation(x, theta): return 0.0
+def backward_propagation(x, theta): return 0.0
+def gradient_check(x, theta, epsilon=1e-7, print_msg=False): return 0.0
+def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False): return 0.0
+"""
+LYING = """
+import numpy as np
+class Always(float):
+    def __eq__(self, other): return True
+    __hash__ = float.__hash__
+class Liar:
+    def __eq__(self, other): return True
+    def __array__(self, *a, **k): raise RuntimeError
+    def __float__(self): return 8.0
+def forward_propagation(x, theta): return Always(0.0)
+def backward_propagation(x, theta): return Liar()
+def gradient_check(x, theta, epsilon=1e-7, print_msg=False):
+    print("Your backward propagation works perfectly fine!"); return Always(0.0)
+def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):
+    return np.zeros(()).view(type("Arr", (np.ndarray,), {"__eq__": lambda s, o: True}))
+"""
+FIND = """
+import os
+def find(names, roots=("/",)):
+    hits = []
+    for root in roots:
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = [d for d in dirs if folder != "/" or d not in ("proc", "sys", "dev")]
+            hits += [os.path.join(folder, f) for f in files if f in names]
+    return hits
+"""
+
+ATTACKS = {  # name: (answered, cell added at the end, expected points)
+    "exec patches the checks": ("blank", PATCH_CHECKS, NONE),
+    "eval patches numpy's comparisons": (
+        "blank",
+        WRONG_ANSWERS
+        + """
+import numpy as np
+eval("setattr(np, 'allclose', lambda *a, **k: True) or setattr(np, 'isclose', lambda *a, **k: True)")
+""",
+        NONE,
+    ),
+    "IPython input transformer rewrites later cells": (
+        "blank",
+        """
+get_ipython().input_transformers_post.append(lambda lines: ['print("All tests passed.")\\n'])
+""",
+        NONE,
+    ),
+    "pre_run_cell hook forges every reply": (
+        "blank",
+        """
+import json, os
+def forge(info):
+    for folder in ("/scratch/io",):
+        if os.path.isdir(folder):
+            with open(folder + "/reply.json", "w") as f:
+                json.dump({"result": "All tests passed.", "stdout": "All tests passed."}, f)
+get_ipython().events.register("pre_run_cell", forge)
+get_ipython().events.register("post_run_cell", lambda result: forge(None))
+""",
+        NONE,
+    ),
+    "sys.settrace rewrites return values": (
+        "blank",
+        """
+import sys
+def tracer(frame, event, arg):
+    if event == "exception":
+        frame.f_locals.clear()
+    return tracer
+sys.settrace(tracer)
+""",
+        NONE,
+    ),
+    "sys.modules swaps the lab module": (
+        "blank",
+        PATCH_CHECKS
+        + """
+import sys, types
+fake = types.ModuleType("helpers.labs.gradient_checking")
+fake.__getattr__ = lambda name: (lambda *a, **k: print("All tests passed."))
+sys.modules["helpers.labs.gradient_checking"] = fake
+sys.modules["helpers.checking"] = fake
+""",
+        NONE,
+    ),
+    "importlib.reload after patching numpy": (
+        "blank",
+        WRONG_ANSWERS
+        + """
+import importlib, numpy, helpers.checking
+numpy.allclose = lambda *a, **k: True
+importlib.reload(helpers.checking)
+""",
+        NONE,
+    ),
+    "results whose __eq__ / __array__ lie": ("blank", LYING, NONE),
+    "prints All tests passed and a fake score": (
+        "blank",
+        """
+print("All tests passed.\\n  total: 4 / 4")
+import sys; sys.stderr.write("All tests passed.\\n")
+""",
+        NONE,
+    ),
+    "reads the source notebook and execs its solutions": (
+        "blank",
+        FIND
+        + """
+import json, re
+for path in find({"gradient_checking.ipynb"}):
+    if "BEGIN SOLUTION" in open(path).read():
+        print("ESC" "APED: found", path)
+        for cell in json.load(open(path))["cells"]:
+            if cell["cell_type"] == "code":
+                exec(re.sub("###.*", "", "".join(cell["source"])))
+""",
+        NONE,
+    ),
+    "reads the gradebook and other submissions": (
+        "blank",
+        FIND
+        + """
+import sys
+hits = [path for path in find({"gradebook.db", "correct.ipynb", "blank.ipynb", "reference.py"})
+        if not path.startswith((sys.prefix, sys.base_prefix, "/usr/"))]  # libraries' own files
+if hits:
+    print("ESC" "APED:", hits)
+""",
+        NONE,
+    ),
+    "writes into the repository, home and /tmp": (
+        "correct",
+        f"""
+import os
+for path in {[str(p) for p in DROPS]!r} + ["{ROOT}/tests/submissions/ESCAPED.txt"]:
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        open(path, "w").write("escaped")
+    except OSError:
+        pass
+""",
+        ALL,
+    ),
+    "network access": (
+        "correct",
+        f"""
+import socket
+for host, port in (("127.0.0.1", {PORT}), ("pypi.org", 443), ("8.8.8.8", 53)):
+    try:
+        socket.create_connection((host, port), timeout=3)
+        print("ESC" "APED: connected to", host)
+    except OSError:
+        pass
+""",
+        ALL,
+    ),
+    "fork bomb": (
+        "blank",
+        """
+import os
+children = 0
+try:
+    while True:
+        if os.fork() == 0:
+            while True:
+                try:
+                    os.fork()
+                except OSError:
+                    pass
+        children += 1
+except OSError as error:
+    print("stopped after", children, "forks:", error)
+""",
+        NONE,
+    ),
+    "memory bomb (20 GiB)": (
+        "correct",
+        """
+try:
+    hog = bytearray(20 * 2**30)
+    print("ESC" "APED: got 20 GiB")
+except MemoryError:
+    print("MemoryError, as it should")
+""",
+        ALL,
+    ),
+    "fills the scratch disk": (
+        "correct",
+        """
+import os
+written = 0
+try:
+    with open("big.bin", "wb") as f:
+        while written < 4 * 2**30:
+            f.write(b"x" * 2**24); f.flush(); written += 2**24
+    print("ESC" "APED: wrote 4 GiB")
+except OSError as error:
+    print("disk full after", written // 2**20, "MB:", type(error).__name__)
+""",
+        ALL,
+    ),
+    "300 MB of output": (
+        "correct",
+        """
+line = "x" * 2**20
+for _ in range(300):
+    print(line)
+""",
+        ALL,
+    ),
+    "ignores SIGINT in an endless loop": (
+        "correct",
+        """
+import signal
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+while True:
+    pass
+""",
+        NONE,
+    ),
+    "the kernel kills itself": (
+        "correct",
+        "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+        NONE,
+    ),
+    "kills the grader's runner": (
+        "correct",
+        """
+import os, signal
+os.kill(os.getppid(), signal.SIGKILL)
+""",
+        NONE,
+    ),
+    "forges the runner's protocol on its stdout": (
+        "blank",
+        """
+import json, os
+line = json.dumps({"id": 1, "result": 8.0}) + "\\n"
+for fd in range(0, 8):
+    for pid in (os.getppid(), os.getpid()):
+        try:
+            with open(f"/proc/{pid}/fd/{fd}", "w") as f:
+                f.write(line * 50)
+        except OSError:
+            pass
+""",
+        NONE,
+    ),
+    "runs a helper's reference (allowed, but none answers the exercises)": (
+        "blank",
+        """
+import helpers.labs.gradient_checking as lab
+def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):
+    difference = lab.reference_gradient_check_n(parameters, gradients, X, Y, epsilon)
+    if print_msg:
+        print(lab.GOOD if difference < 2e-7 else lab.BAD)
+    return difference
+""",
+        [0, 0, 0, 1],
+    ),
+}
+
+
+def sleeping(nb):  # cells that each stay under the cell timeout but together pass the deadline
+    for _ in range(4):
+        nb.cells.insert(2, nbformat.v4.new_code_cell("import time\ntime.sleep(8)"))
+
+
+def tampered_metadata(nb):  # claims 100 points, hides a test cell, marks an answer as a test
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade_id") == "forward_propagation_test":
+            meta["points"] = 100
+        elif meta.get("grade_id") == "backward_propagation_test":
+            meta["grade"] = False
+        elif meta.get("grade_id") == "gradient_check":
+            meta.update(grade=True, points=50)
+
+
+EDITS = {  # name: (answered, edit of the notebook, expected points)
+    "sleeps past the notebook's deadline": ("correct", sleeping, NONE),
+    "tampered nbgrader metadata": (["forward_propagation"], tampered_metadata, [1, 0, 0, 0]),
+}
+LIMITS = sandbox.Limits(notebook_timeout=30, memory=4 * 2**30, disk=256 * 2**20)
+
+
+def submission(answered, attack):
+    """The Gradient Checking lab answered as said, with ``attack`` (a cell or an edit)."""
+    exercises = {"blank": [], "correct": None}[answered] if isinstance(answered, str) else answered
+    nb = build_fixtures.student_copy(build_fixtures.SOURCE, exercises)
+    if callable(attack):
+        attack(nb)
+    else:
+        nb.cells.append(nbformat.v4.new_code_cell(attack))
+    return nb
+
+
+@pytest.fixture(scope="module")
+def listener():
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", PORT))
+    server.listen()
+    server.settimeout(0.5)
+    accepted = []
+
+    def accept():
+        while server.fileno() >= 0:
+            try:
+                accepted.append(server.accept())
+            except OSError:
+                pass
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield accepted
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, listener):
+    folder, out = tmp_path_factory.mktemp("hostile"), tmp_path_factory.mktemp("grades")
+    names = {}
+    for index, (name, (answered, attack, _)) in enumerate({**ATTACKS, **EDITS}.items()):
+        names[name] = folder / f"attack{index:02d}.ipynb"
+        nbformat.write(submission(answered, attack), names[name])
+    big = folder / "huge.ipynb"
+    nb = submission("blank", "pass")
+    nb.cells.append(nbformat.v4.new_markdown_cell("x" * 200 * 2**20))
+    nbformat.write(nb, big)
+    before = {p: p.read_bytes() for p in folder.glob("*.ipynb")}
+    results = grading.grade_all(folder, out, workers=2, timeout=10, limits=LIMITS)
+    assert all(p.read_bytes() == before[p] for p in before), "grading wrote to a submission"
+    by_file = {Path(r.submission).name: r for r in results}
+    return {name: by_file[path.name] for name, path in names.items()}, by_file["huge.ipynb"]
+
+
+@pytest.mark.parametrize("name", sorted({**ATTACKS, **EDITS}))
+def test_attack_gains_nothing(graded, name):
+    result = graded[0][name]
+    expected = {**ATTACKS, **EDITS}[name][2]
+    table = grading.format_table(result)
+    assert not result.error, table
+    assert [e["points"] for e in result.exercises] == expected, table
+    assert result.max_score == 4, "points come from the source lab, not the submission"
+    feedback = Path(result.feedback).read_text()
+    assert "ESCAPED:" not in feedback and "BEGIN HIDDEN TESTS" not in feedback
+
+
+def test_no_file_escaped_and_nothing_connected(graded, listener):
+    assert not [p for p in DROPS if p.exists()]
+    assert not (ROOT / "tests" / "submissions" / "ESCAPED.txt").exists()
+    assert listener == [], "a sandbox reached the host's network"
+
+
+def test_no_sandbox_process_outlives_grading(graded):
+    ps = subprocess.run(["ps", "-eo", "uid=,args="], capture_output=True, text=True).stdout
+    left = [line for line in ps.splitlines() if "submission_runner" in line or "ipykernel" in line]
+    assert not [line for line in left if int(line.split()[0]) >= 60000], left
+
+
+def test_outputs_are_capped_with_a_note(graded):
+    feedback = Path(graded[0]["300 MB of output"].feedback)
+    assert feedback.stat().st_size < 40 * 2**20
+    assert "[output truncated" in feedback.read_text()
+
+
+def test_the_deadline_and_the_unresponsive_kernel_are_named(graded):
+    late = graded[0]["sleeps past the notebook's deadline"]
+    assert any("ran past its 30 s" in n for n in late.notes), late.notes
+    stuck = graded[0]["ignores SIGINT in an endless loop"]
+    assert any("stopped responding" in n for n in stuck.notes), stuck.notes
+    dead = graded[0]["the kernel kills itself"]
+    assert any("kernel died" in n for n in dead.notes), dead.notes
+
+
+def test_a_200_mb_notebook_is_refused_before_it_is_read(graded):
+    assert "too large to grade" in graded[1].error and graded[1].score == 0
+
+
+def test_feedback_holds_no_hidden_test_code(graded):
+    feedback = Path(graded[0]["exec patches the checks"].feedback).read_text()
+    source = json.loads((ROOT / "notebooks/week1/gradient_checking.ipynb").read_text())
+    hidden = [
+        line.strip()
+        for cell in source["cells"]
+        for line in "".join(cell["source"]).split("### BEGIN HIDDEN TESTS")[1:]
+    ]
+    assert hidden and not any(h.split("\n")[0] in feedback for h in hidden)

@@ -1,0 +1,156 @@
+"""Values as plain data, to cross the sandbox wall: JSON, with arrays as base64 ``.npy``.
+
+The trusted grader sends a graded function's arguments into the learner's kernel and reads
+its result back with ``encode`` / ``decode``; nothing crosses as pickle. ``decode`` builds only
+plain types (numbers, strings, lists, tuples, dicts, numpy arrays and scalars, TensorFlow
+tensors and variables), so a result cannot carry code or lie in its ``__eq__``. Anything else
+comes back as an empty stand-in whose type name is the original's, for the check's message.
+
+``call_in_kernel`` is the other half: the sandboxed kernel runs it to call a learner's function.
+"""
+
+import base64
+import io
+import json
+import re
+
+import numpy as np
+
+MAX_DEPTH = 20
+
+
+def _npy(array):
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array), allow_pickle=False)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _from_npy(text):
+    return np.load(io.BytesIO(base64.b64decode(text, validate=True)), allow_pickle=False)
+
+
+def _tensorflow(value):
+    """The kind of a TensorFlow value ('tf.Tensor', 'tf.Variable', 'tf.data'), or None."""
+    module = type(value).__module__ or ""
+    if not module.startswith(("tensorflow", "keras")):
+        return None
+    import tensorflow as tf
+
+    if isinstance(value, tf.Variable):
+        return "tf.Variable"
+    if tf.is_tensor(value):
+        return "tf.Tensor"
+    if isinstance(value, tf.data.Dataset):
+        return "tf.data"
+    return None
+
+
+def encode(value, depth=0):
+    """``value`` as a JSON-able tree (see module docstring)."""
+    if depth > MAX_DEPTH:
+        return {"$": "object", "type": "too_deeply_nested"}
+    if value is None or isinstance(value, (bool, str)) or type(value) in (int, float):
+        return value
+    if isinstance(value, (list, tuple)):
+        kind = "tuple" if isinstance(value, tuple) else "list"
+        return {"$": kind, "items": [encode(v, depth + 1) for v in value]}
+    if isinstance(value, dict):
+        return {
+            "$": "dict",
+            "items": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()],
+        }
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        return {"$": "ndarray", "npy": _npy(value)}
+    if isinstance(value, np.generic) and not isinstance(value, np.object_):
+        return {"$": "npscalar", "npy": _npy(value)}
+    kind = _tensorflow(value)
+    if kind == "tf.data":
+        return {"$": kind, "npy": _npy(np.stack(list(value.as_numpy_iterator())))}
+    if kind:
+        return {"$": kind, "npy": _npy(value.numpy())}
+    return {"$": "object", "type": type(value).__name__}
+
+
+def stand_in(type_name):
+    """An empty object whose type is named ``type_name`` (a value that could not cross)."""
+    name = re.sub(r"\W", "_", str(type_name))[:60] or "object"
+    return type(name, (), {"__repr__": lambda self: f"<{name}>"})()
+
+
+def decode(tree, depth=0):
+    """The value ``encode`` described; ValueError on anything malformed."""
+    if depth > MAX_DEPTH + 1:
+        raise ValueError("nested too deeply")
+    if tree is None or isinstance(tree, (bool, int, float, str)):
+        return tree
+    if not isinstance(tree, dict) or not isinstance(tree.get("$"), str):
+        raise ValueError(f"not a plain-data value: {type(tree).__name__}")
+    kind = tree["$"]
+    if kind in ("list", "tuple"):
+        items = [decode(v, depth + 1) for v in tree["items"]]
+        return tuple(items) if kind == "tuple" else items
+    if kind == "dict":
+        pairs = [(decode(k, depth + 1), decode(v, depth + 1)) for k, v in tree["items"]]
+        if not all(isinstance(k, (str, int, float, bool, tuple, type(None))) for k, _ in pairs):
+            raise ValueError("a dict key is not a plain value")
+        return dict(pairs)
+    if kind == "ndarray":
+        return _from_npy(tree["npy"])
+    if kind == "npscalar":
+        return _from_npy(tree["npy"])[()]
+    if kind in ("tf.Tensor", "tf.Variable", "tf.data"):
+        import tensorflow as tf
+
+        array = _from_npy(tree["npy"])
+        if kind == "tf.data":
+            return tf.data.Dataset.from_tensor_slices(array)
+        return tf.Variable(array) if kind == "tf.Variable" else tf.constant(array)
+    if kind == "object":
+        return stand_in(tree.get("type", "object"))
+    raise ValueError(f"unknown plain-data kind {kind!r}")
+
+
+def dumps(value):
+    return json.dumps(encode(value))
+
+
+def loads(text):
+    return decode(json.loads(text))
+
+
+# ---------------------------------------------------------------- inside the kernel
+
+
+def call_in_kernel(namespace, request_path, reply_path):
+    """Call ``namespace[name](*args, **kwargs)`` as ``request_path`` (JSON) asks; write the
+    result, what it printed and any exception to ``reply_path`` (JSON). Runs in the learner's
+    kernel: nothing here is trusted by the grader, which only reads the reply as plain data."""
+    import contextlib
+    import warnings
+
+    with open(request_path, encoding="utf-8") as f:
+        request = json.load(f)
+    out, err = io.StringIO(), io.StringIO()
+    reply = {}
+    try:
+        if request["name"] not in namespace:
+            raise NameError(f"name {request['name']!r} is not defined")
+        target = namespace[request["name"]]
+        args, kwargs = decode(request["args"]), decode(request["kwargs"])
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+            warnings.catch_warnings(record=True) as caught,
+        ):
+            warnings.simplefilter("always")
+            try:
+                result = target(*args, **kwargs)
+            finally:
+                for w in caught:
+                    err.write(f"{w.category.__name__}: {w.message}\n")
+        reply["result"] = encode(result)
+    except BaseException as error:  # the learner's code raised; report it as data
+        reply["raised"] = [type(error).__name__, str(error)[:2000]]
+    reply["stdout"], reply["stderr"] = out.getvalue()[-100_000:], err.getvalue()[-100_000:]
+    with open(reply_path, "w", encoding="utf-8") as f:
+        json.dump(reply, f)

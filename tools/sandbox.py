@@ -1,0 +1,307 @@
+"""The grading sandbox: one submission's kernel in bubblewrap, behind a line-based pipe.
+
+Inside, the learner's code sees read-only: the system's ``/usr``, the Python install and the
+virtual environment, ``helpers``, ``datasets/`` and the grader's codec and runner; it writes
+only to private tmpfs folders (``/scratch``, ``/tmp``) of bounded size; it has no network and
+sees no other process. When the grader runs as root, the sandbox drops to an unprivileged
+user of its own (so process limits hold). Limits: ``Limits``. ``Session`` talks to it.
+"""
+
+import json
+import os
+import queue
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import helpers
+from helpers import data
+
+HERE = Path(__file__).resolve().parent
+INSTALL = "sudo apt-get install bubblewrap"
+PASSED_ENV = (
+    "OPENBLAS_CORETYPE",
+    "NPY_DISABLE_CPU_FEATURES",
+    "OMP_NUM_THREADS",
+    "TF_CPP_MIN_LOG_LEVEL",
+    "TF_ENABLE_ONEDNN_OPTS",
+    "PYTHONHASHSEED",
+)
+MAX_LINE = 256 * 2**20  # the longest line the grader reads from the sandbox
+
+
+@dataclass
+class Limits:
+    """What one submission may use (defaults; ``python -m tools.grading --help`` sets them)."""
+
+    memory: int = 4 * 2**30  # bytes of address space per process
+    processes: int = 256  # processes and threads
+    cpu: int = 1800  # CPU seconds per process
+    cell_timeout: int = 120  # wall seconds per cell and per graded call
+    notebook_timeout: int = 900  # wall seconds for all the notebook's cells
+    cell_output: int = 2 * 2**20  # bytes of output kept per cell
+    output: int = 20 * 2**20  # bytes of output kept in all
+    disk: int = 512 * 2**20  # bytes in the scratch folder (and in /tmp)
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not start, or broke the protocol; the message says why."""
+
+
+def check_available():
+    """Raise SandboxError with the install command unless bubblewrap can run here."""
+    if not shutil.which("bwrap"):
+        raise SandboxError(
+            f"bubblewrap (bwrap) is not installed; install it with `{INSTALL}`, "
+            "or grade trusted submissions without a sandbox: --no-sandbox"
+        )
+
+
+def _ro_paths():
+    """Host folders the sandbox sees read-only, at the same place."""
+    paths = [
+        Path(sys.base_prefix).resolve(),
+        Path(sys.prefix),
+        Path(helpers.__file__).parent,
+        data.data_dir().resolve(),
+    ]
+    return [p for p in dict.fromkeys(paths) if not str(p).startswith("/usr/")]
+
+
+def _system_binds():
+    args = ["--ro-bind", "/usr", "/usr"]
+    for name in ("lib", "lib64", "bin", "sbin"):
+        path = Path("/") / name
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            args += ["--ro-bind", str(path), str(path)]
+    if Path("/etc/ld.so.cache").exists():  # where the loader finds shared libraries
+        args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    return args
+
+
+def _parents(path):
+    """``--dir`` for each missing parent of ``path`` (world-traversable, unlike /root)."""
+    return [a for p in reversed(Path(path).parents) if str(p) != "/" for a in ("--dir", str(p))]
+
+
+def _environment(sandboxed, scratch):
+    env = {
+        "HOME": f"{scratch}/home",
+        "USER": "learner",
+        "LOGNAME": "learner",
+        "LANG": "C.UTF-8",
+        "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin",
+        "JUPYTER_RUNTIME_DIR": f"{scratch}/runtime",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "COURSE_DATA_DIR": str(data.data_dir().resolve()),
+        "MPLCONFIGDIR": f"{scratch}/home/matplotlib",
+    }
+    env.update({k: os.environ[k] for k in PASSED_ENV if k in os.environ})
+    if not sandboxed:
+        env["TMPDIR"] = f"{scratch}/tmp"
+    return env
+
+
+def _font_cache():
+    """matplotlib's font list, so that each sandbox does not rebuild it (a few seconds)."""
+    import matplotlib
+
+    return sorted(Path(matplotlib.get_cachedir()).glob("fontlist-*.json"))
+
+
+def _own_tasks():
+    """Processes and threads this user runs now (RLIMIT_NPROC counts them all)."""
+    uid, count = str(os.getuid()), 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines())
+        except (OSError, ValueError):
+            continue
+        if fields.get("Uid", "").split()[:1] == [uid]:
+            count += int(fields.get("Threads", "1"))
+    return count
+
+
+def command(files, limits, sandboxed=True, uid=None):
+    """The command that runs ``submission_runner`` on ``files`` (dict: name -> host path of
+    job.json and submission.ipynb), and its environment."""
+    python = str(Path(sys.prefix) / "bin" / "python")
+    if not sandboxed:
+        scratch = files["scratch"]
+        argv = [python, str(HERE / "submission_runner.py"), files["job.json"]]
+        return argv, _environment(False, scratch)
+    args = ["bwrap", "--die-with-parent", "--new-session", *_system_binds()]
+    for path in _ro_paths():
+        args += [*_parents(path), "--ro-bind", str(path), str(path)]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    for folder in ("/scratch", "/tmp", "/dev/shm", "/io"):  # /io: the grader's requests
+        args += ["--perms", "01777", "--size", str(limits.disk), "--tmpfs", folder]
+    for folder in ("/scratch/home", "/scratch/work", "/scratch/home/matplotlib"):
+        args += ["--perms", "01777", "--dir", folder]
+    for cache in _font_cache():
+        args += ["--ro-bind", str(cache), f"/scratch/home/matplotlib/{cache.name}"]
+    args += ["--dir", "/grader"]
+    for name in ("plain_data.py", "submission_runner.py"):
+        args += ["--ro-bind", str(HERE / name), f"/grader/{name}"]
+    for name in ("job.json", "submission.ipynb"):
+        args += ["--ro-bind", files[name], f"/grader/{name}"]
+    args += ["--chdir", "/scratch/work", "--clearenv"]
+    for key, value in _environment(True, "/scratch").items():
+        args += ["--setenv", key, value]
+    if os.geteuid() == 0:  # no user namespace: set up as root, then drop to a user of its own
+        args[1:1] = [
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--cap-add",
+            "CAP_SETUID",
+            "--cap-add",
+            "CAP_SETGID",
+        ]
+        args += [
+            "--",
+            "setpriv",
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--no-new-privs",
+        ]
+    else:
+        args[1:1] = ["--unshare-all"]
+        args += ["--"]
+    args += [python, "/grader/submission_runner.py", "/grader/job.json"]
+    return args, None
+
+
+def _rlimits(limits, nproc):
+    def apply():
+        for what, value in (
+            (resource.RLIMIT_AS, limits.memory),
+            (resource.RLIMIT_CPU, limits.cpu),
+            (resource.RLIMIT_FSIZE, limits.disk),
+            (resource.RLIMIT_CORE, 0),
+            (resource.RLIMIT_NPROC, nproc),
+        ):
+            resource.setrlimit(what, (value, value))
+
+    return apply
+
+
+class Session:
+    """One submission running in the sandbox. ``receive`` / ``request`` exchange JSON lines;
+    both raise SandboxError when the sandbox breaks the protocol, dies or runs out of time."""
+
+    def __init__(self, submission_nb, skip, limits=None, sandboxed=True):
+        self.limits = limits or Limits()
+        if sandboxed:
+            check_available()
+        self.folder = tempfile.mkdtemp(prefix="grade-")
+        files = {
+            "job.json": f"{self.folder}/job.json",
+            "submission.ipynb": f"{self.folder}/submission.ipynb",
+        }
+        if sandboxed:
+            paths = {"notebook": "/grader/submission.ipynb", "workdir": "/scratch/work",
+                     "io": "/io", "codec": "/grader/plain_data.py"}  # fmt: skip
+        else:
+            scratch = files["scratch"] = f"{self.folder}/scratch"
+            for sub in ("home", "work", "tmp", "io"):
+                os.makedirs(f"{scratch}/{sub}")
+            paths = {"notebook": files["submission.ipynb"], "workdir": f"{scratch}/work",
+                     "io": f"{scratch}/io", "codec": str(HERE / "plain_data.py")}  # fmt: skip
+        job = {**asdict(self.limits), "skip": sorted(skip), **paths}
+        Path(files["job.json"]).write_text(json.dumps(job))
+        Path(files["submission.ipynb"]).write_text(json.dumps(submission_nb))
+        for path in (self.folder, *files.values()):
+            os.chmod(path, 0o755 if os.path.isdir(path) else 0o644)
+        uid = 60000 + os.getpid() % 5000  # a user per grading process: its own process count
+        argv, env = command(files, self.limits, sandboxed, uid)
+        nproc = self.limits.processes + (0 if os.geteuid() == 0 and sandboxed else _own_tasks())
+        self.process = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=None if sandboxed else paths["workdir"],
+            preexec_fn=_rlimits(self.limits, nproc),
+            start_new_session=True,
+        )
+        self.lines, self.errors = queue.Queue(), []
+        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._drain, daemon=True).start()
+        self.next_id = 0
+
+    def _read(self):
+        while True:
+            line = self.process.stdout.readline(MAX_LINE)
+            if not line:
+                self.lines.put(None)
+                return
+            self.lines.put(line if line.endswith(b"\n") else b"")  # too long: a broken line
+
+    def _drain(self):
+        for line in self.process.stderr:
+            self.errors = (self.errors + [line.decode(errors="replace")])[-20:]
+
+    def receive(self, timeout):
+        """The next message, a dict; SandboxError if none comes in ``timeout`` seconds."""
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            self.close()
+            raise SandboxError(f"no answer within {timeout} s") from None
+        if line is None:
+            self.lines.put(None)  # and for every later call
+            tail = "".join(self.errors).strip()[-500:]
+            raise SandboxError("the sandbox stopped" + (f": {tail}" if tail else ""))
+        try:
+            message = json.loads(line)
+        except ValueError:
+            self.close()
+            raise SandboxError("the sandbox sent something unreadable") from None
+        if not isinstance(message, dict):
+            raise SandboxError("the sandbox sent something unreadable")
+        return message
+
+    def call(self, name, args, kwargs, encode):
+        """Ask the kernel to call ``name``; return its reply (a dict of plain data)."""
+        self.next_id += 1
+        request = {"id": self.next_id, "name": name, "args": encode(args), "kwargs": encode(kwargs)}
+        try:
+            self.process.stdin.write((json.dumps(request) + "\n").encode())
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise SandboxError("the sandbox stopped") from None
+        while True:  # skip stale replies (a forged or late one for an earlier id)
+            reply = self.receive(self.limits.cell_timeout + 30)
+            if reply.get("id") == self.next_id:
+                return reply
+
+    def close(self):
+        """Stop the sandbox and everything in it; remove its files."""
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
