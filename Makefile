@@ -48,13 +48,13 @@ bench: $(STAMP) datasets  ## benchmarks (not part of test): Run All, explorer re
 release: $(STAMP) datasets  ## instructors: student versions of every week in release/
 	$(BIN)/python -m tools.grading release
 
-grade: $(STAMP) datasets  ## grade one lab: make grade SUBMISSION=path/to/lab.ipynb [OUT=grades]
-	@test -n "$(SUBMISSION)" || { echo "usage: make grade SUBMISSION=path/to/lab.ipynb [OUT=dir]"; exit 2; }
-	$(BIN)/python -m tools.grading grade "$(SUBMISSION)" --out "$(or $(OUT),grades)"
+grade: $(STAMP) datasets  ## grade one lab: make grade SUBMISSION=path/to/lab.ipynb [OUT=grades] [ARGS=...]
+	@test -n "$(SUBMISSION)" || { echo "usage: make grade SUBMISSION=path/to/lab.ipynb [OUT=dir] [ARGS=--no-sandbox ...]"; exit 2; }
+	$(BIN)/python -m tools.grading grade "$(SUBMISSION)" --out "$(or $(OUT),grades)" $(ARGS)
 
-grade-all: $(STAMP) datasets  ## grade a folder: make grade-all SUBMISSIONS=dir/ [OUT=grades]
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=folder/ [OUT=dir]"; exit 2; }
-	$(BIN)/python -m tools.grading grade-all "$(SUBMISSIONS)" --out "$(or $(OUT),grades)"
+grade-all: $(STAMP) datasets  ## grade a folder: make grade-all SUBMISSIONS=dir/ [OUT=grades] [ARGS=...]
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=folder/ [OUT=dir] [ARGS=--no-sandbox ...]"; exit 2; }
+	$(BIN)/python -m tools.grading grade-all "$(SUBMISSIONS)" --out "$(or $(OUT),grades)" $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

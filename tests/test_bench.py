@@ -46,11 +46,15 @@ def test_report_says_which_targets_are_missed_and_by_how_much():
         "signs_epoch": {"graph_step": 0.21, "eager": 0.58},
     }
     result["explorers"][1]["new_setting_seconds"] = 6.0
+    result["grading"] = {"one_seconds": 9.0, "run_all_seconds": 7.5, "ratio": 1.2, "batch": 20,
+                         "batch_seconds": 101.0}  # fmt: skip
     text = bench.markdown(result)
     assert "| **whole course** | **130.0 s** (target < 120 s: missed by 10 s) | |" in text
     assert "< 100 ms: met" in text and "< 500 ms: missed by 120 ms" in text
     assert "0.21 s with the lab's `@tf.function` step, 0.58 s eager" in text
     assert "a setting not trained yet: 6.0 s" in text
+    assert "9.0 s, 1.20x its Run All of 7.5 s (target <= 1.5x)" in text
+    assert "a batch of 20 on every core: 101 s (target < 120 s)" in text
 
 
 @pytest.mark.parametrize("argv", [["--help"]])

@@ -1,4 +1,5 @@
-"""The labs grade on real nbgrader: the solution gets full marks, the release gets zero."""
+"""nbgrader releases the labs; the grader runs exactly the released public checks (plus the
+hidden ones) and gives an untouched release zero. Full marks: test_grading_fixtures.py."""
 
 import os
 import shutil
@@ -9,6 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import NOTEBOOKS, ROOT
+
+from tools import grading
 
 WEEKS = sorted({p.parent.name for p in NOTEBOOKS})
 
@@ -29,28 +32,13 @@ def graded_cells(path):
 
 @pytest.fixture(scope="module", params=WEEKS)
 def course(request, tmp_path_factory):
-    """A course directory with the repo's config and labs; week released and autograded
-    for two students: 'solution' (the source labs) and 'blank' (the release, untouched)."""
+    """A course directory with the repo's config and labs, and the week released."""
     week = request.param
     course = tmp_path_factory.mktemp("course")
     shutil.copy(ROOT / "nbgrader_config.py", course)
     shutil.copytree(ROOT / "notebooks" / week, course / "notebooks" / week)
     nbgrader(course, "generate_assignment", week, "--force")
-    for student, origin in (("solution", course / "notebooks"), ("blank", course / "release")):
-        shutil.copytree(origin / week, course / "submitted" / student / week)
-    nbgrader(course, "autograde", week, "--create", "--force")
     return course, week
-
-
-def scores(course, week, student):
-    from nbgrader.api import Gradebook
-
-    result = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        for path in sorted((course / "notebooks" / week).glob("*.ipynb")):
-            sub = gb.find_submission_notebook(path.stem, week, student)
-            result.update({(path.stem, g.name): (g.score, g.max_score) for g in sub.grades})
-    return result
 
 
 def test_release_strips_solutions_and_hidden_tests(course):
@@ -68,18 +56,24 @@ def test_release_strips_solutions_and_hidden_tests(course):
                 assert cell.outputs == [], "release outputs are cleared"
 
 
-def test_solution_gets_full_marks(course):
+def test_grader_runs_the_released_public_checks(course):
+    """The checks the grader runs first are the test cells the learner sees in the release."""
     course, week = course
-    got = scores(course, week, "solution")
-    expected = sum(len(graded_cells(p)) for p in (course / "notebooks" / week).glob("*.ipynb"))
-    assert len(got) == expected > 0
-    assert all(score == max_score > 0 for score, max_score in got.values()), got
+    for release in sorted((course / "release" / week).glob("*.ipynb")):
+        cells = {c.metadata["nbgrader"]["grade_id"]: c.source for c in graded_cells(release)}
+        exercises = grading.exercises(release.stem)
+        assert [e.grade_id for e in exercises] == list(cells)
+        assert all(cells[e.grade_id].strip() == e.public and e.hidden for e in exercises)
 
 
-def test_blank_release_fails_every_graded_cell(course):
+def test_blank_release_fails_every_graded_cell(course, tmp_path):
+    """A learner's untouched release: every exercise 0, "not answered"."""
     course, week = course
-    got = scores(course, week, "blank")
-    assert got and all(score == 0 for score, _ in got.values()), got
+    for release in sorted((course / "release" / week).glob("*.ipynb")):
+        result = grading.grade(release, tmp_path)
+        assert not result.error and result.exercises, grading.format_table(result)
+        assert all(e["points"] == 0 for e in result.exercises), grading.format_table(result)
+        assert all("not answered" in e["message"] for e in result.exercises)
 
 
 def test_release_runs_until_the_first_exercise(course):

@@ -1,4 +1,5 @@
-"""Messy real-world submissions (tests/submissions/) graded by tools.grading on nbgrader."""
+"""Messy real-world submissions (tests/submissions/) graded by tools.grading; every lab's
+round trip (release -> answers filled in -> full marks)."""
 
 import hashlib
 import json
@@ -19,7 +20,7 @@ EXPECTED = {  # file: (points per exercise, a message that must appear) or the e
     "correct.ipynb": ([1, 1, 1, 1], "All tests passed."),
     "blank.ipynb": ([0, 0, 0, 0], "not answered (NotImplementedError)"),
     "partial.ipynb": ([1, 1, 0, 0], "not answered"),
-    "infinite_loop.ipynb": ([1, 1, 0, 1], "timed out after 10 s"),
+    "infinite_loop.ipynb": ([1, 1, 0, 1], "timed out after 10 s (an endless loop?)"),
     "exception.ipynb": ([1, 1, 1, 0], "ValueError: oops, my bug"),
     "stderr_warning.ipynb": ([1, 1, 1, 1], "All tests passed."),
     "edited_test_cell.ipynb": ([0, 1, 0, 1], "not answered"),  # gradient_check needs exercise 1
@@ -27,7 +28,8 @@ EXPECTED = {  # file: (points per exercise, a message that must appear) or the e
         [1, 0, 0, 1],
         "restored deleted cells from the source: backward_propagation_test",
     ),
-    "redefined_checks.ipynb": ([0, 0, 0, 0], "assigns to lab.forward_propagation_test"),
+    # the checks run in the grader, not in the kernel: redefining them there changes nothing
+    "redefined_checks.ipynb": ([0, 1, 0, 1], "not answered (NotImplementedError)"),
     "syntax_error.ipynb": ([1, 1, 0, 1], "NameError: name 'gradient_check' is not defined"),
     "duplicate_ids.ipynb": ([1, 1, 1, 1], "All tests passed."),
     "truncated.ipynb": "not a readable notebook (truncated or not JSON",
@@ -146,3 +148,43 @@ def test_one_cell_timeout_for_grading_and_for_nbgrader_run_by_hand():
     instructor runs nbgrader directly) must say the same."""
     config = (ROOT / "nbgrader_config.py").read_text()
     assert f"c.Execute.timeout = {grading.CELL_TIMEOUT}" in config
+
+
+def test_scores_land_in_nbgrader_gradebook(batch):
+    """nbgrader's gradebook holds the batch (one student per file), so that `nbgrader export`
+    and formgrader see it; points and maxima come from the source lab."""
+    from nbgrader.api import Gradebook
+
+    out, results = batch
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
+        notebook = gb.find_submission_notebook("gradient_checking", "week1", "partial")
+        assert notebook.score == 2 and notebook.max_score == 4
+        assert gb.find_submission_notebook("gradient_checking", "week1", "correct").score == 4
+        assert {s.id for s in gb.students} == {
+            Path(r.submission).stem for r in results.values() if not r.error
+        }
+
+
+def test_no_sandbox_flag_grades_and_says_so(tmp_path, capsys):
+    assert grading.main(["grade", str(SUBMISSIONS / "partial.ipynb"), "--out", str(tmp_path),
+                         "--no-sandbox", "--timeout", "10"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "NOT SANDBOXED (--no-sandbox)" in out and "total: 2 / 4" in out
+
+
+def test_missing_bubblewrap_stops_with_the_install_command(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap on it
+    assert grading.main(["grade", str(SUBMISSIONS / "partial.ipynb"), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "sudo apt-get install bubblewrap" in err and "--no-sandbox" in err
+    assert not list(tmp_path.glob("*.json")), "nothing graded"
+
+
+def test_hidden_failures_do_not_show_the_expected_values():
+    message = "f([5, 7]): W1 has wrong values: at index (0, 1) got 0.5, expected 0.1234."
+    assert grading.without_expected_values(message) == (
+        "f([5, 7]): W1 has wrong values: at index (0, 1) got 0.5."
+    )
+    assert grading.without_expected_values("b has shape (3, 1), expected (4, 1).") == (
+        "b has shape (3, 1)."
+    )

@@ -6,7 +6,9 @@ Measures, and writes as Markdown and JSON to the folder given (default ``build/b
 - each explorer's redraw over a sweep of at least 20 slider values: p50 / p95 / max of the
   compute part (the plain functions of the lab modules, ``helpers.labs``) and of the drawing
   part (figure + PNG, as Jupyter's inline backend renders it), and of their sum;
-- one training epoch of the TensorFlow lab's SIGNS model (graph step as in the lab, and eager).
+- one training epoch of the TensorFlow lab's SIGNS model (graph step as in the lab, and eager);
+- grading (``tools.grading``, sandboxed): one correct Initialization submission next to its
+  Run All (target: at most 1.5x), and a batch of 20 on every core (target: under 2 min).
 
 Targets (see issue "Benchmarks"): analytic explorers p95 < 100 ms, explorers that retrain a
 network p95 < 500 ms, the whole course's Run All < 2 min. Not part of ``make test``: timings
@@ -183,6 +185,32 @@ def signs_epoch_seconds(epochs=10):
     return {"graph_step": graph, "eager": eager}
 
 
+def grading_seconds(run_all_seconds, batch=20):
+    """Grade the solved Initialization lab once, then ``batch`` copies of it in parallel."""
+    import shutil
+    import tempfile
+
+    from tools import grading
+
+    source = grading.labs()["initialization"]
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        one = grading.grade(source, f"{tmp}/one")
+        one_seconds = time.perf_counter() - start
+        assert one.score == one.max_score > 0, grading.format_table(one)
+        folder = Path(tmp) / "batch"
+        folder.mkdir()
+        for i in range(batch):
+            shutil.copy(source, folder / f"learner{i:02d}.ipynb")
+        start = time.perf_counter()
+        results = grading.grade_all(folder, f"{tmp}/batch-grades")
+        batch_seconds = time.perf_counter() - start
+        assert all(r.score == r.max_score for r in results)
+    return {"one_seconds": one_seconds, "run_all_seconds": run_all_seconds,
+            "ratio": one_seconds / run_all_seconds, "batch": batch,
+            "batch_seconds": batch_seconds}  # fmt: skip
+
+
 def markdown(result):
     lines = [f"Machine: {result['machine']}", ""]
     if result["labs"]:
@@ -215,6 +243,13 @@ def markdown(result):
     ]
     new = next(r for r in result["explorers"] if "new_setting_seconds" in r)
     lines.append(f"SIGNS explorer, a setting not trained yet: {new['new_setting_seconds']:.1f} s.")
+    if "grading" in result:
+        g = result["grading"]
+        lines.append(
+            f"Grading a correct Initialization submission (sandboxed): {g['one_seconds']:.1f} s, "
+            f"{g['ratio']:.2f}x its Run All of {g['run_all_seconds']:.1f} s (target <= 1.5x); "
+            f"a batch of {g['batch']} on every core: {g['batch_seconds']:.0f} s (target < 120 s)."
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -244,6 +279,8 @@ def main(argv=None):
             result["labs"].append(run_lab(path))
             print(f"{result['labs'][-1]['lab']}: {result['labs'][-1]['seconds']:.1f} s", flush=True)
         result["course_seconds"] = sum(r["seconds"] for r in result["labs"])
+        run_all = next(r["seconds"] for r in result["labs"] if "initialization" in r["lab"])
+        result["grading"] = grading_seconds(run_all)
     result["explorers"] = explorer_sweeps()
     result["signs_epoch"] = signs_epoch_seconds()
     out = Path(args.out)

@@ -10,6 +10,7 @@ comes back as an empty stand-in whose type name is the original's, for the check
 """
 
 import base64
+import contextlib
 import io
 import json
 import re
@@ -43,6 +44,14 @@ def _tensorflow(value):
     if isinstance(value, tf.data.Dataset):
         return "tf.data"
     return None
+
+
+def is_tensor(value):
+    return _tensorflow(value) == "tf.Tensor"
+
+
+def is_variable(value):
+    return _tensorflow(value) == "tf.Variable"
 
 
 def encode(value, depth=0):
@@ -118,14 +127,56 @@ def loads(text):
     return decode(json.loads(text))
 
 
+def leaves(value):
+    """The non-container values inside nested lists, tuples and dicts, in encoding order."""
+    if isinstance(value, (list, tuple)):
+        return [leaf for v in value for leaf in leaves(v)]
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in leaves(v)]
+    return [value]
+
+
+def linked(value, variables, gradients):
+    """``value`` (a tensor) whose gradient, on a tape, reaches ``variables``: the gradient
+    of its sum with respect to each is the one the kernel computed (``gradients``, arrays or
+    None). Lets a check ask "does a gradient reach W1, and is it right?" across the wall."""
+    import tensorflow as tf
+
+    if len(gradients) != len(variables):
+        raise ValueError("one gradient per variable expected")
+
+    # value + (x - stop_gradient(x)) / n, with x = sum_i <variable_i, gradient_i>: adds exactly
+    # 0.0 to every entry, and d sum(result) / d variable_i = gradient_i.
+    value = tf.convert_to_tensor(value)
+    x = tf.zeros((), value.dtype)
+    for variable, gradient in zip(variables, gradients, strict=True):
+        if gradient is not None:
+            x += tf.reduce_sum(tf.cast(variable, value.dtype) * tf.constant(gradient, value.dtype))
+    n = tf.cast(tf.maximum(tf.size(value), 1), value.dtype)
+    return value + (x - tf.stop_gradient(x)) / n
+
+
 # ---------------------------------------------------------------- inside the kernel
+
+
+@contextlib.contextmanager
+def _tape(variables):
+    """A GradientTape on ``variables`` when there are any (TensorFlow checks ask whether a
+    gradient reaches them), else nothing."""
+    if not variables:
+        yield None
+        return
+    import tensorflow as tf
+
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(variables)
+        yield tape
 
 
 def call_in_kernel(namespace, request_path, reply_path):
     """Call ``namespace[name](*args, **kwargs)`` as ``request_path`` (JSON) asks; write the
     result, what it printed and any exception to ``reply_path`` (JSON). Runs in the learner's
     kernel: nothing here is trusted by the grader, which only reads the reply as plain data."""
-    import contextlib
     import warnings
 
     with open(request_path, encoding="utf-8") as f:
@@ -137,10 +188,12 @@ def call_in_kernel(namespace, request_path, reply_path):
             raise NameError(f"name {request['name']!r} is not defined")
         target = namespace[request["name"]]
         args, kwargs = decode(request["args"]), decode(request["kwargs"])
+        variables = [v for v in leaves((args, kwargs)) if _tensorflow(v) == "tf.Variable"]
         with (
             contextlib.redirect_stdout(out),
             contextlib.redirect_stderr(err),
             warnings.catch_warnings(record=True) as caught,
+            _tape(variables) as tape,
         ):
             warnings.simplefilter("always")
             try:
@@ -149,6 +202,9 @@ def call_in_kernel(namespace, request_path, reply_path):
                 for w in caught:
                     err.write(f"{w.category.__name__}: {w.message}\n")
         reply["result"] = encode(result)
+        if variables and _tensorflow(result) == "tf.Tensor" and result.dtype.is_floating:
+            gradients = tape.gradient(result, variables)  # of the sum of its entries
+            reply["gradients"] = [None if g is None else encode(g) for g in gradients]
     except BaseException as error:  # the learner's code raised; report it as data
         reply["raised"] = [type(error).__name__, str(error)[:2000]]
     reply["stdout"], reply["stderr"] = out.getvalue()[-100_000:], err.getvalue()[-100_000:]

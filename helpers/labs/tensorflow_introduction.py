@@ -125,9 +125,24 @@ def forward_propagation_test(target, seed=1, m=2, layers=LAYERS):
         total = tf.reduce_sum(Z3)
     as_float64 = {k: v.numpy().astype(np.float64) for k, v in params.items()}
     _values(where, Z3, stacked.forward(X.numpy().astype(np.float64), as_float64)[1], atol=1e-4)
-    if tape.gradient(total, params["W1"]) is None:
+    gradient = tape.gradient(total, params["W1"])
+    if gradient is None:
         raise AssertionError(f"{where}: no gradient reaches W1; compute Z3 with tf operations.")
+    _values(f"{where}: the gradient of sum(Z3) with respect to W1", gradient,
+            _sum_gradient_W1(X, params), atol=1e-4)  # fmt: skip
     print(checking.PASSED)
+
+
+def _sum_gradient_W1(X, params):
+    """d sum(Z3) / d W1 of the lab's network, by TensorFlow's autodiff (numpy, float32)."""
+    tf = _tf()
+    with tf.GradientTape() as tape:
+        A = X
+        for l in (1, 2, 3):
+            Z = tf.matmul(params[f"W{l}"], A) + params[f"b{l}"]
+            A = tf.nn.relu(Z)
+        total = tf.reduce_sum(Z)
+    return tape.gradient(total, params["W1"]).numpy()
 
 
 def loss_case(seed=1, m=5, C=6):
