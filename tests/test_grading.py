@@ -4,6 +4,7 @@ hidden ones) and gives an untouched release zero. Full marks: test_grading_fixtu
 import os
 import shutil
 import subprocess
+import symtable
 import sys
 from pathlib import Path
 
@@ -98,3 +99,36 @@ def test_release_runs_until_the_first_exercise(course):
         )
         assert failed.metadata["nbgrader"].get("grade"), "first failure is a graded check"
         assert os.path.exists(release)  # nothing of the learner's was touched
+
+
+def _names(code):
+    """(names a cell binds at top level, global names it or its functions read)."""
+    code = "\n".join(line for line in code.splitlines() if not line.lstrip().startswith("%"))
+    top = symtable.symtable(code, "cell", "exec")
+    bound = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
+    read = {s.get_name() for s in top.get_symbols() if s.is_referenced()}
+    tables = list(top.get_children())
+    while tables:
+        table = tables.pop()
+        read |= {s.get_name() for s in table.get_symbols() if s.is_global() and s.is_referenced()}
+        tables += table.get_children()
+    return bound, read
+
+
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.stem)
+def test_demo_cells_skipped_when_grading_are_needed_by_no_other_cell(source):
+    """The grader does not run cells tagged skip-when-grading (training runs, plots,
+    explorers), so no other cell, and no graded function, may read a name only they bind."""
+    nb = nbformat.read(source, as_version=4)
+    demos = grading.demo_cells(nb)
+    assert demos, "tag the lab's training runs and explorers: grading then skips them"
+    code = [(c.metadata.get("nbgrader", {}), _names(c.source)) for c in nb.cells
+            if c.cell_type == "code"]  # fmt: skip
+    for meta, _ in code:
+        if meta.get("grade_id") in demos:
+            assert meta.get("locked") and not meta.get("solution") and not meta.get("grade")
+    kept = [names for meta, names in code if meta.get("grade_id") not in demos]
+    only_in_demos = set().union(*(b for meta, (b, _) in code if meta.get("grade_id") in demos))
+    only_in_demos -= set().union(*(b for b, _ in kept))
+    needed = {name for _, read in kept for name in read if name in only_in_demos}
+    assert not needed, f"cells run when grading read {needed}, bound only in demo cells"

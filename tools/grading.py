@@ -6,7 +6,8 @@
 
 How a submission is graded (the threat model is in the README, "Grading you can trust"):
 
-1. Its code cells, except the test cells, run once in a Jupyter kernel inside the sandbox
+1. Its code cells, except the test cells and the demos (cells the source tags
+   ``skip-when-grading``), run once in a Jupyter kernel inside the sandbox
    (``tools.sandbox``: bubblewrap, read-only system, private scratch, no network, limits).
 2. For each graded exercise of the *source* lab (ids and points from the source, never from
    the submission), this process runs the exercise's public check and then its hidden check,
@@ -47,6 +48,7 @@ HIDDEN = re.compile(
     r"^[ \t]*### BEGIN HIDDEN TESTS\n(.*?)^[ \t]*### END HIDDEN TESTS\n?", re.S | re.M
 )
 PASSED = "All tests passed."
+SKIP_TAG = "skip-when-grading"
 MAX_NOTEBOOK = 50 * 2**20  # bytes: a lab with its outputs is under 5 MB
 
 
@@ -106,6 +108,13 @@ def exercises(lab):
                 )
             )
     return tuple(found)
+
+
+def demo_cells(source):
+    """grade_ids of the source's cells tagged ``skip-when-grading``: training runs, plots and
+    explorers that no graded function needs (tests/test_grading.py holds them to that)."""
+    return {c.metadata["nbgrader"]["grade_id"] for c in source.cells
+            if SKIP_TAG in c.metadata.get("tags", [])}  # fmt: skip
 
 
 def run_nbgrader(course, *args):
@@ -323,10 +332,9 @@ def _grade_in_sandbox(nb, result, limits, sandboxed):
     restored = restore_deleted_cells(nb, source)
     if restored:
         result.notes.append(f"restored deleted cells from the source: {', '.join(restored)}")
-    tests = {e.grade_id for e in exercises(result.lab)}
-    skip = [
-        i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") in tests
-    ]
+    not_run = {e.grade_id for e in exercises(result.lab)} | demo_cells(source)
+    skip = [i for i, c in enumerate(nb.cells)
+            if c.metadata.get("nbgrader", {}).get("grade_id") in not_run]  # fmt: skip
     session = sandbox.Session(nb, skip, limits, sandboxed)
     try:
         # while it runs: the lab's own set-up (seeds, TensorFlow's deterministic ops), then
@@ -396,7 +404,10 @@ def feedback_html(executed, result):
         f"{html.escape(e['message']).replace('|', '/')} |\n"
         for e in result.exercises
     )
-    notes = "".join(f"- {html.escape(n)}\n" for n in result.notes)
+    notes = "".join(f"- {html.escape(n)}\n" for n in result.notes) + (
+        "- Demo cells (training runs, plots, explorers) are not run when grading: they show "
+        "the outputs you handed in.\n"
+    )
     summary = (
         f"# Feedback: {result.lab}\n\n**Score: {result.score:g} / {result.max_score:g}**"
         f"\n\n| exercise | points | message |\n|---|---|---|\n{rows}\n{notes}"
