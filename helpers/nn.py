@@ -43,7 +43,9 @@ def lecun_scale(draw, n_prev, n):
 
 
 def glorot_scale(draw, n_prev, n):
-    """Glorot & Bengio (2010): Var(W) = 2 / (n_prev + n), untruncated."""
+    """Glorot & Bengio (2010): Var(W) = 2 / (n_prev + n), untruncated. Keras's GlorotNormal
+    draws from a normal truncated at 2 standard deviations (rescaled to the same variance), so
+    the same seed gives other numbers; the SIGNS explorer's start (biases zero) uses this."""
     return draw * np.sqrt(2 / (n + n_prev))
 
 
