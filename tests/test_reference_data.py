@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(not REFERENCE.exists(), reason=f"no reference da
 COURSE_RESULTS = {  # the course's notebook: train, test
     "no regularization": (94.79, 91.50),
     "L2, lambda = 0.7": (93.84, 93.00),
-    "dropout, keep_prob = 0.86": (92.89, 95.00),
+    "dropout, one fixed mask": (92.89, 95.00),  # the course's dropout: one mask for all steps
 }
 
 

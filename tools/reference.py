@@ -93,8 +93,8 @@ def backward_propagation_with_regularization(X, Y, cache, lambd):
     return grads
 
 
-def forward_propagation_with_dropout(X, parameters, keep_prob=0.5):
-    np.random.seed(1)
+def forward_propagation_with_dropout(X, parameters, keep_prob=0.5, seed=1):
+    np.random.seed(seed)
     W1, b1, W2, b2, W3, b3 = (parameters[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3"))
     Z1 = W1 @ X + b1
     A1 = nn.relu(Z1)

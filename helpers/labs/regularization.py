@@ -27,9 +27,9 @@ def _l2(parameters):
     return sum(np.sum(np.square(parameters[f"W{l}"])) for l in range(1, len(parameters) // 2 + 1))
 
 
-def _dropout_forward(X, parameters, keep_prob):
-    """The course's recipe: np.random.seed(1), then a rand mask per hidden layer."""
-    rng = np.random.RandomState(1)
+def _dropout_forward(X, parameters, keep_prob, mask_seed=1):
+    """The lab's recipe: np.random.seed(mask_seed), then a rand mask per hidden layer."""
+    rng = np.random.RandomState(mask_seed)
     A, cache = X, []
     for l in (1, 2):
         W, b = parameters[f"W{l}"], parameters[f"b{l}"]
@@ -73,13 +73,13 @@ def backward_propagation_with_regularization_test(target, seed=1, lambd=0.7):
     print(checking.PASSED)
 
 
-def forward_propagation_with_dropout_test(target, seed=1, keep_prob=0.7):
-    """Inverted dropout on both hidden layers; the course's cache layout
-    (Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3)."""
+def forward_propagation_with_dropout_test(target, seed=1, keep_prob=0.7, mask_seed=1):
+    """Inverted dropout on both hidden layers, masks drawn after np.random.seed(mask_seed);
+    the course's cache layout (Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3)."""
     X, _, parameters = regularization_case(seed)
-    A3, cache = _dropout_forward(X, parameters, keep_prob)
-    where = f"forward_propagation_with_dropout(keep_prob={keep_prob})"
-    result = checking.call(target, X, parameters, keep_prob)
+    A3, cache = _dropout_forward(X, parameters, keep_prob, mask_seed)
+    where = f"forward_propagation_with_dropout(keep_prob={keep_prob}, seed={mask_seed})"
+    result = checking.call(target, X, parameters, keep_prob, seed=mask_seed)
     if not (isinstance(result, tuple) and len(result) == 2):
         raise AssertionError(f"{where} should return (A3, cache).")
     got_A3, got_cache = result
@@ -126,6 +126,7 @@ LAYERS = [2, 20, 3, 1]
 LEARNING_RATE = 0.3
 ITERATIONS = 30000
 SNAPSHOT_EVERY = 1000
+DROPOUT_MASKS = "fresh"  # a new mask every iteration (real dropout), not the course's one mask
 
 
 def regularization_settings():
@@ -141,11 +142,11 @@ def regularization_init(layers_dims):
 
 def _train_settings(settings, X, Y):
     """Full-batch gradient descent of the lab's model at each (lambda, keep_prob), stacked,
-    with the course's fixed dropout mask; parameter snapshots every ``SNAPSHOT_EVERY``."""
+    with a new dropout mask every iteration; parameter snapshots every ``SNAPSHOT_EVERY``."""
     return stacked.train(
         X, Y, LAYERS,
         [stacked.Setting("gd", LEARNING_RATE, l2=lam, keep_prob=kp) for lam, kp in settings],
-        regularization_init(LAYERS), ITERATIONS, dropout="fixed", dropout_seed=1,
+        regularization_init(LAYERS), ITERATIONS, dropout=DROPOUT_MASKS, dropout_seed=1,
         record_every=None, observe_at=range(0, ITERATIONS + 1, SNAPSHOT_EVERY),
     )  # fmt: skip
 
@@ -174,7 +175,8 @@ def regularization_grid(goalkeeper=None, cache_dir=None):
     """``train_regularization_grid`` on the goalkeeper set (or the four arrays of another
     2-D set), cached by a checksum of data and settings: trained once per machine."""
     arrays = goalkeeper if goalkeeper is not None else data.load_goalkeeper()
-    inputs = (*arrays, regularization_settings(), [ITERATIONS, SNAPSHOT_EVERY, LEARNING_RATE])
+    inputs = (*arrays, regularization_settings(), [ITERATIONS, SNAPSHOT_EVERY, LEARNING_RATE],
+              DROPOUT_MASKS)  # fmt: skip
     return grids.cached(
         "regularization", inputs, lambda: train_regularization_grid(*arrays), cache_dir
     )
