@@ -139,11 +139,11 @@ def command(files, limits, sandboxed=True, uid=None):
         argv = [python, str(HERE / "submission_runner.py"), files["job.json"]]
         return argv, _environment(False, scratch)
     args = ["bwrap", "--die-with-parent", "--new-session", *_system_binds()]
-    for path in _ro_paths():
-        args += [*_parents(path), "--ro-bind", str(path), str(path)]
     args += ["--proc", "/proc", "--dev", "/dev"]
     for folder in ("/scratch", "/tmp", "/dev/shm", "/io"):  # /io: the grader's requests
         args += ["--perms", "01777", "--size", str(limits.disk), "--tmpfs", folder]
+    for path in _ro_paths():  # after the tmpfs mounts: a clone may live under /tmp
+        args += [*_parents(path), "--ro-bind", str(path), str(path)]
     for folder in ("/scratch/home", "/scratch/work", "/scratch/home/matplotlib"):
         args += ["--perms", "01777", "--dir", folder]
     for cache in _font_cache():
