@@ -1,10 +1,14 @@
 """Every lab follows the anatomy of DESIGN.md: graded cells, checks, executed outputs."""
 
+import itertools
 import re
 
 import nbformat
 import pytest
 from conftest import NOTEBOOKS
+
+from tools.expected_output import TAG as EXPECTED
+from tools.expected_output import needs_block, printed_lines
 
 
 def nbgrader(cell):
@@ -84,3 +88,31 @@ def test_unstable_outputs_are_tagged_with_a_reason(nb):
     for cell in nb.cells:
         if "nbval-ignore-output" in cell.metadata.get("tags", []):
             assert cell.source.startswith("# Output not compared by nbval:"), cell.source[:60]
+
+
+def test_expected_output_blocks_hold_what_the_solved_lab_prints(nb):
+    """Each "Expected output" block follows a code cell, and its lines ("..." skips some)
+    appear in that cell's committed outputs, in order: the block is what a learner should see."""
+    blocks = 0
+    for before, cell in itertools.pairwise(nb.cells):
+        if EXPECTED not in cell.metadata.get("tags", []):
+            continue
+        blocks += 1
+        assert before.cell_type == "code" and cell.source.startswith("**Expected output**")
+        expected = cell.source.split("```text\n", 1)[1].rsplit("```", 1)[0].splitlines()
+        printed, at = printed_lines(before), 0
+        for line in expected:
+            if line != "...":
+                assert line in printed[at:], f"{line!r} is not printed by the cell before"
+                at = printed.index(line, at) + 1
+    assert blocks >= 5
+
+
+def test_every_cell_that_prints_numbers_has_an_expected_output_block(nb):
+    """A learner's release has no outputs: after every demo or training run that prints
+    numbers, an "Expected output" block says what they should see."""
+    for cell, after in zip(nb.cells, [*nb.cells[1:], None], strict=True):
+        if needs_block(cell):
+            assert after is not None and EXPECTED in after.metadata.get("tags", []), (
+                f"add an Expected output block after cell {nbgrader(cell).get('grade_id')}"
+            )
