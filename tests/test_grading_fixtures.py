@@ -188,3 +188,19 @@ def test_hidden_failures_do_not_show_the_expected_values():
     assert grading.without_expected_values("b has shape (3, 1), expected (4, 1).") == (
         "b has shape (3, 1)."
     )
+
+
+def test_limit_flags_reach_the_sandbox(tmp_path, monkeypatch):
+    seen = {}
+
+    def fake_grade(submission, out, **options):
+        seen.update(options)
+        return grading.Result(submission=str(submission))
+
+    monkeypatch.setattr(grading, "grade", fake_grade)
+    monkeypatch.setattr(grading, "record", lambda *args: None)
+    flags = ["--memory-gib", "2", "--disk-mib", "64", "--notebook-timeout", "30", "--no-sandbox"]
+    grading.main(["grade", str(SUBMISSIONS / "partial.ipynb"), "--out", str(tmp_path), *flags])
+    limits = seen["limits"]
+    assert (limits.memory, limits.disk, limits.notebook_timeout) == (2 * 2**30, 64 * 2**20, 30)
+    assert limits.processes == 256 and seen["sandboxed"] is False and seen["timeout"] == 120

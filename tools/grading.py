@@ -499,6 +499,15 @@ def grade_all(folder, out_dir, workers=None, timeout=CELL_TIMEOUT, limits=None, 
     return results
 
 
+LIMIT_FLAGS = [  # flag, field of sandbox.Limits, unit of the flag, help
+    ("--notebook-timeout", "notebook_timeout", 1, "seconds for all the notebook's cells"),
+    ("--memory-gib", "memory", 2**30, "memory per process, GiB"),
+    ("--processes", "processes", 1, "processes and threads"),
+    ("--output-mib", "output", 2**20, "output kept in all, MiB"),
+    ("--disk-mib", "disk", 2**20, "scratch disk, MiB"),
+]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m tools.grading", description=__doc__.split("\n")[0]
@@ -523,36 +532,9 @@ def main(argv=None):
             default=CELL_TIMEOUT,
             help=f"seconds per cell and per graded call (default {CELL_TIMEOUT})",
         )
-        p.add_argument(
-            "--notebook-timeout",
-            type=int,
-            default=defaults.notebook_timeout,
-            help=f"seconds for all cells (default {defaults.notebook_timeout})",
-        )
-        p.add_argument(
-            "--memory-gib",
-            type=float,
-            default=defaults.memory / 2**30,
-            help=f"memory per process (default {defaults.memory / 2**30:g})",
-        )
-        p.add_argument(
-            "--processes",
-            type=int,
-            default=defaults.processes,
-            help=f"processes and threads (default {defaults.processes})",
-        )
-        p.add_argument(
-            "--output-mib",
-            type=float,
-            default=defaults.output / 2**20,
-            help=f"output kept in all (default {defaults.output / 2**20:g})",
-        )
-        p.add_argument(
-            "--disk-mib",
-            type=float,
-            default=defaults.disk / 2**20,
-            help=f"scratch disk (default {defaults.disk / 2**20:g})",
-        )
+        for flag, name, unit, text in LIMIT_FLAGS:
+            default = getattr(defaults, name) / unit
+            p.add_argument(flag, type=float, default=default, help=f"{text} (default {default:g})")
         p.add_argument(
             "--no-sandbox",
             action="store_true",
@@ -563,14 +545,8 @@ def main(argv=None):
         for path in release():
             print(path.relative_to(ROOT))
         return 0
-    limits = replace(
-        defaults,
-        memory=int(args.memory_gib * 2**30),
-        processes=args.processes,
-        notebook_timeout=args.notebook_timeout,
-        output=int(args.output_mib * 2**20),
-        disk=int(args.disk_mib * 2**20),
-    )
+    limits = replace(defaults, **{name: int(getattr(args, flag[2:].replace("-", "_")) * unit)
+                                  for flag, name, unit, _ in LIMIT_FLAGS})  # fmt: skip
     options = dict(timeout=args.timeout, limits=limits, sandboxed=not args.no_sandbox)
     try:
         if args.command == "grade":
