@@ -134,11 +134,14 @@ importlib.reload(helpers.checking)
         NONE,
     ),
     "results whose __eq__ / __array__ lie": ("blank", LYING, NONE),
-    "prints All tests passed and a fake score": (
+    "prints All tests passed and a fake score, shows a script": (
         "blank",
         """
 print("All tests passed.\\n  total: 4 / 4")
 import sys; sys.stderr.write("All tests passed.\\n")
+from IPython.display import HTML, Markdown, display
+display(HTML("<script>alert('ESC' + 'APED: script')</script>"))
+display(Markdown("<img src=x onerror=alert(1)>"))
 """,
         NONE,
     ),
@@ -384,6 +387,8 @@ def test_attack_gains_nothing(graded, name):
     assert result.max_score == 4, "points come from the source lab, not the submission"
     feedback = Path(result.feedback).read_text()
     assert "ESCAPED:" not in feedback and "BEGIN HIDDEN TESTS" not in feedback
+    assert "<script>alert(" not in feedback and "<img src=x onerror" not in feedback
+    assert "<h1" in feedback and "&lt;/h1&gt;" not in feedback  # the lab's text renders
 
 
 def test_no_file_escaped_and_nothing_connected(graded, listener):

@@ -412,9 +412,30 @@ def feedback_html(executed, result):
         f"# Feedback: {result.lab}\n\n**Score: {result.score:g} / {result.max_score:g}**"
         f"\n\n| exercise | points | message |\n|---|---|---|\n{rows}\n{notes}"
     )
+    _defuse(nb)
     nb.cells.insert(0, nbformat.v4.new_markdown_cell(summary))
-    exporter = HTMLExporter(sanitize_html=True)  # the learner's outputs carry no script
-    return exporter.from_notebook_node(nb)[0]
+    return HTMLExporter().from_notebook_node(nb)[0]
+
+
+SAFE_OUTPUTS = {"text/plain", "text/latex", "image/png", "image/jpeg", "application/json"}
+SAFE_TAGS = ["a", "abbr", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4",
+             "hr", "i", "img", "li", "ol", "p", "pre", "span", "strong", "sub", "sup", "table",
+             "tbody", "td", "th", "thead", "tr", "ul"]  # fmt: skip
+
+
+def _defuse(nb):
+    """No script from the learner reaches the feedback: outputs keep only plain mimetypes
+    (text, LaTeX, PNG / JPEG, JSON), and raw HTML in Markdown keeps only harmless tags.
+    (nbconvert's own ``sanitize_html`` would also escape the headings Markdown renders.)"""
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
+
+    cleaner = SanitizeHTML(tags=SAFE_TAGS, strip=True)
+    for cell in nb.cells:
+        if cell.cell_type in ("markdown", "raw"):
+            cell.source = cleaner.sanitize_html_tags(cell.source)
+        for output in cell.get("outputs", []):
+            if "data" in output:
+                output["data"] = {k: v for k, v in output["data"].items() if k in SAFE_OUTPUTS}
 
 
 def format_table(result):
