@@ -3,10 +3,7 @@ hidden ones) and gives an untouched release zero. Full marks: test_grading_fixtu
 
 import os
 import shutil
-import subprocess
 import symtable
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -15,15 +12,6 @@ from conftest import NOTEBOOKS, ROOT
 from tools import grading
 
 WEEKS = sorted({p.parent.name for p in NOTEBOOKS})
-
-
-def nbgrader(course, *args):
-    """Run the nbgrader CLI in ``course``; fail with its log if it fails."""
-    bin_dir = Path(sys.executable).parent  # nbgrader runs `alembic` from PATH
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    cmd = [str(bin_dir / "nbgrader"), *args, "--log-level=WARN"]
-    done = subprocess.run(cmd, cwd=course, capture_output=True, text=True, env=env)
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def graded_cells(path):
@@ -38,7 +26,7 @@ def course(request, tmp_path_factory):
     course = tmp_path_factory.mktemp("course")
     shutil.copy(ROOT / "nbgrader_config.py", course)
     shutil.copytree(ROOT / "notebooks" / week, course / "notebooks" / week)
-    nbgrader(course, "generate_assignment", week, "--force")
+    grading.run_nbgrader(course, "generate_assignment", week, "--force")
     return course, week
 
 
