@@ -169,11 +169,28 @@ def load_circles(path=None):
 
 
 def load_goalkeeper(path=None):
-    """The Regularization lab's set: train_X (2, 211), train_Y (1, 211), test (2, 200).
+    """The Regularization lab's set: train_X (2, 211), train_Y (1, 211), and the set the lab
+    tunes on, its dev set (2, 200) and (1, 200) (the file's ``test_set_*``, the course's name).
 
-    Also reads the course's own file: ``regularization.h5`` (same keys) or ``data.mat``.
+    Also reads the course's own file: ``regularization.h5`` (same keys) or ``data.mat``
+    (``Xval``, ``yval``). The lab's test set comes from ``load_goalkeeper_test``.
     """
     return load_points("goalkeeper", path)
+
+
+def load_goalkeeper_test(path=None):
+    """The Regularization lab's test set, kept apart until the end: test_X (2, 200),
+    test_Y (1, 200), the ``heldout_set_*`` keys of the project's ``goalkeeper.h5``."""
+    spec = DATASETS["goalkeeper"]
+    path = Path(path) if path is not None else spec.path
+    fix = rebuild_hint("goalkeeper") if path == spec.path else (
+        "The course's files hold no test set apart from the dev set: call "
+        "load_goalkeeper_test() without a path for the project's."
+    )
+    arrays = read_h5(path, ("heldout_set_x", "heldout_set_y"), fix=fix)
+    check_split(path, arrays, spec.features, spec.classes, fix=fix, splits=("heldout",))
+    x, y = arrays["heldout_set_x"], arrays["heldout_set_y"]
+    return x.T.astype(np.float64), y.reshape(1, -1).astype(np.int64)
 
 
 def load_moons(path=None):

@@ -170,6 +170,29 @@ def test_load_goalkeeper_shapes():
     assert 0.4 < train_Y.mean() < 0.6  # both classes well represented
 
 
+def test_goalkeeper_test_set_is_new_positions_from_the_same_generator():
+    train_X, _, dev_X, _ = data.load_goalkeeper()
+    test_X, test_Y = data.load_goalkeeper_test()
+    assert test_X.shape == (2, 200) and test_Y.shape == (1, 200) and test_Y.dtype == np.int64
+    assert 0.4 < test_Y.mean() < 0.6
+    seen = {tuple(p) for p in np.hstack([train_X, dev_X]).T}
+    assert not any(tuple(p) in seen for p in test_X.T)  # no position shared with train / dev
+    assert np.all(test_X.min(axis=1) > [-0.6, -0.66]) and np.all(test_X.max(axis=1) < [0.3, 0.57])
+
+
+def test_goalkeeper_test_set_missing_says_why(tmp_path, monkeypatch):
+    from tools.datasets import make_goalkeeper, write_h5
+
+    two_splits = {k: v for k, v in make_goalkeeper().items() if not k.startswith("heldout")}
+    write_h5(tmp_path / "course.h5", two_splits)  # like the course's file: train and dev only
+    with pytest.raises(data.DatasetError, match=r"missing key\(s\) heldout_set_x.*without a path"):
+        data.load_goalkeeper_test(tmp_path / "course.h5")
+    write_h5(tmp_path / "project" / "goalkeeper.h5", two_splits)  # an outdated project file
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "project"))
+    with pytest.raises(data.DatasetError, match=r"make datasets"):
+        data.load_goalkeeper_test()
+
+
 @needs_reference
 def test_goalkeeper_loader_reads_the_courses_files_identically():
     from_h5 = data.load_goalkeeper(REFERENCE / "regularization.h5")

@@ -399,6 +399,29 @@ def test_on_the_bowl_adaptive_methods_beat_gradient_descent():
     assert final["rmsprop"] < 1e-3 * final["gd"] and final["adam"] < 1e-2 * final["gd"]
 
 
+def test_the_saddle_is_a_saddle_and_its_plateau_holds_gradient_descent_longest():
+    saddle = lab.SURFACES["saddle"]
+    assert saddle.grad(0.0, 0.0) == (0.0, 0.0)
+    e = 1e-3  # up along x, down along y: a saddle, not a minimum
+    assert saddle.f(e, 0.0) > saddle.f(0.0, 0.0) == 0.25 > saddle.f(0.0, e)
+    assert saddle.f(0.0, 1.0) == saddle.f(0.0, -1.0) == 0.0
+    settings = lab.path_settings(0.03, 0.9)  # the numbers the lab quotes
+    _, losses = lab.optimizer_paths(saddle, settings, lab.PATH_STEPS)
+    escape = {s.optimizer: int(np.argmax(loss < 0.01)) for s, loss in zip(settings, losses)}
+    steps_on_plateau = np.sum(np.abs(losses - 0.25) < 0.01, axis=1)  # near the saddle's loss
+    assert steps_on_plateau[0] > 60 and steps_on_plateau[2] == 0  # gradient descent vs RMSprop
+    assert 230 <= escape["gd"] <= 270 and 110 <= escape["adam"] <= 150 and escape["rmsprop"] <= 10
+
+
+def test_decay_schedules_are_the_lectures_formulas():
+    rates = lab.decay_schedules(0.2, 50)
+    inverse, exponential, root, staircase = rates.values()
+    np.testing.assert_allclose(inverse[:4], [0.1, 0.2 / 3, 0.05, 0.04])  # the lecture's example
+    np.testing.assert_allclose(exponential[[0, 9]], 0.2 * 0.95 ** np.array([1, 10]))
+    np.testing.assert_allclose(root[[0, 3, 15]], [0.2, 0.1, 0.05])
+    assert list(staircase[[0, 8, 9, 19, 49]]) == [0.2, 0.2, 0.1, 0.05, 0.00625]
+
+
 def test_loss_surface_explorer_recomputes_on_every_control():
     box = lab.loss_surface_explorer()
     surface, lr, beta = box.children[0].children

@@ -159,34 +159,68 @@ def grid():
 
 def test_grid_shows_the_labs_lesson(grid):
     final = {
-        tuple(s): (grid["train_acc"][-1, k], grid["test_acc"][-1, k])
+        tuple(s): (grid["train_acc"][-1, k], grid["dev_acc"][-1, k])
         for k, s in enumerate(grid["settings"])
     }
     plain, l2, dropout = final[(0.0, 1.0)], final[(0.7, 1.0)], final[(0.0, 0.86)]
     assert plain[0] - plain[1] > 0.03  # overfits
-    assert l2[1] > plain[1] + 0.03 and dropout[1] > plain[1] + 0.02  # both help on the test set
+    assert l2[1] > plain[1] + 0.03 and dropout[1] > plain[1] + 0.02  # both help on the dev set
     norms = grid["norms"][-1]
     lambdas = grid["settings"][: len(lab.LAMBDAS), 0]
     assert np.all(np.diff(norms[: len(lambdas), 0]) < 0)  # W1 shrinks as lambda grows: weight decay
 
 
 def test_dropout_and_strong_l2_regularize_not_only_differ(grid):
-    """After 30 000 iterations, every keep_prob <= 0.9 and every lambda >= 0.1 closes the
-    train / test gap of the unregularized net and tests better than it (the lab's lesson);
-    keep_prob 0.95, which drops one unit in twenty, still helps, by less."""
+    """After 30 000 iterations, every keep_prob <= 0.9 and every lambda in 0.1 ... 20 closes
+    the train / dev gap of the unregularized net and does better than it on the dev set (the
+    lab's lesson); keep_prob 0.95, which drops one unit in twenty, still helps, by less."""
     final = {tuple(s): k for k, s in enumerate(grid["settings"])}
-    train, test = grid["train_acc"][-1], grid["test_acc"][-1]
+    train, test = grid["train_acc"][-1], grid["dev_acc"][-1]
     plain, weakest = final[0.0, 1.0], final[0.0, 0.95]
     assert (
         test[weakest] > test[plain] and train[weakest] - test[weakest] < train[plain] - test[plain]
     )
-    regularized = [k for (lam, kp), k in final.items() if kp <= 0.9 or lam >= 0.1]
-    assert len(regularized) == 12  # lambda 0.1 ... 10, keep_prob 0.5 ... 0.9
+    regularized = [k for (lam, kp), k in final.items() if kp <= 0.9 or 0.1 <= lam <= 20]
+    assert len(regularized) == 13  # lambda 0.1 ... 20, keep_prob 0.5 ... 0.9
     for k in regularized:
         assert train[k] - test[k] < train[plain] - test[plain] - 0.02, grid["settings"][k]
         assert test[k] > test[plain], grid["settings"][k]
         if grid["settings"][k][0] > 0:  # L2 shrinks every weight matrix
             assert np.all(grid["norms"][-1, k] < grid["norms"][-1, plain]), grid["settings"][k]
+
+
+def test_too_much_l2_is_high_bias_and_the_recipe_says_what_to_try(grid):
+    """The lab's Section 7: lambda 20 underfits, lambda 30 decays every weight to ~0 and
+    predicts one class; the status line gives the basic recipe's next step."""
+    views = {lam: lab.regularization_view(grid, lam, 1.0, lab.ITERATIONS) for lam in (0, 20, 30)}
+    verdicts = {lam: lab.diagnose(1 - v["train_acc"], 1 - v["dev_acc"]) for lam, v in views.items()}
+    assert verdicts == {0: "high variance", 20: "high bias", 30: "high bias"}
+    gk = data.load_goalkeeper()
+    assert len(np.unique(nn.predict(gk[0], views[30]["parameters"]))) == 1
+    assert np.all(views[30]["norms"] < 1e-6) and np.all(views[20]["norms"] < views[0]["norms"])
+    line = lab.regularization_summary(views[20], 20.0, 1.0, lab.ITERATIONS)
+    assert line.endswith("→ high bias: " + lab.RECIPE["high bias"]) and "bigger network" in line
+    assert "more regularization" in lab.RECIPE["high variance"]
+    assert set(lab.RECIPE) == {"high bias", "high variance", "high bias and high variance", "fine"}
+
+
+def test_early_stopping_is_where_the_dev_cost_is_lowest(grid):
+    stop = lab.early_stopping(grid)
+    k = lab.regularization_settings().index((0.0, 1.0))
+    dev_cost = grid["dev_cost"][:, k]
+    assert stop["dev_cost"] == dev_cost.min() and stop["final_dev_cost"] == dev_cost[-1]
+    assert stop["iteration"] == grid["iterations"][np.argmin(dev_cost)]
+    # the lab's reading: overfitting makes the dev cost climb while the training cost falls
+    assert stop["final_dev_cost"] > 3 * stop["dev_cost"]
+    assert grid["train_cost"][-1, k] < grid["train_cost"][1, k]
+    assert stop["dev_acc"] > stop["final_dev_acc"] + 0.03
+    gk = data.load_goalkeeper()  # the stored costs are the plain cross-entropy of the snapshots
+    params = lab.regularization_view(grid, 0.0, 1.0, stop["iteration"])["parameters"]
+    cost = nn.compute_cost(nn.forward_propagation(gk[2], params)[0], gk[3])
+    assert cost == pytest.approx(stop["dev_cost"], rel=1e-9)
+    # with L2, the dev cost never climbs: nothing to stop
+    assert lab.early_stopping(grid, 0.7)["iteration"] >= 20000
+    lab.draw_early_stopping(grid)  # draws without error on the lab's grid
 
 
 def test_view_matches_the_labs_model(grid):
@@ -195,7 +229,7 @@ def test_view_matches_the_labs_model(grid):
     params = reference.regularization_model(gk[0], gk[1], num_iterations=2000, lambd=0.7)
     for key, value in params.items():
         np.testing.assert_allclose(view["parameters"][key], value, rtol=1e-9, atol=1e-12)
-    assert view["test_acc"] == nn.accuracy(gk[2], gk[3], params)
+    assert view["dev_acc"] == nn.accuracy(gk[2], gk[3], params)
     assert view["iterations"].tolist() == [0, 1000, 2000] and view["train_curve"].shape == (3,)
 
 

@@ -48,14 +48,15 @@ def make_goalkeeper(seed=2, noise=0.06, flip=0.04):
 
     Positions on the field, x1 in [-0.6, 0.3], x2 in [-0.66, 0.57]; label 1 (the French
     player heads the ball) above a wavy line, with Gaussian noise of std ``noise`` on x2 and a
-    fraction ``flip`` of labels flipped (the outliers an unregularized net chases). 211 train
-    and 200 test points from one ``np.random.RandomState(seed)``; the seed was picked so that
-    the lab's unregularized [2, 20, 3, 1] net overfits and L2 and dropout close the gap.
-    Returns a dict in file schema: x (m, 2) float64, y (m,) int64.
+    fraction ``flip`` of labels flipped (the outliers an unregularized net chases). 211 train,
+    200 test (the course's name for the lab's dev set) and 200 heldout points (the lab's test
+    set, used once at the end), in that order from one ``np.random.RandomState(seed)``; the
+    seed was picked so that the lab's unregularized [2, 20, 3, 1] net overfits and L2 and
+    dropout close the gap. Returns a dict in file schema: x (m, 2) float64, y (m,) int64.
     """
     rng = np.random.RandomState(seed)
     arrays = {}
-    for split, m in (("train", 211), ("test", 200)):
+    for split, m in (("train", 211), ("test", 200), ("heldout", 200)):
         x = np.column_stack([rng.uniform(-0.6, 0.3, m), rng.uniform(-0.66, 0.57, m)])
         boundary = 0.12 * np.sin(7 * x[:, 0] + 1) + 0.2 * x[:, 0] - 0.05
         y = (x[:, 1] + noise * rng.randn(m) > boundary).astype(np.int64)

@@ -2,7 +2,9 @@
 and the explorers of ``notebooks/week2/optimization_methods.ipynb``.
 
 - ``ewa``: exponentially weighted averages of a series, with or without bias correction;
-- ``SURFACES`` and ``optimizer_paths``: gd / momentum / RMSprop / Adam on 2-D loss surfaces;
+- ``SURFACES`` and ``optimizer_paths``: gd / momentum / RMSprop / Adam on 2-D loss surfaces
+  (an elongated bowl, a saddle with its plateau, Rosenbrock's valley);
+- ``decay_schedules``: the lecture's learning-rate decays, side by side;
 - ``explorer_grid``: the lab's [2, 5, 2, 1] moons model trained with mini-batches for every
   optimizer setting the optimizer explorer offers (the stacked trainer, ``helpers.stacked``).
 """
@@ -237,6 +239,14 @@ def _quadratic_grad(x, y):
     return 0.1 * x, 4.0 * y
 
 
+def _saddle(x, y):
+    return 0.5 * x**2 + 0.25 * (y**2 - 1) ** 2
+
+
+def _saddle_grad(x, y):
+    return x, y * (y**2 - 1)
+
+
 def _rosenbrock(x, y):
     return (1 - x) ** 2 + 100 * (y - x**2) ** 2
 
@@ -249,6 +259,10 @@ SURFACES = {
     "elongated bowl": Surface(
         "elongated bowl: 0.05 x² + 2 y²", _quadratic, _quadratic_grad,
         start=(-9.0, 1.5), minimum=(0.0, 0.0), xlim=(-10, 2), ylim=(-2, 2),
+    ),
+    "saddle": Surface(  # zero gradient at (0, 0), a saddle; minima at (0, 1) and (0, -1)
+        "saddle: x²/2 + (y² - 1)²/4", _saddle, _saddle_grad,
+        start=(-2.5, 1e-3), minimum=(0.0, 1.0), xlim=(-3, 3), ylim=(-1.5, 1.5),
     ),
     "Rosenbrock": Surface(
         "Rosenbrock: (1 - x)² + 100 (y - x²)²", _rosenbrock, _rosenbrock_grad,
@@ -281,6 +295,35 @@ def optimizer_paths(surface, settings, steps=200):
             path[:, t] = theta
         losses = surface.f(path[..., 0], path[..., 1])
     return path, losses
+
+
+# ---------------------------------------------------------------- learning-rate schedules
+
+
+def decay_schedules(learning_rate0, epochs, decay_rate=1.0, base=0.95, k=1.0, halve_every=10):
+    """The lecture's learning-rate decays over epochs 1 ... ``epochs`` (arrays (epochs,)):
+    1 / (1 + decay_rate * epoch), base ** epoch, k / sqrt(epoch) (each times
+    ``learning_rate0``) and a staircase that halves it every ``halve_every`` epochs."""
+    epoch = np.arange(1, epochs + 1, dtype=np.float64)
+    return {
+        f"1 / (1 + {decay_rate:g} epoch)": learning_rate0 / (1 + decay_rate * epoch),
+        f"{base:g}^epoch": learning_rate0 * base**epoch,
+        f"{k:g} / sqrt(epoch)": learning_rate0 * k / np.sqrt(epoch),
+        f"staircase: halve every {halve_every}": learning_rate0 * 0.5 ** (epoch // halve_every),
+    }
+
+
+def draw_decay_schedules(learning_rate0=0.2, epochs=50, ax=None):
+    """Plot ``decay_schedules`` (learning rate against epoch, one line each)."""
+    ax = ax or plt.subplots(figsize=(7, 3.5))[1]
+    epoch = np.arange(1, epochs + 1)
+    for label, rates in decay_schedules(learning_rate0, epochs).items():
+        steps = "steps-post" if label.startswith("staircase") else "default"
+        ax.plot(epoch, rates, drawstyle=steps, label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("learning rate α")
+    ax.set_title(f"learning-rate decay from α0 = {learning_rate0:g}")
+    ax.legend()
 
 
 # ---------------------------------------------------------------- the moons model, many settings

@@ -120,7 +120,7 @@ def backward_propagation_with_dropout_test(target, seed=1, keep_prob=0.8):
 
 # ---------------------------------------------------------------- the explorer's grid
 
-LAMBDAS = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.7, 1.0, 3.0, 10.0)
+LAMBDAS = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.7, 1.0, 3.0, 10.0, 20.0, 30.0)
 KEEP_PROBS = (0.5, 0.6, 0.7, 0.8, 0.86, 0.9, 0.95, 1.0)
 LAYERS = [2, 20, 3, 1]
 LEARNING_RATE = 0.3
@@ -151,20 +151,21 @@ def _train_settings(settings, X, Y):
     )  # fmt: skip
 
 
-def train_regularization_grid(train_X, train_Y, test_X, test_Y, workers=2):
+def train_regularization_grid(train_X, train_Y, dev_X, dev_Y, workers=2):
     """Train the lab's model at every explorer setting, split over ``workers`` processes.
 
     Returns a dict of arrays: ``settings`` (K, 2), ``iterations`` (S,), parameter snapshots
-    ``W1`` ... ``b3`` (S, K, ...), ``costs`` (the cross-entropy of each snapshot on the
-    training set, no dropout and no L2 term), ``train_acc``, ``test_acc`` (S, K) and
-    ``norms`` (S, K, 3): the Frobenius norm of W1, W2, W3.
+    ``W1`` ... ``b3`` (S, K, ...), ``train_cost`` and ``dev_cost`` (the cross-entropy of each
+    snapshot, no dropout and no L2 term), ``train_acc``, ``dev_acc`` (S, K) and ``norms``
+    (S, K, 3): the Frobenius norm of W1, W2, W3.
     """
     settings = regularization_settings()
     grid = grids.train_in_chunks(partial(_train_settings, X=train_X, Y=train_Y), settings, workers)
-    probabilities = nn.sigmoid(stacked.forward(train_X, grid)[1][..., 0, :])
-    grid["costs"] = stacked.summed_cross_entropy(probabilities, train_Y) / train_X.shape[1]
-    for name, X, Y in (("train_acc", train_X, train_Y), ("test_acc", test_X, test_Y)):
-        grid[name] = np.mean(stacked.predict(X, grid) == Y, axis=-1)
+    del grid["costs"]  # empty: nothing is recorded while training (record_every=None)
+    for split, X, Y in (("train", train_X, train_Y), ("dev", dev_X, dev_Y)):
+        probabilities = nn.sigmoid(stacked.forward(X, grid)[1][..., 0, :])  # (S, K, m)
+        grid[f"{split}_cost"] = stacked.summed_cross_entropy(probabilities, Y) / X.shape[1]
+        grid[f"{split}_acc"] = np.mean((probabilities > 0.5) == Y, axis=-1)
     grid["norms"] = np.stack([np.linalg.norm(grid[f"W{l}"], axis=(2, 3)) for l in (1, 2, 3)], -1)
     grid["settings"] = np.array(settings)
     grid["iterations"] = np.arange(0, ITERATIONS + 1, SNAPSHOT_EVERY)
@@ -176,23 +177,25 @@ def regularization_grid(goalkeeper=None, cache_dir=None):
     2-D set), cached by a checksum of data and settings: trained once per machine."""
     arrays = goalkeeper if goalkeeper is not None else data.load_goalkeeper()
     inputs = (*arrays, regularization_settings(), [ITERATIONS, SNAPSHOT_EVERY, LEARNING_RATE],
-              DROPOUT_MASKS)  # fmt: skip
+              DROPOUT_MASKS, "train/dev cost and accuracy")  # fmt: skip
     return grids.cached(
         "regularization", inputs, lambda: train_regularization_grid(*arrays), cache_dir
     )
 
 
+def _setting_index(grid, lambd, keep_prob):
+    return grids.position(map(tuple, grid["settings"].tolist()), (lambd, keep_prob))
+
+
 def regularization_view(grid, lambd, keep_prob, iterations):
     """What the explorer shows at one setting: parameters, accuracies, norms, curves."""
-    k = int(
-        np.flatnonzero((grid["settings"][:, 0] == lambd) & (grid["settings"][:, 1] == keep_prob))[0]
-    )
+    k = _setting_index(grid, lambd, keep_prob)
     s = int(np.flatnonzero(grid["iterations"] == iterations)[0])
     return {
         "parameters": {f"{w}{l}": grid[f"{w}{l}"][s, k] for l in (1, 2, 3) for w in "Wb"},
-        "train_acc": float(grid["train_acc"][s, k]), "test_acc": float(grid["test_acc"][s, k]),
+        "train_acc": float(grid["train_acc"][s, k]), "dev_acc": float(grid["dev_acc"][s, k]),
         "norms": grid["norms"][s, k], "plain_norms": grid["norms"][s, 0],
-        "train_curve": grid["train_acc"][: s + 1, k], "test_curve": grid["test_acc"][: s + 1, k],
+        "train_curve": grid["train_acc"][: s + 1, k], "dev_curve": grid["dev_acc"][: s + 1, k],
         "iterations": grid["iterations"][: s + 1],
     }  # fmt: skip
 
@@ -213,18 +216,28 @@ def diagnose(train_error, dev_error, baseline=GOALKEEPER_BASELINE, tolerance=0.0
     return "high bias" if bias else "high variance" if variance else "fine"
 
 
+RECIPE = {  # the lectures' basic recipe: what to try next for each verdict of ``diagnose``
+    "high bias": "fit the training set first: a bigger network, longer training or less "
+    "regularization",
+    "high variance": "more data, or more regularization (larger λ, smaller keep_prob)",
+    "high bias and high variance": "bias first (a bigger network, longer training), then "
+    "regularize",
+    "fine": "nothing to fix: compare it with the other candidates on the dev set",
+}
+
+
 def regularization_summary(view, lambd, keep_prob, iterations):
-    """One line: the setting, its accuracies and the bias / variance verdict."""
-    train_err, dev_err = 1 - view["train_acc"], 1 - view["test_acc"]
+    """One line: the setting, its accuracies, the bias / variance verdict and what to try."""
+    verdict = diagnose(1 - view["train_acc"], 1 - view["dev_acc"])
     return (
         f"λ = {lambd:g}, keep_prob = {keep_prob:g}, {iterations} iterations: "
-        f"train accuracy {view['train_acc']:.3f}, test accuracy {view['test_acc']:.3f} "
-        f"→ {diagnose(train_err, dev_err)}"
+        f"train accuracy {view['train_acc']:.3f}, dev accuracy {view['dev_acc']:.3f} "
+        f"→ {verdict}: {RECIPE[verdict]}"
     )
 
 
 def draw_regularization(view, lambd, keep_prob, goalkeeper):
-    """Three panels: decision boundary, train / test accuracy so far, weight norm per layer."""
+    """Three panels: decision boundary, train / dev accuracy so far, weight norm per layer."""
     train_X, train_Y, _, _ = goalkeeper
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), gridspec_kw={"width_ratios": [1.2, 1, 0.8]})
     fig.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.8, wspace=0.3)
@@ -238,7 +251,7 @@ def draw_regularization(view, lambd, keep_prob, goalkeeper):
     )
     ax = axes[1]
     ax.plot(view["iterations"], view["train_curve"], label="train")
-    ax.plot(view["iterations"], view["test_curve"], label="test")
+    ax.plot(view["iterations"], view["dev_curve"], label="dev")
     ax.set_ylim(0.45, 1.0)
     ax.set_xlabel("iteration")
     ax.set_title("accuracy")
@@ -252,17 +265,50 @@ def draw_regularization(view, lambd, keep_prob, goalkeeper):
     ax.set_xticks(layers, [f"$W^{{[{l}]}}$" for l in layers])
     ax.set_title("weight norm $\\|W\\|_F$")
     ax.legend(fontsize="small")
-    train_err, dev_err = 1 - view["train_acc"], 1 - view["test_acc"]
+    train_err, dev_err = 1 - view["train_acc"], 1 - view["dev_acc"]
     fig.suptitle(
         f"λ = {lambd:g}, keep_prob = {keep_prob:g}: train accuracy {view['train_acc']:.3f}, "
-        f"test accuracy {view['test_acc']:.3f}\n"
+        f"dev accuracy {view['dev_acc']:.3f}\n"
         f"train error {train_err:.1%}, dev error {dev_err:.1%} → {diagnose(train_err, dev_err)}"
     )
     return fig
 
 
+def early_stopping(grid, lambd=0.0, keep_prob=1.0):
+    """Early stopping read off one setting's run in the grid: the snapshot with the lowest dev
+    cost. A dict: ``iteration``, ``train_acc``, ``dev_acc``, ``dev_cost`` there, and the same
+    at the end of training as ``final_iteration``, ``final_train_acc``, ... ."""
+    k = _setting_index(grid, lambd, keep_prob)
+    keys = ("iterations", "train_acc", "dev_acc", "dev_cost")
+    best = int(np.argmin(grid["dev_cost"][:, k]))
+    at = {key: (grid[key][best] if key == "iterations" else grid[key][best, k]) for key in keys}
+    end = {key: (grid[key][-1] if key == "iterations" else grid[key][-1, k]) for key in keys}
+    out = {name.replace("iterations", "iteration"): value.item() for name, value in at.items()}
+    return out | {
+        "final_" + name.replace("iterations", "iteration"): value.item()
+        for name, value in end.items()
+    }
+
+
+def draw_early_stopping(grid, lambd=0.0, keep_prob=1.0):
+    """Two panels over training: train / dev cost and train / dev accuracy of one setting,
+    with a line where the dev cost is lowest (where early stopping would stop)."""
+    k, stop = _setting_index(grid, lambd, keep_prob), early_stopping(grid, lambd, keep_prob)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    for ax, what in zip(axes, ("cost", "acc"), strict=True):
+        for split in ("train", "dev"):
+            ax.plot(grid["iterations"], grid[f"{split}_{what}"][:, k], label=split)
+        ax.axvline(stop["iteration"], color="grey", linestyle="--", label="lowest dev cost")
+        ax.set_xlabel("iteration")
+        ax.set_title("cost (no regularization term)" if what == "cost" else "accuracy")
+    axes[1].set_ylim(0.45, 1.0)
+    axes[0].legend()
+    fig.suptitle(f"λ = {lambd:g}, keep_prob = {keep_prob:g}")
+    fig.tight_layout()
+
+
 def regularization_explorer(goalkeeper=None):
-    """Explorer of the Regularization lab: lambda (0 and 1e-3 ... 10), keep_prob, iterations.
+    """Explorer of the Regularization lab: lambda (0 and 1e-3 ... 30), keep_prob, iterations.
 
     Every setting is trained ahead (``regularization_grid``, cached on disk), so each move is
     a lookup and a redraw. L2 and dropout are used one at a time, as in the lab: choosing one
