@@ -183,9 +183,13 @@ def load_goalkeeper_test(path=None):
     test_Y (1, 200), the ``heldout_set_*`` keys of the project's ``goalkeeper.h5``."""
     spec = DATASETS["goalkeeper"]
     path = Path(path) if path is not None else spec.path
-    fix = rebuild_hint("goalkeeper") if path == spec.path else (
-        "The course's files hold no test set apart from the dev set: call "
-        "load_goalkeeper_test() without a path for the project's."
+    fix = (
+        rebuild_hint("goalkeeper")
+        if path == spec.path
+        else (
+            "The course's files hold no test set apart from the dev set: call "
+            "load_goalkeeper_test() without a path for the project's."
+        )
     )
     arrays = read_h5(path, ("heldout_set_x", "heldout_set_y"), fix=fix)
     check_split(path, arrays, spec.features, spec.classes, fix=fix, splits=("heldout",))

@@ -407,7 +407,9 @@ def test_the_saddle_is_a_saddle_and_its_plateau_holds_gradient_descent_longest()
     assert saddle.f(0.0, 1.0) == saddle.f(0.0, -1.0) == 0.0
     settings = lab.path_settings(0.03, 0.9)  # the numbers the lab quotes
     _, losses = lab.optimizer_paths(saddle, settings, lab.PATH_STEPS)
-    escape = {s.optimizer: int(np.argmax(loss < 0.01)) for s, loss in zip(settings, losses)}
+    escape = {
+        s.optimizer: int(np.argmax(loss < 0.01)) for s, loss in zip(settings, losses, strict=True)
+    }
     steps_on_plateau = np.sum(np.abs(losses - 0.25) < 0.01, axis=1)  # near the saddle's loss
     assert steps_on_plateau[0] > 60 and steps_on_plateau[2] == 0  # gradient descent vs RMSprop
     assert 230 <= escape["gd"] <= 270 and 110 <= escape["adam"] <= 150 and escape["rmsprop"] <= 10
