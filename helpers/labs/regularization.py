@@ -217,12 +217,10 @@ def diagnose(train_error, dev_error, baseline=GOALKEEPER_BASELINE, tolerance=0.0
 
 
 RECIPE = {  # the lectures' basic recipe: what to try next for each verdict of ``diagnose``
-    "high bias": "fit the training set first: a bigger network, longer training or less "
-    "regularization",
-    "high variance": "more data, or more regularization (larger λ, smaller keep_prob)",
-    "high bias and high variance": "bias first (a bigger network, longer training), then "
-    "regularize",
-    "fine": "nothing to fix: compare it with the other candidates on the dev set",
+    "high bias": "bigger network, train longer or regularize less",
+    "high variance": "more data or more regularization",
+    "high bias and high variance": "fix bias first, then variance",
+    "fine": "compare it with the others on the dev set",
 }
 
 
@@ -231,8 +229,7 @@ def regularization_summary(view, lambd, keep_prob, iterations):
     verdict = diagnose(1 - view["train_acc"], 1 - view["dev_acc"])
     return (
         f"λ = {lambd:g}, keep_prob = {keep_prob:g}, {iterations} iterations: "
-        f"train accuracy {view['train_acc']:.3f}, dev accuracy {view['dev_acc']:.3f} "
-        f"→ {verdict}: {RECIPE[verdict]}"
+        f"train {view['train_acc']:.3f}, dev {view['dev_acc']:.3f} → {verdict}: {RECIPE[verdict]}"
     )
 
 
