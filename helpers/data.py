@@ -66,6 +66,7 @@ DATASETS = {
         classes=tuple(range(6)),
         sha256="08740edc94fdff03bf5fdb1bb5d820aaf2c59d2f622c4771ac6a47ec87428769",
     ),  # not committed (12 MB): `make datasets` renders it in about 6 s
+    "spirals": DatasetSpec("spirals", "spirals.h5", features=2, classes=(0, 1, 2)),
 }
 
 
@@ -200,6 +201,12 @@ def load_goalkeeper_test(path=None):
 def load_moons(path=None):
     """The Optimization Methods lab's moons: train_X (2, 300), train_Y (1, 300), test (2, 100)."""
     return load_points("moons", path)
+
+
+def load_spirals(path=None):
+    """The Batch Normalization lab's three spiral arms: train_X (2, 300), train_Y (1, 300)
+    with labels 0, 1, 2, test_X (2, 150), test_Y (1, 150)."""
+    return load_points("spirals", path)
 
 
 COURSE_SIGNS = ("train_signs.h5", "test_signs.h5")

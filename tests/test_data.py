@@ -220,6 +220,18 @@ def test_mat_file_errors(tmp_path):
         data.load_goalkeeper(tmp_path / "nowhere.mat")
 
 
+def test_spirals_are_three_balanced_classes_a_line_cannot_separate():
+    train_X, train_Y, test_X, test_Y = data.load_spirals()
+    assert train_X.shape == (2, 300) and test_X.shape == (2, 150)
+    assert np.bincount(train_Y[0]).tolist() == [100] * 3
+    assert np.bincount(test_Y[0]).tolist() == [50] * 3
+    assert np.all(np.abs(train_X) < 1.5)
+    from sklearn.linear_model import LogisticRegression
+
+    linear = LogisticRegression(max_iter=2000).fit(train_X.T, train_Y[0])
+    assert linear.score(test_X.T, test_Y[0]) < 0.7  # why the lab needs a hidden layer
+
+
 def test_load_moons_is_the_courses_training_set():
     from sklearn.datasets import make_moons
 

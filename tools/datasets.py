@@ -80,6 +80,29 @@ def make_moons():
     return _sklearn_points(sk_make_moons, (("train", 3, 300), ("test", 4, 100)), noise=0.2)
 
 
+def make_spirals(seed=0, classes=3, noise=0.25):
+    """Three interleaved spiral arms, one class each (the Batch Normalization lab's softmax).
+
+    Each point: radius r = u ** 0.7 (u uniform in [0, 1]), angle k 2 pi / classes + 4 r plus
+    Gaussian noise of std ``noise``; 100 train and 50 test points per class, in class order,
+    from one ``np.random.RandomState(seed)``. A linear softmax classifier gets about 60% of
+    them, a small network nearly all. Returns a dict in file schema: x (m, 2) float64,
+    y (m,) int64 in 0 ... classes - 1.
+    """
+    rng = np.random.RandomState(seed)
+    arrays = {}
+    for split, per_class in (("train", 100), ("test", 50)):
+        xs, ys = [], []
+        for k in range(classes):
+            r = rng.rand(per_class) ** 0.7
+            angle = k * 2 * np.pi / classes + 4 * r + noise * rng.randn(per_class)
+            xs.append(np.column_stack([r * np.sin(angle), r * np.cos(angle)]))
+            ys.append(np.full(per_class, k, dtype=np.int64))
+        arrays[f"{split}_set_x"], arrays[f"{split}_set_y"] = np.concatenate(xs), np.concatenate(ys)
+    arrays["list_classes"] = np.arange(classes, dtype=np.int64)
+    return arrays
+
+
 def make_signs():
     """The TensorFlow lab's SIGNS-style images (see ``tools.signs_render``), seed 0."""
     from tools import signs_render
@@ -92,6 +115,7 @@ MAKERS = {
     "goalkeeper": make_goalkeeper,
     "moons": make_moons,
     "signs": make_signs,
+    "spirals": make_spirals,
 }
 
 

@@ -229,3 +229,56 @@ def update_lr(learning_rate0, epoch_num, decay_rate):
 
 def schedule_lr_decay(learning_rate0, epoch_num, decay_rate, time_interval=1000):
     return learning_rate0 / (1 + decay_rate * np.floor(epoch_num / time_interval))
+
+
+# ---------------------------------------------------------------- Batch Normalization and softmax
+
+
+def batchnorm_forward(Z, gamma, beta, epsilon=1e-8):
+    m = Z.shape[1]
+    mu = 1 / m * np.sum(Z, axis=1, keepdims=True)
+    var = 1 / m * np.sum((Z - mu) ** 2, axis=1, keepdims=True)
+    Z_norm = (Z - mu) / np.sqrt(var + epsilon)
+    Z_tilde = gamma * Z_norm + beta
+    return Z_tilde, (Z, Z_norm, mu, var, gamma, epsilon)
+
+
+def batchnorm_backward(dZ_tilde, cache):
+    """Step by step through the graph Z -> mu, var -> Z_norm -> Z_tilde."""
+    Z, Z_norm, mu, var, gamma, epsilon = cache
+    m = Z.shape[1]
+    dgamma = np.sum(dZ_tilde * Z_norm, axis=1, keepdims=True)
+    dbeta = np.sum(dZ_tilde, axis=1, keepdims=True)
+    dZ_norm = dZ_tilde * gamma
+    inv_std = 1 / np.sqrt(var + epsilon)
+    dvar = np.sum(dZ_norm * (Z - mu), axis=1, keepdims=True) * -0.5 * inv_std**3
+    dmu = np.sum(-dZ_norm * inv_std, axis=1, keepdims=True) + dvar * np.mean(
+        -2 * (Z - mu), axis=1, keepdims=True
+    )
+    dZ = dZ_norm * inv_std + dvar * 2 * (Z - mu) / m + dmu / m
+    return dZ, dgamma, dbeta
+
+
+def update_running_averages(running_mu, running_var, mu, var, momentum=0.9):
+    return momentum * running_mu + (1 - momentum) * mu, momentum * running_var + (
+        1 - momentum
+    ) * var
+
+
+def batchnorm_inference(Z, gamma, beta, running_mu, running_var, epsilon=1e-8):
+    return gamma * (Z - running_mu) / np.sqrt(running_var + epsilon) + beta
+
+
+def softmax(Z):
+    T = np.exp(Z - np.max(Z, axis=0, keepdims=True))
+    return T / np.sum(T, axis=0, keepdims=True)
+
+
+def compute_softmax_cost(Z, Y):
+    shifted = Z - np.max(Z, axis=0, keepdims=True)
+    log_softmax = shifted - np.log(np.sum(np.exp(shifted), axis=0, keepdims=True))
+    return float(-np.sum(Y * log_softmax) / Z.shape[1])
+
+
+def softmax_backward(Z, Y):
+    return (softmax(Z) - Y) / Z.shape[1]

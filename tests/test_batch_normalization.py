@@ -1,0 +1,186 @@
+"""Batch Normalization and softmax (helpers.labs.batch_normalization): its checks against the
+learner-style solutions (tools.reference), typical mistakes, a numerical gradient check of the
+backward pass, and agreement with Keras's BatchNormalization and softmax cross-entropy."""
+
+import numpy as np
+import pytest
+
+from helpers import gradcheck
+from helpers.labs import batch_normalization as lab
+from tools import reference
+
+CHECKS = [
+    (lab.batchnorm_forward_test, reference.batchnorm_forward),
+    (lab.batchnorm_backward_test, reference.batchnorm_backward),
+    (lab.update_running_averages_test, reference.update_running_averages),
+    (lab.batchnorm_inference_test, reference.batchnorm_inference),
+    (lab.softmax_test, reference.softmax),
+    (lab.compute_softmax_cost_test, reference.compute_softmax_cost),
+    (lab.softmax_backward_test, reference.softmax_backward),
+]
+
+
+@pytest.mark.parametrize(("check", "solution"), CHECKS)
+@pytest.mark.parametrize("seed", [1, 11])
+def test_solutions_pass_on_several_cases(check, solution, seed, capsys):
+    check(solution, seed=seed)
+    assert capsys.readouterr().out == "All tests passed.\n"
+
+
+@pytest.mark.parametrize(("units", "m"), [(1, 2), (5, 7), (2, 64)])
+def test_batchnorm_checks_hold_for_other_shapes(units, m, capsys):
+    lab.batchnorm_forward_test(reference.batchnorm_forward, units=units, m=m)
+    lab.batchnorm_backward_test(reference.batchnorm_backward, units=units, m=m)
+    assert capsys.readouterr().out == "All tests passed.\n" * 2
+
+
+def wrong_axis_forward(Z, gamma, beta, epsilon=1e-8):
+    mu, var = Z.mean(axis=0, keepdims=True), Z.var(axis=0, keepdims=True)
+    Z_norm = (Z - mu) / np.sqrt(var + epsilon)
+    return gamma * Z_norm + beta, (Z, Z_norm, mu, var, gamma, epsilon)
+
+
+def unbiased_forward(Z, gamma, beta, epsilon=1e-8):
+    mu, var = Z.mean(axis=1, keepdims=True), Z.var(axis=1, ddof=1, keepdims=True)
+    Z_norm = (Z - mu) / np.sqrt(var + epsilon)
+    return gamma * Z_norm + beta, (Z, Z_norm, mu, var, gamma, epsilon)
+
+
+def forward_with_short_cache(Z, gamma, beta, epsilon=1e-8):
+    return reference.batchnorm_forward(Z, gamma, beta, epsilon)[0], ()
+
+
+def constant_statistics_backward(dZ_tilde, cache):
+    Z, Z_norm, mu, var, gamma, epsilon = cache
+    dgamma, dbeta = (np.sum(d, axis=1, keepdims=True) for d in (dZ_tilde * Z_norm, dZ_tilde))
+    return dZ_tilde * gamma / np.sqrt(var + epsilon), dgamma, dbeta
+
+
+def naive_softmax(Z):
+    return np.exp(Z) / np.sum(np.exp(Z), axis=0, keepdims=True)
+
+
+def row_softmax(Z):
+    return reference.softmax(Z.T).T
+
+
+def naive_softmax_cost(Z, Y):
+    return float(-np.sum(Y * np.log(naive_softmax(Z))) / Z.shape[1])
+
+
+def summed_softmax_cost(Z, Y):
+    return reference.compute_softmax_cost(Z, Y) * Z.shape[1]
+
+
+def numpy_float_cost(Z, Y):
+    return np.float64(reference.compute_softmax_cost(Z, Y))
+
+
+def undivided_softmax_backward(Z, Y):
+    return reference.softmax(Z) - Y
+
+
+MISTAKES = [
+    (lab.batchnorm_forward_test, wrong_axis_forward, "over the m examples of each unit: axis=1"),
+    (lab.batchnorm_forward_test, unbiased_forward, "biased variance, dividing by m"),
+    (lab.batchnorm_forward_test, forward_with_short_cache, r"cache should return the tuple \(Z"),
+    (lab.batchnorm_backward_test, constant_statistics_backward, "treats mu and var as constants"),
+    (lab.softmax_test, naive_softmax, "exp overflows. Subtract each column's maximum"),
+    (lab.softmax_test, row_softmax, "normalize each column"),
+    (lab.compute_softmax_cost_test, naive_softmax_cost, "Use log-sum-exp"),
+    (lab.compute_softmax_cost_test, summed_softmax_cost, "take the mean over the 5 examples"),
+    (lab.compute_softmax_cost_test, numpy_float_cost, "should return a Python float"),
+    (lab.softmax_backward_test, undivided_softmax_backward, "divide by m = 5"),
+]
+
+
+@pytest.mark.parametrize(("check", "target", "message"), MISTAKES)
+def test_mistakes_are_explained(check, target, message):
+    with pytest.raises(AssertionError, match=message):
+        check(target)
+
+
+def test_naive_softmax_really_overflows_where_the_check_says():
+    with np.errstate(all="ignore"):
+        assert not np.all(np.isfinite(naive_softmax(np.full((3, 2), 1000.0))))
+    assert np.allclose(reference.softmax(np.full((3, 2), 1000.0)), 1 / 3)
+
+
+def test_batchnorm_backward_matches_a_numerical_gradient():
+    """The week-1 tools: J = sum(G * Z_tilde) for a fixed G, so dJ/dZ_tilde = G."""
+    Z, gamma, beta = lab.batchnorm_case(seed=5, units=4, m=6)
+    G = np.random.RandomState(0).randn(*Z.shape)
+    params = {"W1": Z, "b1": gamma, "W2": beta, "b2": np.zeros((1, 1))}  # any W/b naming works
+
+    def cost(p):
+        return float(np.sum(G * reference.batchnorm_forward(p["W1"], p["b1"], p["W2"])[0]))
+
+    dZ, dgamma, dbeta = reference.batchnorm_backward(
+        G, reference.batchnorm_forward(Z, gamma, beta)[1]
+    )
+    analytic = gradcheck.gradients_to_vector(
+        {"dW1": dZ, "db1": dgamma, "dW2": dbeta, "db2": np.zeros((1, 1))}
+    )
+    numerical = gradcheck.numerical_gradient(cost, params, epsilon=1e-6)
+    assert gradcheck.relative_difference(analytic, numerical) < 1e-7
+    # and a gradient that ignores how mu and var depend on Z is caught
+    wrong = constant_statistics_backward(G, reference.batchnorm_forward(Z, gamma, beta)[1])
+    wrong_vector = gradcheck.gradients_to_vector(
+        {"dW1": wrong[0], "db1": dgamma, "dW2": dbeta, "db2": np.zeros((1, 1))}
+    )
+    assert gradcheck.relative_difference(wrong_vector, numerical) > 1e-2
+
+
+def test_softmax_cost_and_backward_agree_with_a_numerical_gradient():
+    rng = np.random.RandomState(3)
+    Z, Y = rng.randn(4, 6), np.eye(4)[:, rng.randint(4, size=6)]
+    params = {"W1": Z, "b1": np.zeros((1, 1))}
+    numerical = gradcheck.numerical_gradient(
+        lambda p: reference.compute_softmax_cost(p["W1"], Y), params, epsilon=1e-6
+    )
+    analytic = np.vstack([reference.softmax_backward(Z, Y).reshape(-1, 1), [[0.0]]])
+    assert gradcheck.relative_difference(analytic, numerical) < 1e-7
+
+
+def test_keras_batch_normalization_gives_the_same_outputs_and_statistics():
+    """Keras's layer on examples as rows, with our gamma / beta and epsilon, in training mode
+    (batch statistics) and in inference mode (moving averages with momentum 0.9)."""
+    import tensorflow as tf
+
+    import helpers
+
+    helpers.setup(seed=1, tensorflow=True)
+    units, m, epsilon, momentum = 3, 16, 1e-3, 0.9
+    Z, gamma, beta = lab.batchnorm_case(seed=8, units=units, m=m)
+    layer = tf.keras.layers.BatchNormalization(momentum=momentum, epsilon=epsilon, dtype="float64")
+    layer.build((None, units))
+    layer.gamma.assign(gamma[:, 0])
+    layer.beta.assign(beta[:, 0])
+    running_mu, running_var = np.zeros((units, 1)), np.ones((units, 1))
+    batches = [Z + shift for shift in (0.0, 1.0, -2.0)]
+    for batch in batches:
+        keras_out = layer(tf.constant(batch.T), training=True).numpy().T
+        ours, cache = reference.batchnorm_forward(batch, gamma, beta, epsilon)
+        np.testing.assert_allclose(keras_out, ours, atol=1e-10)
+        running_mu, running_var = reference.update_running_averages(
+            running_mu, running_var, cache[2], cache[3], momentum
+        )
+    np.testing.assert_allclose(layer.moving_mean.numpy(), running_mu[:, 0], atol=1e-12)
+    np.testing.assert_allclose(layer.moving_variance.numpy(), running_var[:, 0], atol=1e-12)
+    one = Z[:, :1]
+    keras_inference = layer(tf.constant(one.T), training=False).numpy().T
+    ours = reference.batchnorm_inference(one, gamma, beta, running_mu, running_var, epsilon)
+    np.testing.assert_allclose(keras_inference, ours, atol=1e-10)
+
+
+def test_keras_softmax_and_cross_entropy_agree_with_the_labs():
+    import tensorflow as tf
+
+    rng = np.random.RandomState(4)
+    Z, Y = rng.randn(5, 7) * 3, np.eye(5)[:, rng.randint(5, size=7)]
+    np.testing.assert_allclose(tf.nn.softmax(Z.T).numpy().T, reference.softmax(Z), atol=1e-12)
+    loss = tf.keras.losses.CategoricalCrossentropy(from_logits=True)(Y.T, Z.T).numpy()
+    assert reference.compute_softmax_cost(Z, Y) == pytest.approx(float(loss), rel=1e-6)
+    big = Z * 1000  # both stay finite where a naive log(softmax) does not
+    loss = tf.keras.losses.CategoricalCrossentropy(from_logits=True)(Y.T, big.T).numpy()
+    assert reference.compute_softmax_cost(big, Y) == pytest.approx(float(loss), rel=1e-6)
