@@ -109,39 +109,74 @@ def depth(params):
     return sum(1 for k in params if k[0] == "W" and k[1:].isdigit())
 
 
+def _keys(L, batchnorm):
+    """The order of theta: W1, b1, ..., WL, bL, then (batch norm) gamma1, beta1, ... of the
+    hidden layers 1 ... L - 1."""
+    keys = [f"{k}{l}" for l in range(1, L + 1) for k in "Wb"]
+    return keys + ([f"{k}{l}" for l in range(1, L) for k in ("gamma", "beta")] if batchnorm else [])
+
+
 def flatten(parameters):
-    """Parameters W1, b1, ..., WL, bL -> theta (1, n) in that order, for ``views``."""
-    L = depth(parameters)
-    return np.concatenate([np.ravel(parameters[f"{k}{l}"]) for l in range(1, L + 1) for k in "Wb"])[
-        None
-    ]
+    """Parameters W1, b1, ..., WL, bL (and gamma_l, beta_l when present) -> theta (1, n) in
+    ``views``' order."""
+    keys = _keys(depth(parameters), "gamma1" in parameters)
+    return np.concatenate([np.ravel(parameters[k]) for k in keys])[None]
 
 
-def views(theta, layers):
-    """Views of ``theta`` (K, n) as stacked W_l (K, n_l, n_{l-1}) and b_l (K, n_l, 1)."""
+def views(theta, layers, batchnorm=False):
+    """Views of ``theta`` (K, n) as stacked W_l (K, n_l, n_{l-1}), b_l (K, n_l, 1) and, with
+    ``batchnorm``, gamma_l and beta_l (K, n_l, 1) of each hidden layer."""
     K, out, at = theta.shape[0], {}, 0
-    for l in range(1, len(layers)):
-        n, n_prev = layers[l], layers[l - 1]
-        out[f"W{l}"] = theta[:, at : at + n * n_prev].reshape(K, n, n_prev)
-        at += n * n_prev
-        out[f"b{l}"] = theta[:, at : at + n].reshape(K, n, 1)
-        at += n
+    for key in _keys(len(layers) - 1, batchnorm):
+        l = int(key.lstrip("Wabegmt"))  # W3, b3, gamma3, beta3 -> 3
+        shape = (layers[l], layers[l - 1]) if key[0] == "W" else (layers[l], 1)
+        size = shape[0] * shape[1]
+        out[key] = theta[:, at : at + size].reshape(K, *shape)
+        at += size
     return out
 
 
-def forward(X, params, masks=None):
+def forward(X, params, masks=None, epsilon=EPSILON, batch_stats=None):
     """LINEAR -> RELU hidden layers, then a LINEAR output, for stacked ``params``.
 
     X (n_x, m); W_l (..., n_l, n_{l-1}). ``masks`` maps a hidden layer l to its inverted
-    dropout mask (0 or 1 / keep_prob) that scales A_l. Returns the activations
-    [X, A1, ..., A_{L-1}] and the output logits Z_L (..., n_L, m).
+    dropout mask (0 or 1 / keep_prob) that scales A_l. With batch norm (``gamma1`` in
+    ``params``) each hidden Z_l becomes gamma_l Z_norm + beta_l before the ReLU, normalized
+    with the running averages ``mean_l`` and ``var_l`` of ``params`` when it has them (test
+    time), else with the statistics of this batch, stored in ``batch_stats`` (a dict, when
+    given) as l -> (Z_norm, mu, var). Returns the activations [X, A1, ..., A_{L-1}] and the
+    output logits Z_L (..., n_L, m).
     """
     L = depth(params)
     A = [X]
     for l in range(1, L):
-        A_l = nn.relu(params[f"W{l}"] @ A[-1] + params[f"b{l}"])
+        Z = params[f"W{l}"] @ A[-1] + params[f"b{l}"]
+        if "gamma1" in params:
+            if f"mean{l}" in params:
+                mu, var = params[f"mean{l}"], params[f"var{l}"]
+            else:
+                mu, var = Z.mean(axis=-1, keepdims=True), Z.var(axis=-1, keepdims=True)
+            Z_norm = (Z - mu) / np.sqrt(var + epsilon)
+            if batch_stats is not None:
+                batch_stats[l] = (Z_norm, mu, var)
+            Z = params[f"gamma{l}"] * Z_norm + params[f"beta{l}"]
+        A_l = nn.relu(Z)
         A.append(A_l * masks[l] if masks and l in masks else A_l)
     return A, params[f"W{L}"] @ A[-1] + params[f"b{L}"]
+
+
+def batchnorm_backward(dZ_tilde, Z_norm, var, gamma, epsilon=EPSILON):
+    """dZ, dgamma, dbeta of a batch-norm layer (stacked: (..., n, b)) from dJ/dZ_tilde."""
+    b = dZ_tilde.shape[-1]
+    dgamma = np.sum(dZ_tilde * Z_norm, axis=-1, keepdims=True)
+    dbeta = np.sum(dZ_tilde, axis=-1, keepdims=True)
+    dZ_norm = dZ_tilde * gamma
+    dZ = (
+        b * dZ_norm
+        - dZ_norm.sum(axis=-1, keepdims=True)
+        - Z_norm * np.sum(dZ_norm * Z_norm, axis=-1, keepdims=True)
+    ) / (b * np.sqrt(var + epsilon))
+    return dZ, dgamma, dbeta
 
 
 def log_softmax(Z):
@@ -188,7 +223,8 @@ def _masks(rng, keep, layers, columns, dtype):
 
 def train(X, Y, layers, settings, start, epochs, *, batch_size=None, output="sigmoid",
           loss="mean", shuffle_seed=None, dropout="fresh", dropout_seed=1, dropout_layers=None,
-          epsilon=EPSILON, record_every=1, observe=None, observe_at=()):  # fmt: skip
+          epsilon=EPSILON, record_every=1, observe=None, observe_at=(), batchnorm=False,
+          bn_momentum=0.9, bn_epsilon=EPSILON):  # fmt: skip
     """Train one copy of the network per ``Setting``, all in one stacked pass.
 
     X (n_x, m) and Y ((1, m) labels for ``output="sigmoid"``, (classes, m) one-hot for
@@ -205,6 +241,12 @@ def train(X, Y, layers, settings, start, epochs, *, batch_size=None, output="sig
     ``dropout_layers`` (default: every hidden layer). The decayed learning rate of epoch i is
     used from epoch i + 1.
 
+    ``batchnorm``: batch norm on every hidden layer (on Z, before the ReLU; ``bn_epsilon``),
+    gamma_l and beta_l trained with the same rule (from ``start``'s, or 1 and 0), the running
+    averages ``mean_l`` and ``var_l`` of each batch's mu and var kept with ``bn_momentum``
+    (from 0 and 1, as Keras starts); observed parameters include them, so ``forward`` and
+    ``predict`` use them. (``epsilon`` is the optimizers'.)
+
     Returns a dict: ``costs`` (R, K), the summed loss of each recorded epoch (0,
     record_every, ...; None: none) over m, before each step and without the L2 term; and for
     each ``observe_at`` epoch count e (0: the start), what ``observe(e, params)`` returned
@@ -213,9 +255,15 @@ def train(X, Y, layers, settings, start, epochs, *, batch_size=None, output="sig
     dtype = X.dtype
     K, m, L = len(settings), X.shape[1], len(layers) - 1
     batch_size = batch_size or m
+    if batchnorm:
+        start = {f"{k}{l}": np.full((layers[l], 1), float(k == "gamma"))
+                 for l in range(1, L) for k in ("gamma", "beta")} | start  # fmt: skip
     theta = np.tile(flatten(start).astype(dtype), (K, 1))
     grads, v, s = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
-    p, dp = views(theta, layers), views(grads, layers)
+    p, dp = views(theta, layers, batchnorm), views(grads, layers, batchnorm)
+    running = {f"{k}{l}": np.full((K, layers[l], 1), float(k == "var"), dtype=dtype)
+               for l in range(1, L) for k in ("mean", "var")} if batchnorm else {}  # fmt: skip
+    batch_stats = {} if batchnorm else None
     rule = UpdateRule(settings, epsilon)
     column = lambda name: np.array([getattr(st, name) for st in settings])[:, None, None]  # noqa: E731
     keep, l2 = column("keep_prob"), column("l2")
@@ -232,7 +280,7 @@ def train(X, Y, layers, settings, start, epochs, *, batch_size=None, output="sig
             raise ValueError("dropout='fixed' draws one mask over all examples: full batch only")
         masks = _masks(rng, keep, hidden, m, dtype)
     observe = observe or (lambda epoch, params: {k: a.copy() for k, a in params.items()})
-    observed = {e: observe(0, p) for e in observe_at if e == 0}
+    observed = {e: observe(0, p | running) for e in observe_at if e == 0}
     lr, t, costs = lr0[:, None].astype(dtype), 0, []
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(epochs):
@@ -247,7 +295,12 @@ def train(X, Y, layers, settings, start, epochs, *, batch_size=None, output="sig
                 b = Xb.shape[1]
                 if dropping and dropout == "fresh":
                     masks = _masks(rng, keep, hidden, b, dtype)
-                A, Z = forward(Xb, p, masks)
+                A, Z = forward(Xb, p, masks, bn_epsilon, batch_stats)
+                for l, (_, mu, var) in (batch_stats or {}).items():
+                    running[f"mean{l}"] *= bn_momentum
+                    running[f"mean{l}"] += (1 - bn_momentum) * mu
+                    running[f"var{l}"] *= bn_momentum
+                    running[f"var{l}"] += (1 - bn_momentum) * var
                 dZ, summed = _output_gradient(Z, Yb, output, record)
                 if record:
                     total += summed
@@ -271,6 +324,11 @@ def train(X, Y, layers, settings, start, epochs, *, batch_size=None, output="sig
                         dZ = (np.swapaxes(p[f"W{l}"], -1, -2) @ dZ) * (A[l - 1] > 0)
                         if masks and l - 1 in masks:
                             dZ = dZ * masks[l - 1]
+                        if batchnorm:  # dZ was dJ/dZ_tilde: back through the normalization
+                            Z_norm, _, var = batch_stats[l - 1]
+                            dZ, dp[f"gamma{l - 1}"][...], dp[f"beta{l - 1}"][...] = (
+                                batchnorm_backward(dZ, Z_norm, var, p[f"gamma{l - 1}"], bn_epsilon)
+                            )
                 t += 1
                 rule.step(theta, v, s, grads, lr, t)
             if record:
@@ -278,7 +336,7 @@ def train(X, Y, layers, settings, start, epochs, *, batch_size=None, output="sig
             if decaying:
                 lr = decayed_rate(lr0, epoch, decay)[:, None].astype(dtype)
             if epoch + 1 in observe_at:
-                observed[epoch + 1] = observe(epoch + 1, p)
+                observed[epoch + 1] = observe(epoch + 1, p | running)
     out = {"costs": np.array(costs).reshape(len(costs), K)}
     for key in next(iter(observed.values()), {}):
         out[key] = np.stack([observed[e][key] for e in observe_at])

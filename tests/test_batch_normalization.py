@@ -184,3 +184,83 @@ def test_keras_softmax_and_cross_entropy_agree_with_the_labs():
     big = Z * 1000  # both stay finite where a naive log(softmax) does not
     loss = tf.keras.losses.CategoricalCrossentropy(from_logits=True)(Y.T, big.T).numpy()
     assert reference.compute_softmax_cost(big, Y) == pytest.approx(float(loss), rel=1e-6)
+
+
+# ---------------------------------------------------------------- the stacked trainer with batch norm
+
+
+def loop_batchnorm_network(X, Y, start, learning_rate, epochs, batch_size, momentum=0.9):
+    """One network, the lab's way: LINEAR -> BATCHNORM -> RELU hidden layers, a sigmoid
+    output, mean cross-entropy, mini-batches in data order, plain gradient descent, with the
+    learner-style functions of tools.reference."""
+    p = {k: v.astype(float).copy() for k, v in start.items()}
+    L = len([k for k in p if k.startswith("W")])
+    for l in range(1, L):
+        p[f"gamma{l}"], p[f"beta{l}"] = np.ones_like(p[f"b{l}"]), np.zeros_like(p[f"b{l}"])
+        p[f"mean{l}"], p[f"var{l}"] = np.zeros_like(p[f"b{l}"]), np.ones_like(p[f"b{l}"])
+    m = X.shape[1]
+    for _ in range(epochs):
+        for first in range(0, m, batch_size):
+            Xb, Yb = X[:, first : first + batch_size], Y[:, first : first + batch_size]
+            A, caches = [Xb], {}
+            for l in range(1, L):
+                Z = p[f"W{l}"] @ A[-1] + p[f"b{l}"]
+                Z_tilde, caches[l] = reference.batchnorm_forward(Z, p[f"gamma{l}"], p[f"beta{l}"])
+                p[f"mean{l}"], p[f"var{l}"] = reference.update_running_averages(
+                    p[f"mean{l}"], p[f"var{l}"], caches[l][2], caches[l][3], momentum
+                )
+                A.append(np.maximum(Z_tilde, 0))
+            AL = 1 / (1 + np.exp(-(p[f"W{L}"] @ A[-1] + p[f"b{L}"])))
+            dZ, grads = (AL - Yb) / Xb.shape[1], {}
+            for l in range(L, 0, -1):
+                grads[f"W{l}"], grads[f"b{l}"] = dZ @ A[l - 1].T, dZ.sum(axis=1, keepdims=True)
+                if l > 1:
+                    dZ_tilde = (p[f"W{l}"].T @ dZ) * (A[l - 1] > 0)
+                    dZ, grads[f"gamma{l - 1}"], grads[f"beta{l - 1}"] = (
+                        reference.batchnorm_backward(dZ_tilde, caches[l - 1])
+                    )
+            for key, g in grads.items():
+                p[key] = p[key] - learning_rate * g
+    return p
+
+
+def test_stacked_batchnorm_trains_as_the_lab_does():
+    from helpers import data, nn, stacked
+
+    X, Y, test_X, _ = data.load_moons()
+    layers = [2, 6, 4, 1]
+    start = nn.seeded_initialization(layers, nn.he_scale, seed=3)
+    rates = (0.05, 0.5)
+    out = stacked.train(
+        X, Y, layers, [stacked.Setting("gd", r) for r in rates], start, 3,
+        batch_size=64, batchnorm=True, record_every=None, observe_at=(3,),
+    )  # fmt: skip
+    for k, rate in enumerate(rates):
+        expected = loop_batchnorm_network(X, Y, start, rate, 3, 64)
+        for key, value in expected.items():
+            np.testing.assert_allclose(out[key][0, k], value, rtol=1e-9, atol=1e-12, err_msg=key)
+    trained = {key: value[0] for key, value in out.items() if key != "costs"}
+    # b_l of a normalized layer gets no gradient (beta takes its place): it stays at 0, up to
+    # rounding, while the output layer's b3 (not normalized) learns
+    assert np.abs(trained["b1"]).max() < 1e-12 and np.abs(trained["b2"]).max() < 1e-12
+    assert np.abs(trained["b3"]).min() > 1e-3
+    # at test time the running averages, not the batch's statistics: one example at a time
+    # gives the same predictions as the whole test set at once
+    one_by_one = np.stack(
+        [stacked.predict(test_X[:, [i]], trained)[:, 0] for i in range(test_X.shape[1])], -1
+    )
+    np.testing.assert_array_equal(one_by_one, stacked.predict(test_X, trained))
+
+
+def test_stacked_without_batchnorm_is_unchanged_by_the_new_keys():
+    from helpers import nn, stacked
+
+    layers = [3, 4, 1]
+    start = nn.seeded_initialization(layers, nn.he_scale, seed=1)
+    theta = stacked.flatten(start)
+    assert theta.shape == (1, 3 * 4 + 4 + 4 + 1)
+    params = stacked.views(theta, layers)
+    assert sorted(params) == ["W1", "W2", "b1", "b2"]
+    with_bn = stacked.views(np.arange(theta.size + 8.0)[None], layers, batchnorm=True)
+    assert list(with_bn) == ["W1", "b1", "W2", "b2", "gamma1", "beta1"]
+    assert with_bn["gamma1"].ravel().tolist() == list(range(theta.size, theta.size + 4))
