@@ -37,16 +37,18 @@ def plot_dataset(X, Y, title=None, ax=None):
         ax.set_title(title)
 
 
-def plot_decision_boundary(predict_fn, X, Y, title=None, ax=None, steps=200):
-    """Shade the regions ``predict_fn`` gives labels 0 and 1, then scatter X (2, m), Y (1, m).
+def plot_decision_boundary(predict_fn, X, Y, title=None, ax=None, steps=200, classes=2):
+    """Shade the region of each label ``predict_fn`` gives, then scatter X (2, m), Y (1, m).
 
-    ``predict_fn`` maps points (2, k) to labels or probabilities (1, k) or (k,).
+    ``predict_fn`` maps points (2, k) to labels or probabilities (1, k) or (k,); with
+    ``classes`` above 2 (the Batch Normalization lab's softmax), to labels 0 ... classes - 1.
     """
     ax = _axes(ax)
     pad = 0.25 * (X.max(axis=1) - X.min(axis=1))
     lo, hi = X.min(axis=1) - pad, X.max(axis=1) + pad
     xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
-    Z = np.asarray(predict_fn(np.vstack([xx.ravel(), yy.ravel()]))).reshape(xx.shape) > 0.5
+    Z = np.asarray(predict_fn(np.vstack([xx.ravel(), yy.ravel()]))).reshape(xx.shape)
+    Z = Z > 0.5 if classes == 2 else Z
     ax.imshow(
         Z,
         origin="lower",
@@ -54,7 +56,7 @@ def plot_decision_boundary(predict_fn, X, Y, title=None, ax=None, steps=200):
         cmap=CMAP,
         alpha=0.6,
         vmin=-0.25,
-        vmax=1.25,
+        vmax=classes - 0.75,
         aspect="auto",
         interpolation="nearest",
     )

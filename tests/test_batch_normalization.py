@@ -264,3 +264,100 @@ def test_stacked_without_batchnorm_is_unchanged_by_the_new_keys():
     with_bn = stacked.views(np.arange(theta.size + 8.0)[None], layers, batchnorm=True)
     assert list(with_bn) == ["W1", "b1", "W2", "b2", "gamma1", "beta1"]
     assert with_bn["gamma1"].ravel().tolist() == list(range(theta.size, theta.size + 4))
+
+
+# ---------------------------------------------------------------- the lab's runs and explorer
+
+
+@pytest.fixture(scope="module")
+def grid():
+    return lab.batchnorm_grid()  # from the cache `make datasets` built
+
+
+def test_batch_norm_allows_much_larger_learning_rates(grid):
+    """The lab's headline, on the grid it reads: at depth 6 and 10 with mini-batches of 64."""
+    for depth, without, with_bn in ((6, 0.1, 3.0), (10, 0.1, 1.0)):
+        runs = {bn: lab.grid_run(grid, depth, bn, 64) for bn in (False, True)}
+        assert lab.largest_stable_rate(runs[False]) == without
+        assert lab.largest_stable_rate(runs[True]) == with_bn
+    plain = lab.grid_run(grid, 6, False, 64)
+    k = lab.LEARNING_RATES.index(1.0)  # stuck at a uniform guess: cost ln 3
+    assert plain["cost"][-1, k] == pytest.approx(np.log(3), abs=0.01)
+    assert plain["test_acc"][-1, k] == pytest.approx(1 / 3)
+
+
+def test_batch_norm_steadies_a_deep_units_input(grid):
+    """The covariate-shift picture: over training, the median input of the last hidden layer's
+    unit moves far less with batch norm (same learning rate, both train)."""
+    k = lab.LEARNING_RATES.index(0.1)
+    drift = {}
+    for bn in (False, True):
+        median = lab.grid_run(grid, 6, bn, 64)["unit"][:, k, 1]
+        drift[bn] = np.ptp(median)
+    assert drift[True] < 0.3 * drift[False]
+
+
+def test_grid_records_what_the_explorer_draws(grid):
+    run = lab.grid_run(grid, 6, True, 64)
+    R, K = len(run["epochs"]), len(lab.LEARNING_RATES)
+    assert run["cost"].shape == (R, K) and run["spread"].shape == (R, K, 6)
+    assert run["unit"].shape == (R, K, 3) and np.all(np.diff(run["unit"], axis=-1) >= 0)
+    # with batch norm every layer's activations keep a spread near 1 (gamma starts at 1)
+    assert np.all((run["spread"][-1] > 0.3) & (run["spread"][-1] < 3))
+
+
+def test_batchnorm_explorer_redraws_on_each_control(grid):
+    box = lab.batchnorm_explorer()
+    rate, depth, batch = box.children[0].children
+    toggle = box.children[1]
+    status = box.children[2]
+    assert status.value == lab.batchnorm_summary(
+        lab.batchnorm_view(grid, 6, True, 64, 0.1), 6, 64, 0.1
+    )
+    rate.value = 1.0
+    assert "without batch norm stuck (cost 1.099 ≈ ln 3); with cost" in status.value
+    depth.value, batch.value, toggle.value = 10, 300, False
+    view = lab.batchnorm_view(grid, 10, False, 300, 1.0)
+    assert status.value == lab.batchnorm_summary(view, 10, 300, 1.0)
+    assert len(status.value) <= 130
+    fig = lab.draw_batchnorm(view, 10, 300, 1.0)
+    assert len(fig.axes) == 2 and "10 hidden layers" in fig._suptitle.get_text()
+
+
+def test_comparison_table_and_figures(grid):
+    lines = lab.comparison_table(grid, 6, 64)
+    assert len(lines) == 1 + len(lab.LEARNING_RATES)
+    assert lines[0].split() == [
+        "learning",
+        "rate",
+        "without",
+        "batch",
+        "norm",
+        "with",
+        "batch",
+        "norm",
+    ]
+    lab.draw_comparison(grid, 6, 64)
+    lab.draw_unit_input(grid, 6, 64, 0.1)
+
+
+def test_multiclass_regions_use_one_colour_per_class():
+    import matplotlib.pyplot as plt
+
+    from helpers import plots
+
+    X = np.array([[-1.0, 0.0, 1.0], [-1.0, 0.0, 1.0]])
+    _, ax = plt.subplots()
+    plots.plot_decision_boundary(lambda P: np.digitize(P[0], [-0.5, 0.5]), X, np.array([[0, 1, 2]]),
+                                 ax=ax, classes=3, steps=30)  # fmt: skip
+    regions = ax.images[0].get_array()
+    assert sorted(np.unique(regions).tolist()) == [0, 1, 2]
+    plt.close("all")
+
+
+def test_train_network_predicts_the_spirals():
+    from helpers import data, stacked
+
+    spirals = data.load_spirals()
+    params = lab.train_network(spirals, depth=2, batchnorm=True, batch_size=64, rate=0.3)
+    assert np.mean(stacked.predict(spirals[2], params, "softmax") == spirals[3]) > 0.95

@@ -24,6 +24,7 @@ from conftest import ROOT
 
 from helpers import data, stacked
 from helpers.labs import (
+    batch_normalization,
     gradient_checking,
     initialization,
     optimization_methods,
@@ -226,6 +227,12 @@ def expected_signs(learning_rate):
     return tensorflow_introduction.signs_summary(run, tensorflow_introduction.SIGNS_EPOCHS, label)
 
 
+def expected_batchnorm(learning_rate):
+    grid = batch_normalization.batchnorm_grid()
+    view = batch_normalization.batchnorm_view(grid, 6, True, 64, learning_rate)
+    return batch_normalization.batchnorm_summary(view, 6, 64, learning_rate)
+
+
 LABS = {  # notebook: (explorer, slider to move, expected status after one step right), ...
     "week1/initialization.ipynb": [(0, 0, lambda: expected_initialization(10**0.25))],
     "week1/regularization.ipynb": [(0, 0, lambda: expected_regularization(0.001))],
@@ -234,6 +241,7 @@ LABS = {  # notebook: (explorer, slider to move, expected status after one step 
         (0, 0, lambda: expected_ewa(0.95)),
         (2, 0, lambda: expected_optimizer(0.001)),
     ],
+    "week3/batch_normalization.ipynb": [(0, 0, lambda: expected_batchnorm(0.3))],
     "week3/tensorflow_introduction.ipynb": [(0, 0, lambda: expected_signs(10**-3.75))],
 }
 

@@ -89,6 +89,7 @@ def explorer_sweeps():
     """Every explorer over its sliders. Runs, grids and sweeps are prepared first (cached,
     as in the lab after the first move); what is timed is what a slider move does."""
     from helpers import data, stacked
+    from helpers.labs import batch_normalization as bn
     from helpers.labs import gradient_checking as gc
     from helpers.labs import initialization as init
     from helpers.labs import optimization_methods as om
@@ -152,6 +153,15 @@ def explorer_sweeps():
         "Optimizer (optimizer, lr, mini-batch)", "retrains", values,
         lambda v: om.grid_view(grid, *v),
         lambda v, view: om.draw_optimizer(view, *v, moons),
+    ))  # fmt: skip
+
+    grid = bn.batchnorm_grid()
+    values = [(d, on, b, r) for d in bn.DEPTHS for on in (False, True) for b in (64,)
+              for r in bn.LEARNING_RATES]  # fmt: skip
+    out.append(sweep(
+        "Batch norm (lr, depth, batch norm)", "retrains", values,
+        lambda v: bn.batchnorm_view(grid, *v),
+        lambda v, view: bn.draw_batchnorm(view, v[0], v[2], v[3]),
     ))  # fmt: skip
 
     signs = data.load_signs()

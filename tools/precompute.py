@@ -5,7 +5,7 @@ Each grid is cached in ``datasets/cache/`` by a checksum of its data and setting
 trains it on first use instead.
 """
 
-from helpers.labs import optimization_methods, regularization
+from helpers.labs import batch_normalization, optimization_methods, regularization
 
 
 def main():
@@ -15,6 +15,11 @@ def main():
     print(
         f"optimizer explorer: {grid['costs'].shape[-1]} settings × "
         f"{len(optimization_methods.BATCH_SIZES)} mini-batch sizes ready"
+    )
+    batch_normalization.batchnorm_grid()
+    print(
+        f"batch norm explorer: {len(batch_normalization.grid_groups())} runs × "
+        f"{len(batch_normalization.LEARNING_RATES)} learning rates ready"
     )
     return 0
 

@@ -5,5 +5,5 @@ its experiments and explorers, and the explorers. A lab imports its own as ``lab
 
 - week 1: ``initialization``, ``regularization``, ``gradient_checking``
 - week 2: ``optimization_methods``
-- week 3: ``tensorflow_introduction``, ``batch_normalization`` (checks only so far: issue #16)
+- week 3: ``batch_normalization``, ``tensorflow_introduction``
 """

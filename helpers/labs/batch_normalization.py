@@ -1,14 +1,19 @@
-"""Batch Normalization and softmax (week 3): the public checks and the compute behind the
-experiments of ``notebooks/week3/batch_normalization.ipynb`` (in progress: issue #16).
+"""Batch Normalization and softmax (week 3): the public checks, the compute behind the
+experiments and the explorer of ``notebooks/week3/batch_normalization.ipynb``.
 
 Shapes follow the course: Z is (units, m), one column per example of the mini-batch; gamma,
 beta, mu and var are (units, 1); Y is one-hot (classes, m). Gradients are the true ones:
 ``dZ_tilde`` is dJ/dZ_tilde for the cost J, with the 1/m of a mean cost already in it.
 """
 
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+
+import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers import checking
+from helpers import checking, data, grids, nn, plots, stacked
+from helpers.explorer import WIDE, Explorer, choice_slider
 
 # ---------------------------------------------------------------- the lab's recipes
 
@@ -216,3 +221,274 @@ def softmax_backward_test(target, seed=7, classes=4, m=5):
         raise AssertionError(f"{where}: divide by m = {m}: the cost is a mean over the examples.")
     checking.assert_array(where, got, expected)
     print(checking.PASSED)
+
+
+# ---------------------------------------------------------------- a deep network, with and without
+
+
+WIDTH = 16  # units of every hidden layer
+DEPTHS = (2, 6, 10)  # hidden layers
+LEARNING_RATES = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+BATCH_SIZES = (16, 64, 300)  # 300: the whole training set (batch gradient descent)
+EPOCHS = 300
+OBSERVE_EVERY = 10
+BN_MOMENTUM = 0.9  # of the running averages (Keras: 0.99)
+UNIT = (-1, 0)  # whose input the covariate-shift picture follows: the last hidden layer's first
+
+
+def one_hot(Y, classes=3):
+    """Labels (1, m) -> one-hot (classes, m)."""
+    return np.eye(classes)[:, np.ravel(Y)]
+
+
+def deep_layers(depth):
+    """[2, 16, ..., 16, 3]: ``depth`` hidden ReLU layers and a softmax output of 3 classes."""
+    return [2, *[WIDTH] * depth, 3]
+
+
+def deep_start(depth):
+    """He initialization (seed 3) of ``deep_layers(depth)``; biases 0."""
+    return nn.seeded_initialization(deep_layers(depth), nn.he_scale, seed=3)
+
+
+def unit_input(X, params, layer):
+    """The input of the ReLUs of hidden ``layer`` (..., n_l, m): Z_l, or with batch norm
+    gamma Z_norm + beta, normalized with the statistics of X as one batch."""
+    below = {f"{k}{l}": params[f"{k}{l}"] for l in range(1, layer + 1) for k in "Wb"}
+    below |= {f"{k}{l}": params[f"{k}{l}"] for l in range(1, layer) for k in ("gamma", "beta")
+              if f"{k}{l}" in params}  # fmt: skip
+    Z = stacked.forward(X, below)[1]  # layer ``layer`` as a linear output: its Z
+    if f"gamma{layer}" not in params:
+        return Z
+    Z_norm = (Z - Z.mean(axis=-1, keepdims=True)) / np.sqrt(Z.var(axis=-1, keepdims=True) + 1e-8)
+    return params[f"gamma{layer}"] * Z_norm + params[f"beta{layer}"]
+
+
+def _observer(spirals):
+    """What the runs record every ``OBSERVE_EVERY`` epochs, for K settings at once: the cost
+    and accuracy on the training set (one batch of 300, its own statistics), the test
+    accuracy (running averages: test time), the spread (std) of each hidden layer's
+    activations, and the 15th, 50th and 85th percentiles of ``UNIT``'s input."""
+    train_X, train_Y, test_X, test_Y = spirals
+
+    def observe(epoch, params):
+        trained = {k: v for k, v in params.items() if not k.startswith(("mean", "var"))}
+        A, Z = stacked.forward(train_X, trained)
+        with np.errstate(all="ignore"):
+            log_p = stacked.log_softmax(Z)
+            depth = len(A) - 1
+            inputs = unit_input(train_X, trained, depth + 1 + UNIT[0])[..., UNIT[1], :]
+            return {
+                "cost": -np.mean(np.sum(one_hot(train_Y) * log_p, axis=-2), axis=-1),
+                "train_acc": np.mean(np.argmax(Z, axis=-2) == train_Y, axis=-1),
+                "test_acc": np.mean(stacked.predict(test_X, params, "softmax") == test_Y, -1),
+                "spread": np.stack([a.std(axis=(-2, -1)) for a in A[1:]], axis=-1),
+                "unit": np.percentile(inputs, (15, 50, 85), axis=-1).T,
+            }
+
+    return observe
+
+
+def train_deep(spirals, depth, batchnorm, batch_size, rates=LEARNING_RATES, epochs=EPOCHS):
+    """Gradient descent on ``deep_layers(depth)`` at every learning rate of ``rates`` (stacked),
+    mini-batches of ``batch_size`` reshuffled every epoch. A dict of (R, K, ...) arrays every
+    ``OBSERVE_EVERY`` epochs (see ``_observer``) and ``epochs`` (R,)."""
+    train_X, train_Y = spirals[:2]
+    out = stacked.train(
+        train_X, one_hot(train_Y), deep_layers(depth), [stacked.Setting("gd", r) for r in rates],
+        deep_start(depth), epochs, batch_size=batch_size, output="softmax", shuffle_seed=0,
+        batchnorm=batchnorm, bn_momentum=BN_MOMENTUM, record_every=None,
+        observe=_observer(spirals), observe_at=range(0, epochs + 1, OBSERVE_EVERY),
+    )  # fmt: skip
+    del out["costs"]
+    return out | {"epochs": np.arange(0, epochs + 1, OBSERVE_EVERY)}
+
+
+def grid_groups():
+    """The explorer's runs: one stacked pass of every learning rate per (depth, batch norm,
+    batch size)."""
+    return [(d, bn, b) for d in DEPTHS for bn in (False, True) for b in BATCH_SIZES]
+
+
+def _train_group(group, spirals):
+    return train_deep(spirals, *group)
+
+
+def train_batchnorm_grid(spirals, workers=2):
+    """Every group of ``grid_groups``, on ``workers`` processes: a dict with one key per array
+    and group, ``"<depth>/<bn>/<batch>/<name>"``."""
+    groups = grid_groups()
+    with ProcessPoolExecutor(workers) as pool:
+        runs = list(pool.map(partial(_train_group, spirals=spirals), groups))
+    return {f"{d}/{int(bn)}/{b}/{k}": v for (d, bn, b), run in zip(groups, runs, strict=True)
+            for k, v in run.items()}  # fmt: skip
+
+
+def batchnorm_grid(spirals=None, cache_dir=None):
+    """``train_batchnorm_grid`` on the spirals, cached by data and settings (``make datasets``)."""
+    spirals = spirals if spirals is not None else data.load_spirals()
+    inputs = (*spirals, np.array(grid_groups(), dtype=float), LEARNING_RATES,
+              [WIDTH, EPOCHS, OBSERVE_EVERY, BN_MOMENTUM, *UNIT])  # fmt: skip
+    return grids.cached("batchnorm", inputs, lambda: train_batchnorm_grid(spirals), cache_dir)
+
+
+def grid_run(grid, depth, batchnorm, batch_size):
+    """One group's arrays, without its key prefix."""
+    prefix = f"{depth}/{int(batchnorm)}/{batch_size}/"
+    return {k[len(prefix) :]: v for k, v in grid.items() if k.startswith(prefix)}
+
+
+def largest_stable_rate(run, threshold=0.9):
+    """The largest learning rate whose final training accuracy is at least ``threshold``
+    (None when none is)."""
+    good = [
+        r for r, acc in zip(LEARNING_RATES, run["train_acc"][-1], strict=True) if acc >= threshold
+    ]
+    return max(good) if good else None
+
+
+def train_network(spirals, depth, batchnorm, batch_size, rate, epochs=EPOCHS):
+    """The parameters (and running averages) of one run of ``train_deep``'s network."""
+    train_X, train_Y = spirals[:2]
+    out = stacked.train(
+        train_X, one_hot(train_Y), deep_layers(depth), [stacked.Setting("gd", rate)],
+        deep_start(depth), epochs, batch_size=batch_size, output="softmax", shuffle_seed=0,
+        batchnorm=batchnorm, bn_momentum=BN_MOMENTUM, record_every=None, observe_at=(epochs,),
+    )  # fmt: skip
+    return {k: v[0, 0] for k, v in out.items() if k != "costs"}
+
+
+def comparison_table(grid, depth, batch_size):
+    """Lines: each learning rate's final training cost and test accuracy, without and with
+    batch norm ("diverged" for a cost that is not finite)."""
+    runs = [grid_run(grid, depth, bn, batch_size) for bn in (False, True)]
+    lines = [f"{'learning rate':>13s}   {'without batch norm':>22s}   {'with batch norm':>22s}"]
+    for k, rate in enumerate(LEARNING_RATES):
+        cells = [
+            f"cost {run['cost'][-1, k]:6.3f}, test {run['test_acc'][-1, k]:4.0%}"
+            if np.isfinite(run["cost"][-1, k]) else f"{'diverged':>22s}"
+            for run in runs
+        ]  # fmt: skip
+        lines.append(f"{rate:13g}   {cells[0]:>22s}   {cells[1]:>22s}")
+    return lines
+
+
+def _curve(ax, epochs, values, **style):
+    ax.plot(epochs, np.where(np.isfinite(values), values, np.nan), **style)
+
+
+def draw_comparison(grid, depth, batch_size, rates=(0.1, 1.0)):
+    """Cost on the training set over the epochs, without and with batch norm, one line per
+    learning rate of ``rates``."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
+    for ax, bn in zip(axes, (False, True), strict=True):
+        run = grid_run(grid, depth, bn, batch_size)
+        for rate in rates:
+            _curve(
+                ax, run["epochs"], run["cost"][:, LEARNING_RATES.index(rate)], label=f"α = {rate:g}"
+            )
+        ax.set_title(f"{depth} hidden layers, {'with' if bn else 'without'} batch norm")
+        ax.set_xlabel("epoch")
+        ax.legend()
+    plots.log_scale(axes[0])
+    axes[0].set_ylabel("cost (training set)")
+    fig.tight_layout()
+
+
+def draw_unit_input(grid, depth, batch_size, rate):
+    """The covariate-shift picture: the 15th, 50th and 85th percentiles of one unit's input
+    (the last hidden layer's first unit) over training, without and with batch norm."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True)
+    k = LEARNING_RATES.index(rate)
+    for ax, bn in zip(axes, (False, True), strict=True):
+        run = grid_run(grid, depth, bn, batch_size)
+        low, mid, high = run["unit"][:, k].T
+        ax.fill_between(run["epochs"], low, high, alpha=0.3, label="15th to 85th percentile")
+        ax.plot(run["epochs"], mid, label="median")
+        what = "γ z_norm + β" if bn else "z"
+        ax.set_title(f"{'with' if bn else 'without'} batch norm: input {what} of one unit")
+        ax.set_xlabel("epoch")
+    axes[0].legend()
+    fig.tight_layout()
+
+
+# ---------------------------------------------------------------- the explorer
+
+
+def batchnorm_view(grid, depth, batchnorm, batch_size, rate):
+    """What the explorer shows: both runs (without, with batch norm) at one setting."""
+    k = LEARNING_RATES.index(rate)
+    runs = {bn: grid_run(grid, depth, bn, batch_size) for bn in (False, True)}
+    return {
+        "epochs": runs[False]["epochs"], "batchnorm": batchnorm,
+        **{f"{key}_{int(bn)}": run[key][:, k] for bn, run in runs.items()
+           for key in ("cost", "train_acc", "test_acc", "spread")},
+    }  # fmt: skip
+
+
+def _result(view, bn):
+    cost = view[f"cost_{int(bn)}"][-1]
+    if not np.isfinite(cost) or cost > 1.09:  # ln 3 = 1.0986: a uniform guess
+        return "diverged" if not np.isfinite(cost) else f"stuck (cost {cost:.3f} ≈ ln 3)"
+    return f"cost {cost:.3f}, test accuracy {view[f'test_acc_{int(bn)}'][-1]:.2f}"
+
+
+def batchnorm_summary(view, depth, batch_size, rate):
+    """One line: the setting, then the result without and with batch norm."""
+    return (
+        f"{depth} hidden layers, mini-batch {batch_size}, α = {rate:g}: "
+        f"without batch norm {_result(view, False)}; with {_result(view, True)}"
+    )
+
+
+def draw_batchnorm(view, depth, batch_size, rate):
+    """Two panels: training cost over epochs (the chosen setting bold), and the spread of
+    each hidden layer's activations after training, without and with batch norm."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.86, wspace=0.22)
+    for bn, color in ((False, "tab:red"), (True, "tab:blue")):
+        chosen = bn == view["batchnorm"]
+        label = "with batch norm" if bn else "without"
+        _curve(left, view["epochs"], view[f"cost_{int(bn)}"], color=color, label=label,
+               lw=2.4 if chosen else 1.0, alpha=1.0 if chosen else 0.5)  # fmt: skip
+        spread = view[f"spread_{int(bn)}"][-1]
+        right.plot(np.arange(1, len(spread) + 1), np.where(np.isfinite(spread), spread, np.nan),
+                   marker="o", color=color, lw=2.4 if chosen else 1.0, label=label)  # fmt: skip
+    plots.log_scale(left)
+    left.set_ylim(1e-3, 10)
+    left.set_xlabel("epoch")
+    left.set_title("cost on the training set")
+    left.legend(loc="lower left")
+    plots.log_scale(right)
+    right.set_ylim(1e-3, 1e3)
+    right.set_xlabel("hidden layer")
+    right.set_title("spread (std) of the activations after training")
+    fig.suptitle(f"{depth} hidden layers of {WIDTH}, mini-batch {batch_size}, α = {rate:g}")
+    return fig
+
+
+def batchnorm_explorer(spirals=None):
+    """Explorer of the Batch Normalization lab: learning rate x depth x batch norm x mini-batch
+    size, every setting trained ahead (``batchnorm_grid``); the other batch-norm choice is
+    drawn faint beside the chosen one. Returns the widget."""
+    import ipywidgets as w
+
+    grid = batchnorm_grid(spirals)
+    controls = {
+        "rate": choice_slider(LEARNING_RATES, 0.1, "learning rate", style=WIDE),
+        "depth": choice_slider(DEPTHS, 6, "hidden layers", style=WIDE),
+        "batch": choice_slider(BATCH_SIZES, 64, "mini-batch"),
+        "batchnorm": w.ToggleButtons(
+            options=[("without", False), ("with batch norm", True)],
+            value=True,
+            description="batch norm",
+        ),  # fmt: skip
+    }
+
+    def redraw(ex):
+        rate, depth, batch, bn = ex.values.values()
+        view = batchnorm_view(grid, depth, bn, batch, rate)
+        ex.show(draw_batchnorm(view, depth, batch, rate),
+                batchnorm_summary(view, depth, batch, rate))  # fmt: skip
+
+    return Explorer(controls, redraw, rows=[["rate", "depth", "batch"], ["batchnorm"]]).widget
