@@ -11,6 +11,7 @@ from functools import partial
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import NullLocator
 
 from helpers import checking, data, grids, nn, plots, stacked
 from helpers.explorer import WIDE, Explorer, choice_slider
@@ -464,6 +465,8 @@ def draw_batchnorm(view, depth, batch_size, rate):
     right.set_xlabel("hidden layer")
     right.set_title("spread (std) of the activations after training")
     fig.suptitle(f"{depth} hidden layers of {WIDTH}, mini-batch {batch_size}, α = {rate:g}")
+    for ax in (left, right):  # minor ticks on 4 and 6 decades: half the redraw time
+        ax.yaxis.set_minor_locator(NullLocator())
     return fig
 
 
