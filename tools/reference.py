@@ -282,3 +282,16 @@ def compute_softmax_cost(Z, Y):
 
 def softmax_backward(Z, Y):
     return (softmax(Z) - Y) / Z.shape[1]
+
+
+# ---------------------------------------------------------------- Hyperparameter tuning
+
+
+def sample_log_uniform(low, high, size, rng):
+    r = rng.uniform(np.log10(low), np.log10(high), size)
+    return 10**r
+
+
+def sample_beta(low, high, size, rng):
+    r = rng.uniform(np.log10(1 - high), np.log10(1 - low), size)
+    return 1 - 10**r
