@@ -20,45 +20,30 @@ from helpers.explorer import WIDE, Explorer, choice_slider
 
 
 def batchnorm_reference(Z, gamma, beta, epsilon=1e-8):
-    """Z_tilde (units, m) and the cache (Z, Z_norm, mu, var, gamma, epsilon): mean and biased
-    variance of each unit over the m examples, Z_norm = (Z - mu) / sqrt(var + epsilon)."""
-    mu = Z.mean(axis=1, keepdims=True)
-    var = Z.var(axis=1, keepdims=True)
+    """Z_tilde (..., units, m) and the cache (Z, Z_norm, mu, var, gamma, epsilon): mean and
+    biased variance of each unit over the m examples (last axis),
+    Z_norm = (Z - mu) / sqrt(var + epsilon)."""
+    mu = Z.mean(axis=-1, keepdims=True)
+    var = Z.var(axis=-1, keepdims=True)
     Z_norm = (Z - mu) / np.sqrt(var + epsilon)
     return gamma * Z_norm + beta, (Z, Z_norm, mu, var, gamma, epsilon)
 
 
 def batchnorm_backward_reference(dZ_tilde, cache):
-    """(dZ, dgamma, dbeta) from dJ/dZ_tilde (units, m): the mean and variance depend on every
-    example, so dZ = (m dZ_norm - sum(dZ_norm) - Z_norm sum(dZ_norm Z_norm)) / (m sigma)."""
-    Z, Z_norm, _, var, gamma, epsilon = cache
-    m = Z.shape[1]
-    dgamma = np.sum(dZ_tilde * Z_norm, axis=1, keepdims=True)
-    dbeta = np.sum(dZ_tilde, axis=1, keepdims=True)
-    dZ_norm = dZ_tilde * gamma
-    dZ = (
-        m * dZ_norm
-        - dZ_norm.sum(axis=1, keepdims=True)
-        - Z_norm * np.sum(dZ_norm * Z_norm, axis=1, keepdims=True)
-    ) / (m * np.sqrt(var + epsilon))
-    return dZ, dgamma, dbeta
+    """(dZ, dgamma, dbeta) from dJ/dZ_tilde (units, m): the stacked trainer's
+    ``stacked.batchnorm_backward`` on the cache of ``batchnorm_reference``."""
+    _, Z_norm, _, var, gamma, epsilon = cache
+    return stacked.batchnorm_backward(dZ_tilde, Z_norm, var, gamma, epsilon)
 
 
 def softmax_reference(Z):
-    """Column-wise softmax of Z (classes, m), shifted by each column's maximum (no overflow)."""
-    E = np.exp(Z - Z.max(axis=0, keepdims=True))
-    return E / E.sum(axis=0, keepdims=True)
-
-
-def log_sum_exp(Z):
-    """log sum_k exp(Z_k) of each column of Z (classes, m), computed stably: (1, m)."""
-    top = Z.max(axis=0, keepdims=True)
-    return top + np.log(np.sum(np.exp(Z - top), axis=0, keepdims=True))
+    """Column-wise softmax of Z (classes, m), without overflow (``stacked.log_softmax``)."""
+    return np.exp(stacked.log_softmax(Z))
 
 
 def softmax_cost_reference(Z, Y):
-    """Mean over the m examples of -sum_k y_k log softmax(z)_k = log-sum-exp(z) - y . z."""
-    return float(np.mean(log_sum_exp(Z) - np.sum(Y * Z, axis=0, keepdims=True)))
+    """Mean over the m examples of -sum_k y_k log softmax(z)_k, from the stable log-softmax."""
+    return float(-np.mean(np.sum(Y * stacked.log_softmax(Z), axis=0)))
 
 
 # ---------------------------------------------------------------- checks
@@ -261,8 +246,7 @@ def unit_input(X, params, layer):
     Z = stacked.forward(X, below)[1]  # layer ``layer`` as a linear output: its Z
     if f"gamma{layer}" not in params:
         return Z
-    Z_norm = (Z - Z.mean(axis=-1, keepdims=True)) / np.sqrt(Z.var(axis=-1, keepdims=True) + 1e-8)
-    return params[f"gamma{layer}"] * Z_norm + params[f"beta{layer}"]
+    return batchnorm_reference(Z, params[f"gamma{layer}"], params[f"beta{layer}"])[0]
 
 
 def _observer(spirals):

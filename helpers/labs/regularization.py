@@ -276,15 +276,13 @@ def early_stopping(grid, lambd=0.0, keep_prob=1.0):
     cost. A dict: ``iteration``, ``train_acc``, ``dev_acc``, ``dev_cost`` there, and the same
     at the end of training as ``final_iteration``, ``final_train_acc``, ... ."""
     k = _setting_index(grid, lambd, keep_prob)
-    keys = ("iterations", "train_acc", "dev_acc", "dev_cost")
-    best = int(np.argmin(grid["dev_cost"][:, k]))
-    at = {key: (grid[key][best] if key == "iterations" else grid[key][best, k]) for key in keys}
-    end = {key: (grid[key][-1] if key == "iterations" else grid[key][-1, k]) for key in keys}
-    out = {name.replace("iterations", "iteration"): value.item() for name, value in at.items()}
-    return out | {
-        "final_" + name.replace("iterations", "iteration"): value.item()
-        for name, value in end.items()
-    }
+
+    def at(s):
+        values = {key: float(grid[key][s, k]) for key in ("train_acc", "dev_acc", "dev_cost")}
+        return {"iteration": int(grid["iterations"][s]), **values}
+
+    final = {f"final_{key}": value for key, value in at(-1).items()}
+    return at(int(np.argmin(grid["dev_cost"][:, k]))) | final
 
 
 def draw_early_stopping(grid, lambd=0.0, keep_prob=1.0):
