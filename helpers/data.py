@@ -179,28 +179,38 @@ def load_goalkeeper(path=None):
     return load_points("goalkeeper", path)
 
 
+def load_extra_split(name, split, path=None, other_file_hint=SCHEMA_HINT):
+    """The ``<split>_set_x`` (features, m) and ``<split>_set_y`` (1, m) of dataset ``name``:
+    a split the project adds beside the course's train and test. ``other_file_hint`` is the
+    advice for a file other than the project's (the course's files lack the split)."""
+    spec = DATASETS[name]
+    path = Path(path) if path is not None else spec.path
+    fix = rebuild_hint(name) if path == spec.path else other_file_hint
+    keys = (f"{split}_set_x", f"{split}_set_y")
+    arrays = read_h5(path, keys, fix=fix)
+    check_split(path, arrays, spec.features, spec.classes, fix=fix, splits=(split,))
+    return arrays[keys[0]].T.astype(np.float64), arrays[keys[1]].reshape(1, -1).astype(np.int64)
+
+
 def load_goalkeeper_test(path=None):
     """The Regularization lab's test set, kept apart until the end: test_X (2, 200),
     test_Y (1, 200), the ``heldout_set_*`` keys of the project's ``goalkeeper.h5``."""
-    spec = DATASETS["goalkeeper"]
-    path = Path(path) if path is not None else spec.path
-    fix = (
-        rebuild_hint("goalkeeper")
-        if path == spec.path
-        else (
-            "The course's files hold no test set apart from the dev set: call "
-            "load_goalkeeper_test() without a path for the project's."
-        )
-    )
-    arrays = read_h5(path, ("heldout_set_x", "heldout_set_y"), fix=fix)
-    check_split(path, arrays, spec.features, spec.classes, fix=fix, splits=("heldout",))
-    x, y = arrays["heldout_set_x"], arrays["heldout_set_y"]
-    return x.T.astype(np.float64), y.reshape(1, -1).astype(np.int64)
+    return load_extra_split("goalkeeper", "heldout", path, (
+        "The course's files hold no test set apart from the dev set: call "
+        "load_goalkeeper_test() without a path for the project's."))  # fmt: skip
 
 
 def load_moons(path=None):
     """The Optimization Methods lab's moons: train_X (2, 300), train_Y (1, 300), test (2, 100)."""
     return load_points("moons", path)
+
+
+def load_moons_dev(path=None):
+    """The Hyperparameter Tuning lab's dev set of moons: dev_X (2, 200), dev_Y (1, 200), the
+    ``dev_set_*`` keys of the project's ``moons.h5`` (the course's moons have none)."""
+    return load_extra_split("moons", "dev", path, (
+        "The course's moons hold no dev set: call load_moons_dev() without a path for the "
+        "project's."))  # fmt: skip
 
 
 def load_spirals(path=None):

@@ -31,7 +31,8 @@ EPSILON = 1e-8
 class Setting:
     """One copy's hyperparameters. ``beta`` is momentum's beta and Adam's beta1; ``beta2`` is
     RMSprop's and Adam's; ``decay`` is one of ``DECAYS`` (decay rate 1); ``l2`` is lambda;
-    ``keep_prob`` is dropout's (1: no dropout)."""
+    ``keep_prob`` is dropout's (1: no dropout); ``epsilon`` is RMSprop's and Adam's (None: the
+    one ``train`` is given)."""
 
     optimizer: str
     learning_rate: float
@@ -40,6 +41,7 @@ class Setting:
     decay: str = "none"
     l2: float = 0.0
     keep_prob: float = 1.0
+    epsilon: float | None = None
 
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS:
@@ -58,7 +60,8 @@ class Setting:
             "adam": f", β1 {self.beta:g}, β2 {self.beta2:g}",
         }[self.optimizer]
         decay = "" if self.decay == "none" else f", lr decay {self.decay}"
-        return f"{self.optimizer}, lr {self.learning_rate:g}{betas}{decay}"
+        epsilon = "" if self.epsilon is None else f", ε {self.epsilon:g}"
+        return f"{self.optimizer}, lr {self.learning_rate:g}{betas}{epsilon}{decay}"
 
 
 def decayed_rate(learning_rate0, epoch, decay, decay_rate=1.0, time_interval=1000):
@@ -84,7 +87,7 @@ class UpdateRule:
         self.beta2 = column([s.beta2 for s in settings])
         self.scaled = np.isin(kind, ("rmsprop", "adam"))[:, None]
         self.adam = (kind == "adam")[:, None]
-        self.epsilon = epsilon
+        self.epsilon = column([epsilon if s.epsilon is None else s.epsilon for s in settings])
         self.plain = bool(np.all(kind == "gd"))  # v = g, no s: theta -= lr * g
 
     def step(self, theta, v, s, g, learning_rate, t):

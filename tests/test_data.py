@@ -242,3 +242,22 @@ def test_load_moons_is_the_courses_training_set():
     np.testing.assert_array_equal(train_X, x.T)
     np.testing.assert_array_equal(train_Y, y.reshape(1, -1))
     assert train_Y.dtype == np.int64 and set(np.unique(test_Y)) == {0, 1}
+
+
+def test_moons_dev_set_is_its_own_draw_of_the_same_moons(tmp_path):
+    from sklearn.datasets import make_moons
+
+    from tools.datasets import make_moons as moons_file
+    from tools.datasets import write_h5
+
+    dev_X, dev_Y = data.load_moons_dev()
+    np.random.seed(5)
+    x, y = make_moons(n_samples=200, noise=0.2)
+    np.testing.assert_array_equal(dev_X, x.T)
+    np.testing.assert_array_equal(dev_Y, y.reshape(1, -1))
+    train_X, _, test_X, _ = data.load_moons()
+    seen = {tuple(p) for p in np.hstack([train_X, test_X]).T}
+    assert not any(tuple(p) in seen for p in dev_X.T)
+    write_h5(tmp_path / "course.h5", {k: v for k, v in moons_file().items() if "dev" not in k})
+    with pytest.raises(data.DatasetError, match=r"missing key\(s\) dev_set_x.*without a path"):
+        data.load_moons_dev(tmp_path / "course.h5")

@@ -72,12 +72,14 @@ def make_moons():
 
     300 train points from ``np.random.seed(3)`` and ``sklearn.datasets.make_moons(300,
     noise=.2)``, as the course does; the project adds 100 test points (``np.random.seed(4)``)
-    so the explorer can show how a boundary generalizes.
+    so the explorer can show how a boundary generalizes, and 200 dev points
+    (``np.random.seed(5)``) for the Hyperparameter Tuning lab to tune on.
     Returns a dict in file schema: x (m, 2) float64, y (m,) int64.
     """
     from sklearn.datasets import make_moons as sk_make_moons
 
-    return _sklearn_points(sk_make_moons, (("train", 3, 300), ("test", 4, 100)), noise=0.2)
+    splits = (("train", 3, 300), ("test", 4, 100), ("dev", 5, 200))
+    return _sklearn_points(sk_make_moons, splits, noise=0.2)
 
 
 def make_spirals(seed=0, classes=3, noise=0.25):
