@@ -24,6 +24,23 @@ def test_round_trip_keeps_value_and_type(value):
         assert back == value
 
 
+def test_a_random_generator_crosses_with_its_state():
+    rng = np.random.default_rng(7)
+    rng.integers(0, 10, 3, dtype=np.uint32)  # an odd number of 32-bit draws: a cached half
+    copy = plain_data.loads(plain_data.dumps(rng))
+    assert type(copy) is np.random.Generator and copy is not rng
+    np.testing.assert_array_equal(copy.uniform(size=5), rng.uniform(size=5))
+    assert copy.integers(0, 2**32, dtype=np.uint32) == rng.integers(0, 2**32, dtype=np.uint32)
+
+
+@pytest.mark.parametrize(
+    "state", [[1, 2], [-1, 1, 0, 0], [2**128, 1, 0, 0], ["1", 1, 0, 0], [1.5, 1, 0, 0]]
+)
+def test_a_malformed_generator_state_is_refused(state):
+    with pytest.raises(ValueError, match="four integers"):
+        plain_data.decode({"$": "np.random.Generator", "state": state})
+
+
 def test_tensorflow_values_cross_as_tensors_and_variables():
     import tensorflow as tf
 

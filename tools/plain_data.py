@@ -2,8 +2,8 @@
 
 The trusted grader sends a graded function's arguments into the learner's kernel and reads
 its result back with ``encode`` / ``decode``; nothing crosses as pickle. ``decode`` builds only
-plain types (numbers, strings, lists, tuples, dicts, numpy arrays and scalars, TensorFlow
-tensors and variables), so a result cannot carry code or lie in its ``__eq__``. Anything else
+plain types (numbers, strings, lists, tuples, dicts, numpy arrays and scalars, numpy's
+default random generator (PCG64) with its state, TensorFlow tensors and variables), so a result cannot carry code or lie in its ``__eq__``. Anything else
 comes back as an empty stand-in whose type name is the original's, for the check's message.
 
 ``call_in_kernel`` is the other half: the sandboxed kernel runs it to call a learner's function.
@@ -72,6 +72,11 @@ def encode(value, depth=0):
         return {"$": "ndarray", "npy": _npy(value)}
     if isinstance(value, np.generic) and not isinstance(value, np.object_):
         return {"$": "npscalar", "npy": _npy(value)}
+    if isinstance(value, np.random.Generator) and type(value.bit_generator) is np.random.PCG64:
+        state = value.bit_generator.state
+        numbers = [state["state"]["state"], state["state"]["inc"], state["has_uint32"],
+                   state["uinteger"]]  # fmt: skip
+        return {"$": "np.random.Generator", "state": numbers}
     kind = _tensorflow(value)
     if kind == "tf.data":
         return {"$": kind, "npy": _npy(np.stack(list(value.as_numpy_iterator())))}
@@ -114,9 +119,26 @@ def decode(tree, depth=0):
         if kind == "tf.data":
             return tf.data.Dataset.from_tensor_slices(array)
         return tf.Variable(array) if kind == "tf.Variable" else tf.constant(array)
+    if kind == "np.random.Generator":
+        return _generator(tree["state"])
     if kind == "object":
         return stand_in(tree.get("type", "object"))
     raise ValueError(f"unknown plain-data kind {kind!r}")
+
+
+def _generator(state):
+    """A PCG64 ``np.random.Generator`` at ``state``: [state, inc, has_uint32, uinteger]."""
+    if not (isinstance(state, list) and len(state) == 4
+            and all(type(n) is int and 0 <= n < 2**128 for n in state)):  # fmt: skip
+        raise ValueError("a random generator's state is four integers in [0, 2**128)")
+    bit_generator = np.random.PCG64()
+    bit_generator.state = {
+        "bit_generator": "PCG64",
+        "state": {"state": state[0], "inc": state[1]},
+        "has_uint32": state[2],
+        "uinteger": state[3],
+    }
+    return np.random.Generator(bit_generator)
 
 
 def dumps(value):
