@@ -4,6 +4,7 @@ the learner-style solutions, the usual mistakes, and what log-scale sampling buy
 import numpy as np
 import pytest
 
+from helpers import nn, stacked
 from helpers.labs import hyperparameter_tuning as lab
 from tools import reference
 
@@ -72,3 +73,174 @@ def test_log_scale_gives_every_decade_its_share_and_linear_does_not():
     betas = reference.sample_beta(0.9, 0.999, 4000, np.random.default_rng(1))
     between = np.histogram(betas, bins=[0.9, 0.99, 0.999])[0]
     assert abs(between[0] - between[1]) < 200  # 0.9 ... 0.99 as often as 0.99 ... 0.999
+
+
+# ---------------------------------------------------------------- random trials and zooming
+
+
+@pytest.mark.parametrize(
+    ("box", "trials", "seed"),
+    [(None, 6, 0), ({"a": (1e-3, 10.0), "b": (1e-6, 1e-2), "c": (0.5, 2.0)}, 9, 4),
+     ({"learning_rate": (1e-5, 1e-1)}, 1, 11)],
+)  # fmt: skip
+def test_random_trials_solution_passes(box, trials, seed, capsys):
+    lab.random_trials_test(reference.random_trials, box, trials, seed)
+    assert capsys.readouterr().out == "All tests passed.\n"
+
+
+@pytest.mark.parametrize(("trials", "keep", "seed"), [(8, 3, 1), (20, 5, 3), (4, 1, 9)])
+def test_zoom_box_solution_passes(trials, keep, seed, capsys):
+    lab.zoom_box_test(reference.zoom_box, trials, keep, seed)
+    assert capsys.readouterr().out == "All tests passed.\n"
+
+
+def trials_in_reverse_order(box, trials, rng):
+    drawn = {n: reference.sample_log_uniform(*box[n], trials, rng) for n in reversed(list(box))}
+    return {n: drawn[n] for n in box}
+
+
+def trials_on_a_linear_scale(box, trials, rng):
+    return {name: rng.uniform(low, high, trials) for name, (low, high) in box.items()}
+
+
+def trials_from_the_global_generator(box, trials, rng):
+    return reference.random_trials(box, trials, np.random.default_rng())
+
+
+def trials_keys_sorted(box, trials, rng):
+    drawn = reference.random_trials(box, trials, rng)
+    return {n: drawn[n] for n in sorted(box)}
+
+
+def zoom_on_the_worst(trials, scores, keep):
+    return reference.zoom_box(trials, -scores, keep)
+
+
+def zoom_as_lists(trials, scores, keep):
+    return {n: list(v) for n, v in reference.zoom_box(trials, scores, keep).items()}
+
+
+def zoom_one_too_many(trials, scores, keep):
+    return reference.zoom_box(trials, scores, keep + 1)
+
+
+def zoom_on_the_first_trials(trials, scores, keep):
+    return reference.zoom_box(trials, np.arange(len(scores)), keep)
+
+
+TRIAL_MISTAKES = [
+    (lab.random_trials_test, trials_in_reverse_order, "in the box's order"),
+    (lab.random_trials_test, trials_on_a_linear_scale, "samples on a linear scale"),
+    (lab.random_trials_test, trials_from_the_global_generator, "differ from one rng.uniform"),
+    (lab.random_trials_test, trials_keys_sorted, r"the box's keys in its order"),
+    (lab.zoom_box_test, zoom_on_the_worst, "highest scores"),
+    (lab.zoom_box_test, zoom_on_the_first_trials, r"\['(learning_rate|epsilon)'\] (low|high) is"),
+    (lab.zoom_box_test, zoom_as_lists, r"should be a tuple \(low, high\)"),
+    (lab.zoom_box_test, zoom_one_too_many, r"spans the best 4 trials; keep exactly 3"),
+]
+
+
+@pytest.mark.parametrize(("check", "target", "message"), TRIAL_MISTAKES)
+def test_search_mistakes_are_explained(check, target, message):
+    with pytest.raises(AssertionError, match=message):
+        check(target)
+
+
+# ---------------------------------------------------------------- the model and its map
+
+
+def test_adams_epsilon_per_setting_is_the_one_train_would_use():
+    """stacked.Setting(epsilon=...) moves each copy as train(epsilon=...) moves it alone."""
+    X, Y = lab.moons_splits()[:2]
+    layers = [2, 5, 2, 1]
+    start = nn.seeded_initialization(layers, nn.he_scale, seed=3)
+    common = dict(batch_size=64, shuffle_seed=10, record_every=None, observe_at=(20,))
+    together = stacked.train(X, Y, layers, [stacked.Setting("adam", 0.01, epsilon=e)
+                                            for e in (1e-8, 1e-2)], start, 20, **common)  # fmt: skip
+    for k, epsilon in enumerate((1e-8, 1e-2)):
+        alone = stacked.train(X, Y, layers, [stacked.Setting("adam", 0.01)], start, 20,
+                              epsilon=epsilon, **common)  # fmt: skip
+        np.testing.assert_allclose(together["W1"][0, k], alone["W1"][0, 0], rtol=1e-12)
+    assert not np.allclose(together["W1"][0, 0], together["W1"][0, 1])
+    assert stacked.Setting("adam", 0.01, epsilon=1e-4).label == "adam, lr 0.01, β1 0.9, β2 0.999, ε 0.0001"
+
+
+@pytest.fixture(scope="module")
+def evaluate():
+    return lab.MapReader(lab.response_map())  # from the cache `make datasets` built
+
+
+def test_the_map_is_real_training_and_reads_exactly_at_its_nodes(evaluate):
+    """Three nodes of the cached map retrained now give its values; reading a node is exact."""
+    i, j = np.array([10, 40, 70]), np.array([0, 10, 20])
+    rates, epsilons = lab.MAP_RATES[i], lab.MAP_EPSILONS[j]
+    trained = lab.train_trials(rates, epsilons)
+    np.testing.assert_allclose(trained["dev_cost"], evaluate.surface["dev_cost"][i, j], rtol=1e-9)
+    np.testing.assert_allclose(evaluate(rates, epsilons), evaluate.surface["dev_cost"][i, j])
+    assert evaluate.surface["dev_cost"].shape == (81, 21)
+
+
+def test_the_learning_rate_matters_and_epsilon_barely(evaluate):
+    """What the lab reads off its map."""
+    cost = evaluate.surface["dev_cost"]
+    assert cost.max() - cost.min() > 0.5  # alpha: from a coin toss (ln 2) to about 0.12
+    assert np.all(np.abs(cost[0] - np.log(2)) < 0.02) and np.all(cost[-1] > 0.3)
+    best, rate, _ = evaluate.best()
+    assert 0.01 <= rate <= 0.3 and best < 0.13
+    small = lab.MAP_EPSILONS <= 1e-5  # epsilon small next to sqrt(s): no effect at all
+    calm = lab.MAP_RATES <= 0.03
+    assert np.ptp(cost[np.ix_(calm, small)], axis=1).max() < 0.002
+    slowed = cost[lab.MAP_RATES <= 0.01, -1] - cost[lab.MAP_RATES <= 0.01, 0]
+    assert 0.005 < slowed.max() < 0.05  # epsilon = 1e-3 slows small steps a little
+
+
+def test_grid_tries_few_learning_rates_and_random_search_beats_it(evaluate):
+    grid = lab.search(evaluate, "grid", 25)
+    np.testing.assert_allclose(np.unique(lab.values_tried(grid, "learning_rate")),
+                               [1e-4, 1e-3, 1e-2, 1e-1, 1.0])  # fmt: skip
+    random = lab.search(evaluate, "random", 25, seed=0, sample=reference.random_trials)
+    assert len(np.unique(lab.values_tried(random, "learning_rate"))) == 25
+    table = lab.compare_strategies(evaluate, budgets=(9, 25, 36), seeds=range(100))
+    assert np.all(table["random beats grid"] >= 0.9)
+    assert np.all(table["random"] < table["grid"])
+    linear = lab.compare_strategies(evaluate, budgets=(25,), seeds=range(100), scale="linear")
+    assert linear["random"][0] > table["random"][1]  # log scale finds better settings
+
+
+def test_coarse_to_fine_zooms_on_the_learning_rate_and_keeps_epsilon_wide(evaluate):
+    rounds = lab.search(evaluate, "coarse to fine", 25, seed=0, sample=reference.random_trials,
+                        zoom=reference.zoom_box)  # fmt: skip
+    assert [len(r["scores"]) for r in rounds] == [12, 13]
+    (a0, a1), (e0, e1) = rounds[1]["box"].values()
+    assert np.log10(a1 / a0) < 0.5 < 3 < np.log10(e1 / e0)  # narrow in alpha, wide in epsilon
+    for name, (low, high) in rounds[1]["box"].items():
+        assert np.all((rounds[1]["trials"][name] >= low) & (rounds[1]["trials"][name] <= high))
+    assert np.median(rounds[1]["scores"]) < np.median(rounds[0]["scores"]) - 0.03
+
+
+def test_babysitting_day_one_is_the_trial_of_the_same_setting():
+    panda = lab.babysit([(0.01, 40), (0.03, 10)])
+    alone = lab.train_trials([0.01], [stacked.EPSILON], epochs=40)
+    assert panda["dev_cost"][0] == pytest.approx(alone["dev_cost"][0], rel=1e-12)
+    assert list(panda["ends"]) == [40, 50] and panda["cost"].shape == (50,)
+
+
+def test_stacked_trials_equal_trials_trained_one_by_one():
+    rates, epsilons = np.array([3e-3, 0.05, 0.4]), np.array([1e-8, 1e-6, 1e-4])
+    together = lab.train_trials(rates, epsilons, workers=2)
+    for k in range(3):
+        alone = lab.train_trials(rates[k : k + 1], epsilons[k : k + 1])
+        assert together["dev_cost"][k] == pytest.approx(alone["dev_cost"][0], rel=1e-10)
+
+
+def test_tuning_explorer_redraws_on_each_control(evaluate):
+    box = lab.tuning_explorer(evaluate.surface)
+    (budget, seed), strategy, scale = box.children[0].children, box.children[1], box.children[2]
+    status = box.children[3]
+    runs = lab.tuning_runs(evaluate, 25, 0, "log")
+    assert status.value == lab.search_summary(evaluate, runs["random"], "random", "log")
+    budget.value, seed.value, strategy.value, scale.value = 49, 3, "coarse to fine", "linear"
+    runs = lab.tuning_runs(evaluate, 49, 3, "linear")
+    expected = lab.search_summary(evaluate, runs["coarse to fine"], "coarse to fine", "linear")
+    assert status.value == expected and len(status.value) <= 130
+    assert status.value.startswith("coarse to fine, linear scale, 49 trials: best dev cost")

@@ -91,6 +91,7 @@ def explorer_sweeps():
     from helpers import data, stacked
     from helpers.labs import batch_normalization as bn
     from helpers.labs import gradient_checking as gc
+    from helpers.labs import hyperparameter_tuning as ht
     from helpers.labs import initialization as init
     from helpers.labs import optimization_methods as om
     from helpers.labs import regularization as reg
@@ -162,6 +163,15 @@ def explorer_sweeps():
         "Batch norm (lr, depth, batch norm)", "retrains", values,
         lambda v: bn.batchnorm_view(grid, *v),
         lambda v, view: bn.draw_batchnorm(view, v[0], v[2], v[3]),
+    ))  # fmt: skip
+
+    evaluate = ht.MapReader(ht.response_map())
+    values = [(n, seed, strategy, scale) for n in ht.BUDGETS for seed in (0, 1)
+              for strategy in ht.STRATEGIES for scale in ht.SCALES][::2]  # fmt: skip
+    out.append(sweep(
+        "Tuning (trials, strategy, scale, seed)", "analytic", values,
+        lambda v: ht.tuning_runs(evaluate, v[0], v[1], v[3]),
+        lambda v, runs: ht.draw_search(evaluate, runs, v[2]),
     ))  # fmt: skip
 
     signs = data.load_signs()

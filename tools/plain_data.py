@@ -3,8 +3,9 @@
 The trusted grader sends a graded function's arguments into the learner's kernel and reads
 its result back with ``encode`` / ``decode``; nothing crosses as pickle. ``decode`` builds only
 plain types (numbers, strings, lists, tuples, dicts, numpy arrays and scalars, numpy's
-default random generator (PCG64) with its state, TensorFlow tensors and variables), so a result cannot carry code or lie in its ``__eq__``. Anything else
-comes back as an empty stand-in whose type name is the original's, for the check's message.
+default random generator (PCG64) with its state, TensorFlow tensors and variables), so a
+result cannot carry code or lie in its ``__eq__``. Anything else comes back as an empty
+stand-in whose type name is the original's, for the check's message.
 
 ``call_in_kernel`` is the other half: the sandboxed kernel runs it to call a learner's function.
 """

@@ -5,7 +5,12 @@ Each grid is cached in ``datasets/cache/`` by a checksum of its data and setting
 trains it on first use instead.
 """
 
-from helpers.labs import batch_normalization, optimization_methods, regularization
+from helpers.labs import (
+    batch_normalization,
+    hyperparameter_tuning,
+    optimization_methods,
+    regularization,
+)
 
 
 def main():
@@ -21,6 +26,8 @@ def main():
         f"batch norm explorer: {len(batch_normalization.grid_groups())} runs × "
         f"{len(batch_normalization.LEARNING_RATES)} learning rates ready"
     )
+    surface = hyperparameter_tuning.response_map()
+    print(f"tuning response map: {surface['dev_cost'].size} settings ready")
     return 0
 
 

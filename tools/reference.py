@@ -295,3 +295,13 @@ def sample_log_uniform(low, high, size, rng):
 def sample_beta(low, high, size, rng):
     r = rng.uniform(np.log10(1 - high), np.log10(1 - low), size)
     return 1 - 10**r
+
+
+def random_trials(box, trials, rng):
+    return {name: sample_log_uniform(low, high, trials, rng) for name, (low, high) in box.items()}
+
+
+def zoom_box(trials, scores, keep):
+    best = np.argsort(scores, kind="stable")[:keep]
+    return {name: (float(np.min(values[best])), float(np.max(values[best])))
+            for name, values in trials.items()}  # fmt: skip

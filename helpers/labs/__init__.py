@@ -5,6 +5,5 @@ its experiments and explorers, and the explorers. A lab imports its own as ``lab
 
 - week 1: ``initialization``, ``regularization``, ``gradient_checking``
 - week 2: ``optimization_methods``
-- week 3: ``batch_normalization``, ``tensorflow_introduction``; ``hyperparameter_tuning`` (its
-  checks so far: issue #17)
+- week 3: ``hyperparameter_tuning``, ``batch_normalization``, ``tensorflow_introduction``
 """

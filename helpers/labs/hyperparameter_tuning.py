@@ -1,13 +1,30 @@
-"""Hyperparameter tuning (week 3): the public checks of the samplers of
-``notebooks/week3/hyperparameter_tuning.ipynb`` (issue #17; the lab itself is not written yet).
+"""Hyperparameter Tuning (week 3): the public checks, the response map and the explorer of
+``notebooks/week3/hyperparameter_tuning.ipynb``.
 
 A sampler takes a ``numpy.random.Generator`` and draws with one call of ``rng.uniform``, so
-that a check can replay the same draws from a generator with the same seed.
+that a check can replay the same draws from a generator with the same seed. A *box* maps each
+hyperparameter's name to its range ``(low, high)``; *trials* map each name to an array
+(trials,) of values, one per trial; a trial's *score* is its dev-set cost (lower is better).
+
+The model tuned is the Optimization Methods lab's moons network ([2, 5, 2, 1], He start, Adam,
+mini-batches of 64) trained for ``EPOCHS`` epochs; its response map is that model trained at
+81 learning rates x 21 Adam epsilons (``response_map``, made by ``make datasets``).
 """
 
-import numpy as np
+import time
+from functools import partial
+from math import isqrt
 
-from helpers import checking
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LogNorm
+from matplotlib.patches import Rectangle
+
+from helpers import checking, data, grids, nn, stacked
+from helpers.explorer import WIDE, Explorer, choice_slider
+from helpers.labs import optimization_methods as moons_lab
+
+# ---------------------------------------------------------------- the lab's recipes
 
 
 def log_uniform_reference(low, high, size, rng):
@@ -20,6 +37,21 @@ def beta_reference(low, high, size, rng):
     """1 - 10 ** r with r = rng.uniform(log10(1 - high), log10(1 - low), size): beta in
     [low, high] with 1 - beta log-uniform, so 0.9 ... 0.99 gets as many as 0.99 ... 0.999."""
     return 1 - 10 ** rng.uniform(np.log10(1 - high), np.log10(1 - low), size)
+
+
+def random_trials_reference(box, trials, rng):
+    """One ``log_uniform_reference`` draw of (trials,) per hyperparameter, in the box's order."""
+    return {name: log_uniform_reference(*box[name], trials, rng) for name in box}
+
+
+def zoom_box_reference(trials, scores, keep):
+    """The box spanned by the ``keep`` trials with the lowest scores (ties: the earlier trial):
+    for each hyperparameter, (smallest, largest) of their values, as Python floats."""
+    best = np.argsort(scores, kind="stable")[:keep]
+    return {name: (float(v[best].min()), float(v[best].max())) for name, v in trials.items()}
+
+
+# ---------------------------------------------------------------- checks
 
 
 def _check_sampler(where, got, expected, low, high, seed, linear):
@@ -66,3 +98,431 @@ def decade_counts(values, low, high):
     """How many of ``values`` fall in each decade [10^k, 10^(k+1)) from low to high: (decades,)."""
     edges = 10.0 ** np.arange(np.floor(np.log10(low)), np.ceil(np.log10(high)) + 1)
     return np.histogram(values, bins=edges)[0]
+
+
+BOX = {"learning_rate": (1e-4, 1.0), "epsilon": (1e-8, 1e-3)}  # the lab's search box
+
+
+def random_trials_test(target, box=None, trials=6, seed=0):
+    """A dict name -> (trials,) array: one ``sample_log_uniform(low, high, trials, rng)`` per
+    hyperparameter, in the box's order, all from the one ``rng``."""
+    box = dict(box or BOX)
+    expected = random_trials_reference(box, trials, np.random.default_rng(seed))
+    where = f"random_trials(box with {', '.join(box)}, trials={trials}, rng)"
+    got = checking.call(target, dict(box), trials, np.random.default_rng(seed))
+    if not isinstance(got, dict) or list(got) != list(box):
+        raise AssertionError(
+            f"{where} should return a dict with the box's keys in its order, {list(box)}; "
+            f"got {list(got) if isinstance(got, dict) else type(got).__name__}."
+        )
+    reversed_order = random_trials_reference(
+        dict(reversed(list(box.items()))), trials, np.random.default_rng(seed)
+    )
+    if len(box) > 1 and all(
+        isinstance(got[n], np.ndarray) and got[n].shape == (trials,)
+        and np.allclose(got[n], reversed_order[n]) for n in box
+    ):  # fmt: skip
+        raise AssertionError(f"{where}: sample the hyperparameters in the box's order.")
+    linear = scaled_trials(box, trials, np.random.default_rng(seed), "linear")
+    for name, (low, high) in box.items():
+        _check_sampler(f"{where}[{name!r}]", got[name], expected[name], low, high, seed,
+                       lambda _, name=name: linear[name])  # fmt: skip
+    print(checking.PASSED)
+
+
+def zoom_box_test(target, trials=8, keep=3, seed=1):
+    """The box (name -> (low, high)) spanned by the ``keep`` lowest-scoring trials."""
+    rng = np.random.default_rng(seed)
+    sampled = random_trials_reference(BOX, trials, rng)
+    scores = rng.uniform(0.1, 0.7, trials)
+    expected = zoom_box_reference(sampled, scores, keep)
+    where = f"zoom_box(trials, scores, keep={keep}) with {trials} trials"
+    got = checking.call(target, {k: v.copy() for k, v in sampled.items()}, scores.copy(), keep)
+    if not isinstance(got, dict) or list(got) != list(BOX):
+        raise AssertionError(f"{where} should return a dict with the keys {list(BOX)}.")
+    highest = zoom_box_reference(sampled, -scores, keep)
+    miscounted = {k: zoom_box_reference(sampled, scores, k) for k in (keep - 1, keep + 1) if k}
+    for k, box in miscounted.items():
+        if all(isinstance(got[n], tuple) and np.allclose(got[n], box[n]) for n in box):
+            raise AssertionError(f"{where}: it spans the best {k} trials; keep exactly {keep} "
+                                 "(np.argsort(scores)[:keep]).")  # fmt: skip
+    for name, want in expected.items():
+        value = got[name]
+        if not (isinstance(value, tuple) and len(value) == 2):
+            raise AssertionError(f"{where}[{name!r}] should be a tuple (low, high).")
+        if np.allclose(value, highest[name]) and not np.allclose(value, want):
+            raise AssertionError(
+                f"{where}: it kept the trials with the highest scores. A score is a dev cost: "
+                "the best trials have the lowest (np.argsort sorts from lowest)."
+            )
+        for part, got_value, want_value in zip(("low", "high"), value, want, strict=True):
+            checking.assert_close(f"{where}[{name!r}] {part}", got_value, want_value, rtol=1e-12)
+    print(checking.PASSED)
+
+
+# ---------------------------------------------------------------- the response map
+
+EPOCHS = 100  # each trial's training budget: 100 epochs of mini-batches of 64 (500 Adam steps)
+BATCH_SIZE = 64
+MAP_RATES = 10 ** np.linspace(-4, 0, 81)  # 20 per decade, over BOX
+MAP_EPSILONS = 10 ** np.linspace(-8, -3, 21)  # 4 per decade
+
+
+def moons_splits():
+    """train_X (2, 300), train_Y, dev_X (2, 200), dev_Y: the tuning lab tunes on the dev set
+    (its test set, ``data.load_moons()[2:]``, waits for the end)."""
+    train_X, train_Y = data.load_moons()[:2]
+    return (train_X, train_Y, *data.load_moons_dev())
+
+
+def cost_and_accuracy(params, dev_X, dev_Y):
+    """Cost (cross-entropy, mean over the m examples) and accuracy on X (2, m), Y (1, m) of K
+    stacked networks (parameters (..., K, ...)): two arrays (..., K)."""
+    P, Y = nn.sigmoid(stacked.forward(dev_X, params)[1][..., 0, :]), dev_Y[0]
+    return stacked.summed_cross_entropy(P, Y) / len(Y), np.mean((P > 0.5) == Y, axis=-1)
+
+
+def _train_part(settings, X, Y, epochs):
+    layers = moons_lab.MOONS_LAYERS
+    out = stacked.train(
+        X, Y, layers, settings, moons_lab.he_initialization(layers), epochs,
+        batch_size=BATCH_SIZE, shuffle_seed=moons_lab.SHUFFLE_SEED, record_every=None,
+        observe_at=(epochs,),
+    )  # fmt: skip
+    return {k: v for k, v in out.items() if k != "costs"}
+
+
+def train_trials(learning_rate, epsilon, splits=None, epochs=EPOCHS, workers=1):
+    """Train one network per trial (Adam at ``learning_rate[k]``, ``epsilon[k]``) in one stacked
+    pass (on ``workers`` processes): dict of ``dev_cost`` and ``dev_acc`` (K,) and the trained
+    parameters (K, ...)."""
+    train_X, train_Y, dev_X, dev_Y = splits if splits is not None else moons_splits()
+    pairs = zip(np.ravel(learning_rate), np.ravel(epsilon), strict=True)
+    settings = [stacked.Setting("adam", float(a), epsilon=float(e)) for a, e in pairs]
+    train_part = partial(_train_part, X=train_X, Y=train_Y, epochs=epochs)
+    if workers > 1:
+        out = {k: v[0] for k, v in grids.train_in_chunks(train_part, settings, workers).items()}
+    else:
+        out = {k: v[0] for k, v in train_part(settings).items()}
+    out["dev_cost"], out["dev_acc"] = cost_and_accuracy(out, dev_X, dev_Y)
+    return out
+
+
+def train_response_map(splits, workers=2):
+    """``train_trials`` at every (learning rate, epsilon) of MAP_RATES x MAP_EPSILONS:
+    ``dev_cost`` and ``dev_acc`` (81, 21)."""
+    rates, epsilons = np.meshgrid(MAP_RATES, MAP_EPSILONS, indexing="ij")
+    out = train_trials(rates, epsilons, splits, workers=workers)
+    shape = rates.shape
+    return {"dev_cost": out["dev_cost"].reshape(shape), "dev_acc": out["dev_acc"].reshape(shape)}
+
+
+def response_map(splits=None, cache_dir=None):
+    """``train_response_map`` on the moons, cached (``make datasets`` builds it)."""
+    splits = splits if splits is not None else moons_splits()
+    inputs = (*splits, MAP_RATES, MAP_EPSILONS, [EPOCHS, BATCH_SIZE, moons_lab.SHUFFLE_SEED])
+    return grids.cached("tuning", inputs, lambda: train_response_map(splits), cache_dir)
+
+
+class MapReader:
+    """A trial's dev cost (and accuracy) read off the response map: linear interpolation in
+    (log10 learning rate, log10 epsilon) between the four trained neighbours."""
+
+    def __init__(self, surface):
+        from scipy.interpolate import RegularGridInterpolator
+
+        axes = (np.log10(MAP_RATES), np.log10(MAP_EPSILONS))
+        self.surface = surface
+        self._cost = RegularGridInterpolator(axes, surface["dev_cost"])
+        self._acc = RegularGridInterpolator(axes, surface["dev_acc"])
+
+    def _points(self, learning_rate, epsilon):
+        return np.column_stack([np.log10(np.ravel(learning_rate)), np.log10(np.ravel(epsilon))])
+
+    def __call__(self, learning_rate, epsilon):
+        """Dev costs (trials,) of the trials; ``evaluate(**trials)``."""
+        return self._cost(self._points(learning_rate, epsilon))
+
+    def accuracy(self, learning_rate, epsilon):
+        return self._acc(self._points(learning_rate, epsilon))
+
+    def best(self):
+        """(dev cost, learning rate, epsilon) of the map's best trained point."""
+        i, j = np.unravel_index(np.argmin(self.surface["dev_cost"]), self.surface["dev_cost"].shape)
+        return float(self.surface["dev_cost"][i, j]), float(MAP_RATES[i]), float(MAP_EPSILONS[j])
+
+
+# ---------------------------------------------------------------- search strategies
+
+STRATEGIES = ("grid", "random", "coarse to fine")
+SCALES = ("log", "linear")
+
+
+def _axis(low, high, count, scale):
+    return np.geomspace(low, high, count) if scale == "log" else np.linspace(low, high, count)
+
+
+def grid_trials(box, trials, scale="log"):
+    """The k x k grid (k = floor(sqrt(trials))) over a two-hyperparameter box, ends included,
+    evenly spaced on ``scale``: name -> (k * k,)."""
+    k = isqrt(trials)
+    axes = [_axis(low, high, k, scale) for low, high in box.values()]
+    return {name: a.ravel() for name, a in zip(box, np.meshgrid(*axes, indexing="ij"), strict=True)}
+
+
+def scaled_trials(box, trials, rng, scale="log", sample=random_trials_reference):
+    """``sample(box, trials, rng)`` (log scale) or one rng.uniform per range (linear)."""
+    if scale == "log":
+        return sample(box, trials, rng)
+    return {name: rng.uniform(low, high, trials) for name, (low, high) in box.items()}
+
+
+def coarse_to_fine(evaluate, box, trials, rng, scale="log", rounds=2, keep=0.2,
+                   sample=random_trials_reference, zoom=zoom_box_reference):  # fmt: skip
+    """``rounds`` random rounds sharing ``trials``; after each, zoom to the box of the best
+    ``keep`` fraction of all trials so far (at least 2). A list of rounds, each a dict:
+    box, trials, scores."""
+    done, history = {name: np.empty(0) for name in box}, []
+    per_round = np.diff(np.linspace(0, trials, rounds + 1).round().astype(int))
+    for count in per_round:
+        sampled = scaled_trials(box, int(count), rng, scale, sample)
+        scores = evaluate(**sampled)
+        history.append({"box": box, "trials": sampled, "scores": scores})
+        done = {name: np.concatenate([done[name], sampled[name]]) for name in box}
+        all_scores = np.concatenate([h["scores"] for h in history])
+        box = zoom(done, all_scores, max(2, round(keep * len(all_scores))))
+    return history
+
+
+def search(evaluate, strategy, trials, seed=0, scale="log", box=None,
+           sample=random_trials_reference, zoom=zoom_box_reference):  # fmt: skip
+    """One search of ``strategy`` on the box (default BOX) with ``default_rng(seed)``, random
+    trials from ``sample`` and zooms from ``zoom`` (yours, in the lab): a list of rounds
+    (box, trials, scores), one round except for coarse to fine."""
+    box = box or BOX
+    if strategy == "grid":
+        sampled = grid_trials(box, trials, scale)
+        return [{"box": box, "trials": sampled, "scores": evaluate(**sampled)}]
+    rng = np.random.default_rng(seed)
+    if strategy == "random":
+        sampled = scaled_trials(box, trials, rng, scale, sample)
+        return [{"box": box, "trials": sampled, "scores": evaluate(**sampled)}]
+    return coarse_to_fine(evaluate, box, trials, rng, scale, sample=sample, zoom=zoom)
+
+
+def scores_of(history):
+    """Every trial's score (n,), in the order tried."""
+    return np.concatenate([h["scores"] for h in history])
+
+
+def values_tried(history, name):
+    """Every value of hyperparameter ``name`` the search tried (n,), in order."""
+    return np.concatenate([h["trials"][name] for h in history])
+
+
+def best_trial(history):
+    """(score, name -> value) of the lowest-scoring trial."""
+    scores = scores_of(history)
+    k = int(np.argmin(scores))
+    return float(scores[k]), {name: float(values_tried(history, name)[k])
+                              for name in history[0]["trials"]}  # fmt: skip
+
+
+BUDGETS = (4, 9, 16, 25, 36, 49, 64)
+
+
+def compare_strategies(evaluate, budgets=BUDGETS, seeds=range(100), scale="log"):
+    """Best dev cost found per budget: grid (one value), and the median over ``seeds`` of
+    random and coarse to fine, with how often each beats the grid: a dict of (budgets,) arrays."""
+    out = {"grid": np.array([best_trial(search(evaluate, "grid", n, scale=scale))[0]
+                             for n in budgets])}  # fmt: skip
+    for strategy in STRATEGIES[1:]:
+        best = np.array([[best_trial(search(evaluate, strategy, n, s, scale))[0] for s in seeds]
+                         for n in budgets])  # fmt: skip
+        out[strategy] = np.median(best, axis=1)
+        out[f"{strategy} beats grid"] = np.mean(best < out["grid"][:, None], axis=1)
+    return out
+
+
+# ---------------------------------------------------------------- pandas and caviar
+
+
+def babysit(days, splits=None):
+    """The panda: one model trained day after day, ``days`` a list of (learning rate, epochs)
+    chosen by watching its curve; each day resumes from the previous day's weights (Adam's
+    averages restart, as when training is resumed from saved weights). A dict: ``cost``
+    (total epochs,) on the training set, ``dev_cost`` (days,) at the end of each day, and
+    ``ends`` (days,), the epoch each day ends at."""
+    train_X, train_Y, dev_X, dev_Y = splits if splits is not None else moons_splits()
+    layers = moons_lab.MOONS_LAYERS
+    params, costs, dev, ends = moons_lab.he_initialization(layers), [], [], []
+    for rate, epochs in days:
+        out = stacked.train(
+            train_X, train_Y, layers, [stacked.Setting("adam", rate)], params, epochs,
+            batch_size=BATCH_SIZE, shuffle_seed=moons_lab.SHUFFLE_SEED + len(costs),
+            observe_at=(epochs,),
+        )  # fmt: skip
+        params = {k: v[0, 0] for k, v in out.items() if k != "costs"}
+        costs.append(out["costs"][:, 0])
+        dev.append(float(cost_and_accuracy(params, dev_X, dev_Y)[0]))
+        ends.append(sum(len(c) for c in costs))
+    return {"cost": np.concatenate(costs), "dev_cost": np.array(dev), "ends": np.array(ends)}
+
+
+def draw_babysitting(run, days):
+    """The panda's training cost over the epochs, each day's learning rate written on it."""
+    fig, ax = plt.subplots(figsize=(9, 3.4))
+    ax.plot(np.arange(len(run["cost"])), run["cost"])
+    starts = np.concatenate([[0], run["ends"][:-1]])
+    for (rate, _), start, end, dev in zip(days, starts, run["ends"], run["dev_cost"], strict=True):
+        ax.axvline(start, color="gray", lw=0.8, ls=":")
+        ax.text((start + end) / 2, 0.98, f"α = {rate:g}\ndev {dev:.3f}", ha="center", va="top",
+                transform=ax.get_xaxis_transform(), fontsize=9)  # fmt: skip
+    ax.set(xlabel="epoch", ylabel="cost (training set)", ylim=(0, 0.8))
+    ax.set_title("Babysitting one model: the learning rate changed each day")
+    fig.tight_layout()
+
+
+def caviar(trials, splits=None, workers=2, one_by_one=5):
+    """The caviar strategy: every trial trained at once (``train_trials``, one stacked pass on
+    ``workers`` processes), timed, and the first ``one_by_one`` trials trained one model at a
+    time for comparison. Returns (dict of ``train_trials``, models per second stacked, models
+    per second one at a time)."""
+    start = time.perf_counter()
+    out = train_trials(trials["learning_rate"], trials["epsilon"], splits, workers=workers)
+    stacked_rate = len(out["dev_cost"]) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for k in range(one_by_one):
+        train_trials(trials["learning_rate"][k : k + 1], trials["epsilon"][k : k + 1], splits)
+    return out, stacked_rate, one_by_one / (time.perf_counter() - start)
+
+
+# ---------------------------------------------------------------- pictures
+
+
+COST_TICKS = (0.1, 0.15, 0.2, 0.3, 0.5, 0.7)
+COLORS = {"grid": "tab:blue", "random": "tab:orange", "coarse to fine": "tab:purple"}
+
+
+def draw_map(surface, ax=None):
+    """The response map: dev cost at every (learning rate, epsilon), log axes, green = low,
+    with its colour bar."""
+    ax = ax or plt.subplots(figsize=(6.4, 4))[1]
+    mesh = ax.pcolormesh(MAP_RATES, MAP_EPSILONS, surface["dev_cost"].T, cmap="RdYlGn_r",
+                         norm=LogNorm(0.1, 0.7), shading="nearest", rasterized=True)  # fmt: skip
+    ax.set(xscale="log", yscale="log", xlabel="learning rate α", ylabel="Adam's ε")
+    bar = ax.figure.colorbar(mesh, ax=ax, label="dev cost", pad=0.02)
+    bar.set_ticks(COST_TICKS, labels=[f"{t:g}" for t in COST_TICKS])
+    bar.minorticks_off()
+    return ax
+
+
+def draw_strategies(evaluate, histories):
+    """One map per search (strategy -> history), its trials and best (a star) on it."""
+    fig, axes = plt.subplots(1, len(histories), figsize=(5.6 * len(histories), 3.8))
+    for ax, (strategy, history) in zip(np.atleast_1d(axes), histories.items(), strict=True):
+        draw_map(evaluate.surface, ax)
+        draw_trials(ax, history, COLORS[strategy])
+        cost = best_trial(history)[0]
+        ax.set_title(f"{strategy}: {len(scores_of(history))} trials, best dev cost {cost:.3f}")
+    fig.tight_layout()
+
+
+def draw_trials(ax, history, color):
+    """The trials of a search on the map: each coarse-to-fine round's box, the best as a star."""
+    for r, round_ in enumerate(history):
+        if r:
+            (x0, x1), (y0, y1) = round_["box"].values()
+            ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="black", lw=1.5))
+        ax.scatter(*round_["trials"].values(), s=22, color=color, ec="black", lw=0.5,
+                   alpha=0.5 if r < len(history) - 1 else 1.0, zorder=3)  # fmt: skip
+    _, best = best_trial(history)
+    ax.scatter(*best.values(), marker="*", s=260, color="gold", ec="black", zorder=4)
+
+
+def tuning_runs(evaluate, budget, seed=0, scale="log"):
+    """What the explorer shows: the search of every strategy at one budget, seed and scale
+    (strategy -> list of rounds)."""
+    return {name: search(evaluate, name, budget, seed, scale) for name in STRATEGIES}
+
+
+def draw_search(evaluate, runs, strategy):
+    """Left: the map with the trials of ``runs[strategy]``; right: the best dev cost found so
+    far against the number of trials, for every strategy of ``runs`` (the chosen one bold)
+    and the map's best."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), width_ratios=(1.15, 1))
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.9, wspace=0.28)
+    draw_map(evaluate.surface, left)
+    draw_trials(left, runs[strategy], COLORS[strategy])
+    left.set_title(f"{strategy}: {len(scores_of(runs[strategy]))} trials")
+    for name, history in runs.items():
+        best, chosen = np.minimum.accumulate(scores_of(history)), name == strategy
+        right.step(np.arange(1, len(best) + 1), best, where="post", color=COLORS[name],
+                   lw=2.5 if chosen else 1.2, alpha=1.0 if chosen else 0.45, zorder=2 + chosen,
+                   label=f"{name} (chosen)" if chosen else name)  # fmt: skip
+    right.axhline(evaluate.best()[0], color="gray", ls="--", lw=1, label="the map's best")
+    right.set(xlabel="trials", ylabel="best dev cost so far", ylim=(0.1, 0.7))
+    right.legend(loc="upper right")
+    right.set_title("best found so far")
+    return fig
+
+
+def search_summary(evaluate, history, strategy, scale):
+    """One line: strategy, scale, trials, the best trial and its dev accuracy (from the map)."""
+    cost, best = best_trial(history)
+    accuracy = float(evaluate.accuracy(*best.values())[0])
+    return (
+        f"{strategy}, {scale} scale, {len(scores_of(history))} trials: best dev cost {cost:.3f} "
+        f"(≈ {accuracy:.0%} accurate) at α = {best['learning_rate']:.3g}, "
+        f"ε = {best['epsilon']:.1e}; "
+        f"the map's best {evaluate.best()[0]:.3f}"
+    )
+
+
+def draw_sampling_scales(sample_log_uniform, sample_beta, size=1000, seed=0):
+    """How ``size`` draws spread: the learning rate per decade of [1e-4, 1] and beta in
+    0.9 ... 0.99 against 0.99 ... 0.999, on a linear scale and with the given samplers."""
+    rng = np.random.default_rng(seed)
+    rates = {"linear": rng.uniform(1e-4, 1, size), "log": sample_log_uniform(1e-4, 1, size, rng)}
+    betas = {"linear": rng.uniform(0.9, 0.999, size), "log": sample_beta(0.9, 0.999, size, rng)}
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.4))
+    width = 0.38
+    for i, scale in enumerate(("linear", "log")):
+        counts = decade_counts(rates[scale], 1e-4, 1)
+        left.bar(np.arange(4) + (i - 0.5) * width, counts, width, label=f"{scale} scale")
+        halves = [np.sum(betas[scale] < 0.99), np.sum(betas[scale] >= 0.99)]
+        right.bar(np.arange(2) + (i - 0.5) * width, halves, width, label=f"{scale} scale")
+    left.set_xticks(range(4), ["1e-4 … 1e-3", "1e-3 … 0.01", "0.01 … 0.1", "0.1 … 1"])
+    left.set(ylabel=f"draws of {size}", title="learning rate α in [1e-4, 1]")
+    right.set_xticks(range(2), ["0.9 … 0.99\n(averages 10 to 100 days)",
+                                "0.99 … 0.999\n(averages 100 to 1000 days)"])  # fmt: skip
+    right.set(title="β in [0.9, 0.999]")
+    left.legend()
+    fig.tight_layout()
+    return rates, betas
+
+
+# ---------------------------------------------------------------- the explorer
+
+
+def tuning_explorer(surface=None):
+    """Explorer of the Hyperparameter Tuning lab: budget x strategy x scale x seed on the
+    response map (``response_map``); trials are read off the map. Returns the widget."""
+    import ipywidgets as w
+
+    evaluate = MapReader(surface if surface is not None else response_map())
+    controls = {
+        "budget": choice_slider(BUDGETS, 25, "trials", style=WIDE),
+        "seed": choice_slider(tuple(range(10)), 0, "seed"),
+        "strategy": w.ToggleButtons(options=STRATEGIES, value="random", description="strategy"),
+        "scale": w.ToggleButtons(options=SCALES, value="log", description="scale"),
+    }
+
+    def redraw(ex):
+        budget, seed, strategy, scale = ex.values.values()
+        runs = tuning_runs(evaluate, budget, seed, scale)
+        ex.show(draw_search(evaluate, runs, strategy),
+                search_summary(evaluate, runs[strategy], strategy, scale))  # fmt: skip
+
+    rows = [["budget", "seed"], ["strategy"], ["scale"]]
+    return Explorer(controls, redraw, rows=rows).widget
