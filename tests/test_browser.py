@@ -26,6 +26,7 @@ from helpers import data, stacked
 from helpers.labs import (
     batch_normalization,
     gradient_checking,
+    hyperparameter_tuning,
     initialization,
     optimization_methods,
     regularization,
@@ -233,6 +234,12 @@ def expected_batchnorm(learning_rate):
     return batch_normalization.batchnorm_summary(view, 6, 64, learning_rate)
 
 
+def expected_tuning(budget):
+    evaluate = hyperparameter_tuning.MapReader(hyperparameter_tuning.response_map())
+    runs = hyperparameter_tuning.tuning_runs(evaluate, budget, 0, "log")
+    return hyperparameter_tuning.search_summary(evaluate, runs["random"], "random", "log")
+
+
 LABS = {  # notebook: (explorer, slider to move, expected status after one step right), ...
     "week1/initialization.ipynb": [(0, 0, lambda: expected_initialization(10**0.25))],
     "week1/regularization.ipynb": [(0, 0, lambda: expected_regularization(0.001))],
@@ -241,6 +248,7 @@ LABS = {  # notebook: (explorer, slider to move, expected status after one step 
         (0, 0, lambda: expected_ewa(0.95)),
         (2, 0, lambda: expected_optimizer(0.001)),
     ],
+    "week3/hyperparameter_tuning.ipynb": [(0, 0, lambda: expected_tuning(36))],
     "week3/batch_normalization.ipynb": [(0, 0, lambda: expected_batchnorm(0.3))],
     "week3/tensorflow_introduction.ipynb": [(0, 0, lambda: expected_signs(10**-3.75))],
 }
