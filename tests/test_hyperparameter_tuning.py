@@ -162,7 +162,10 @@ def test_adams_epsilon_per_setting_is_the_one_train_would_use():
                               epsilon=epsilon, **common)  # fmt: skip
         np.testing.assert_allclose(together["W1"][0, k], alone["W1"][0, 0], rtol=1e-12)
     assert not np.allclose(together["W1"][0, 0], together["W1"][0, 1])
-    assert stacked.Setting("adam", 0.01, epsilon=1e-4).label == "adam, lr 0.01, β1 0.9, β2 0.999, ε 0.0001"
+    assert (
+        stacked.Setting("adam", 0.01, epsilon=1e-4).label
+        == "adam, lr 0.01, β1 0.9, β2 0.999, ε 0.0001"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -203,8 +206,10 @@ def test_grid_tries_few_learning_rates_and_random_search_beats_it(evaluate):
     table = lab.compare_strategies(evaluate, budgets=(9, 25, 36), seeds=range(100))
     assert np.all(table["random beats grid"] >= 0.9)
     assert np.all(table["random"] < table["grid"])
-    linear = lab.compare_strategies(evaluate, budgets=(25,), seeds=range(100), scale="linear")
-    assert linear["random"][0] > table["random"][1]  # log scale finds better settings
+    linear = lab.compare_strategies(evaluate, budgets=(4, 25), seeds=range(100), scale="linear")
+    assert linear["random"][1] > table["random"][1]  # log scale finds better settings
+    assert linear["grid"][1] > 0.2 > 0.14 > table["grid"][1]  # 1e-4, 0.25, 0.5, 0.75, 1
+    assert linear["random"][0] > 0.15 > 0.135 > lab.compare_strategies(evaluate, (4,))["random"][0]
 
 
 def test_coarse_to_fine_zooms_on_the_learning_rate_and_keeps_epsilon_wide(evaluate):

@@ -18,8 +18,8 @@ from math import isqrt
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LogNorm
-from matplotlib.ticker import NullLocator
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import NullLocator
 
 from helpers import checking, data, grids, nn, stacked
 from helpers.explorer import WIDE, Explorer, choice_slider
