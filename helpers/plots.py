@@ -28,39 +28,49 @@ def _axes(ax, figsize=None):
 
 
 def plot_dataset(X, Y, title=None, ax=None):
-    """Scatter of a 2-D set: X (2, m), Y (1, m) labels 0/1. Used by the week-1 and week-2 labs."""
+    """Scatter of a 2-D set: X (2, m), Y (1, m) labels 0/1. Used by the week-1 and week-2 labs.
+    Returns the scatter's collection."""
     ax = _axes(ax)
-    ax.scatter(X[0], X[1], c=np.ravel(Y), s=25, cmap=CMAP, edgecolors="k", linewidths=0.3)
+    points = ax.scatter(X[0], X[1], c=np.ravel(Y), s=25, cmap=CMAP, edgecolors="k",
+                        linewidths=0.3)  # fmt: skip
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     if title:
         ax.set_title(title)
+    return points
+
+
+class DecisionRegions:
+    """The region of each label shaded (an image on a ``steps`` x ``steps`` grid around X), and
+    the points X (2, m), Y (1, m) over it; ``update(predict_fn)`` reshades in place (the
+    explorers). ``predict_fn`` maps points (2, k) to labels or probabilities (1, k) or (k,);
+    with ``classes`` above 2, to labels 0 ... classes - 1."""
+
+    def __init__(self, ax, X, Y, steps=200, classes=2):
+        pad = 0.25 * (X.max(axis=1) - X.min(axis=1))
+        lo, hi = X.min(axis=1) - pad, X.max(axis=1) + pad
+        xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
+        self.grid, self.shape, self.classes = np.vstack([xx.ravel(), yy.ravel()]), xx.shape, classes
+        self.image = ax.imshow(
+            np.zeros(xx.shape), origin="lower", cmap=CMAP, alpha=0.6, vmin=-0.25,
+            vmax=classes - 0.75, extent=(lo[0], hi[0], lo[1], hi[1]), aspect="auto",
+            interpolation="nearest",
+        )  # fmt: skip
+        self.points = plot_dataset(X, Y, ax=ax)
+        self.artists = [self.image, self.points]  # the image first: the points stay on top
+
+    def update(self, predict_fn):
+        Z = np.asarray(predict_fn(self.grid)).reshape(self.shape)
+        self.image.set_data(Z > 0.5 if self.classes == 2 else Z)
 
 
 def plot_decision_boundary(predict_fn, X, Y, title=None, ax=None, steps=200, classes=2):
-    """Shade the region of each label ``predict_fn`` gives, then scatter X (2, m), Y (1, m).
-
-    ``predict_fn`` maps points (2, k) to labels or probabilities (1, k) or (k,); with
-    ``classes`` above 2 (the Batch Normalization lab's softmax), to labels 0 ... classes - 1.
-    """
+    """Shade the region of each label ``predict_fn`` gives, then scatter X (2, m), Y (1, m)
+    (see ``DecisionRegions``)."""
     ax = _axes(ax)
-    pad = 0.25 * (X.max(axis=1) - X.min(axis=1))
-    lo, hi = X.min(axis=1) - pad, X.max(axis=1) + pad
-    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
-    Z = np.asarray(predict_fn(np.vstack([xx.ravel(), yy.ravel()]))).reshape(xx.shape)
-    Z = Z > 0.5 if classes == 2 else Z
-    ax.imshow(
-        Z,
-        origin="lower",
-        extent=(lo[0], hi[0], lo[1], hi[1]),
-        cmap=CMAP,
-        alpha=0.6,
-        vmin=-0.25,
-        vmax=classes - 0.75,
-        aspect="auto",
-        interpolation="nearest",
-    )
-    plot_dataset(X, Y, title=title, ax=ax)
+    DecisionRegions(ax, X, Y, steps, classes).update(predict_fn)
+    if title:
+        ax.set_title(title)
 
 
 def plot_costs(costs, every=100, title=None, ax=None, logy=False):

@@ -320,8 +320,11 @@ def test_batchnorm_explorer_redraws_on_each_control(grid):
     view = lab.batchnorm_view(grid, 10, False, 300, 1.0)
     assert status.value == lab.batchnorm_summary(view, 10, 300, 1.0)
     assert len(status.value) <= 130
-    fig = lab.draw_batchnorm(view, 10, 300, 1.0)
+    fig = lab.BatchnormFigure().update(view, 10, 300, 1.0).fig
     assert len(fig.axes) == 2 and "10 hidden layers" in fig._suptitle.get_text()
+    assert box.children[-1].value.endswith(
+        "lab.batchnorm_explorer(spirals, rate=1.0, depth=10, batch=300, batchnorm=False)</code></small>"
+    )
 
 
 def test_comparison_table_and_figures(grid):

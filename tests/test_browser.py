@@ -9,14 +9,8 @@ functions give for the new value. Screenshots before / after go to ``build/brows
 Without chromium these tests skip; with ``REQUIRE_BROWSER=1`` (set by .ci/run) they fail.
 """
 
+import json
 import os
-import secrets
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -32,18 +26,11 @@ from helpers.labs import (
     regularization,
     tensorflow_introduction,
 )
+from tools import browser as browser_tools
 from tools import reference
 
-CHROMIUM = (
-    os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-)
+CHROMIUM = browser_tools.chromium_path()
 SHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", ROOT / "build" / "browser"))
-# Keep chromium off the network and out of any existing profile.
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-default-apps",
-    "--disable-extensions", "--disable-quic", "--metrics-recording-only",
-]  # fmt: skip
 
 if CHROMIUM is None:
     message = (
@@ -54,135 +41,21 @@ if CHROMIUM is None:
     pytest.skip(message, allow_module_level=True)
 
 
-PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook on screen
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server on a free loopback port, serving a copy of notebooks/."""
-    root = tmp_path_factory.mktemp("lab")
-    shutil.copytree(ROOT / "notebooks", root / "notebooks")
-    # A fresh user-settings folder: what JupyterLab shows comes from the venv's defaults
-    # (make jupyter-settings installs tools/jupyterlab_overrides.json there).
-    (root / "settings").mkdir()
-    port, token = free_port(), secrets.token_hex(16)
-    bin_dir = Path(sys.executable).parent
-    env = {
-        **os.environ,
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-        "COURSE_DATA_DIR": str(data.data_dir()),
-        "JUPYTERLAB_SETTINGS_DIR": str(root / "settings"),
-        "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
-    }
-    cmd = [
-        str(bin_dir / "jupyter"),
-        "lab",
-        "--no-browser",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root / 'notebooks'}",
-        "--allow-root",
-    ]
-    log = open(root / "server.log", "w")  # noqa: SIM115 (closed below)
-    server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.terminate()
-                pytest.fail(
-                    f"JupyterLab did not start: {(root / 'server.log').read_text()[-2000:]}"
-                )
-            time.sleep(0.5)
-    yield url, token
-    server.terminate()
-    server.wait(timeout=30)
-    log.close()
+    workdir = tmp_path_factory.mktemp("lab")
+    try:
+        with browser_tools.jupyterlab(ROOT / "notebooks", workdir, data.data_dir()) as server:
+            yield server
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
-            headless=True, args=CHROMIUM_FLAGS, viewport={"width": 1400, "height": 1000},
-        )  # fmt: skip
+    with browser_tools.chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
         yield context
-        context.close()
-
-
-def click_menu(page, menu, item):
-    page.get_by_role("menuitem", name=menu, exact=True).click()
-    page.get_by_role("menuitem", name=item, exact=True).click()
-
-
-def run_all(page, url, token, notebook, timeout=300):
-    """Open ``notebook``, clear the committed outputs, run all cells, and wait until nothing
-    is queued and every cell has run, or a cell failed (JupyterLab then stops there)."""
-    page.goto(f"{url}/lab/tree/{notebook}?reset&token={token}")  # reset: no restored tabs
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-    click_menu(page, "Edit", "Clear Outputs of All Cells")
-    page.wait_for_function(
-        f"""() => [...document.querySelectorAll("{PANEL} .jp-CodeCell .jp-InputPrompt")]
-                  .every(p => !/\\d/.test(p.textContent))"""
-    )
-    click_menu(page, "Run", "Run All Cells")
-    page.wait_for_function(
-        f"""() => {{
-            const panel = document.querySelector("{PANEL}");
-            const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-            const queued = prompts.some(p => p.textContent.includes('*'));
-            const allRun = prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-            const failed = panel.querySelector("[data-mime-type='application/vnd.jupyter.stderr']");
-            return prompts.length > 0 && !queued && (allRun || failed);
-        }}""",
-        timeout=timeout * 1000,
-    )
-
-
-def assert_no_errors(page):
-    bad = page.locator(
-        f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
-    )
-    texts = [bad.nth(i).inner_text()[:300] for i in range(bad.count())]
-    assert texts == [], f"cells show errors or stderr: {texts}"
-
-
-def explorer_state(explorer):
-    """(status line, figure PNG source) of an explorer."""
-    status = explorer.locator(":scope > .widget-label").inner_text()
-    image = explorer.locator("img").first.get_attribute("src")
-    return status, image
-
-
-def move_slider(page, explorer, index, key="ArrowRight"):
-    """Focus the index-th slider's handle and press a key, as a person would."""
-    before = explorer_state(explorer)
-    explorer.locator(".widget-hslider .noUi-handle").nth(index).focus()
-    page.keyboard.press(key)
-    page.wait_for_function(
-        """([el, status, image]) => {
-            const s = el.querySelector(':scope > .widget-label').textContent;
-            const i = el.querySelector('img')?.getAttribute('src');
-            return s !== status && i && i !== image && !s.includes('training…');
-        }""",
-        arg=[explorer.element_handle(), *before],
-        timeout=60_000,
-    )
-    return before, explorer_state(explorer)
 
 
 def expected_initialization(scale):
@@ -256,29 +129,54 @@ LABS = {  # notebook: (explorer, slider to move, expected status after one step 
 
 @pytest.mark.parametrize("notebook", sorted(LABS))
 def test_lab_runs_and_explorers_respond(lab, browser, notebook):
+    """Run All shows no error; one key press on a slider changes the figure and the status
+    line to what the compute functions give; then every explorer of the lab answers each of
+    12 key presses with a new figure on screen (the time each took goes to
+    ``latency-<lab>.json``; ``make bench`` reports it)."""
     url, token = lab
     page = browser.new_page()
     try:
-        run_all(page, url, token, notebook)
-        assert_no_errors(page)
-        explorers = page.locator(f"{PANEL} .widget-vbox:has(.widget-hslider)")
+        browser_tools.run_all(page, url, token, notebook)
+        assert browser_tools.errors(page) == []
+        SHOTS.mkdir(parents=True, exist_ok=True)
         for index, slider, expected in LABS[notebook]:
-            explorer = explorers.nth(index)
+            explorer = browser_tools.explorers(page).nth(index)
             explorer.scroll_into_view_if_needed()
             explorer.locator("img").first.wait_for()
-            SHOTS.mkdir(parents=True, exist_ok=True)
             stem = f"{Path(notebook).stem}-{index}"
             explorer.screenshot(path=SHOTS / f"{stem}-before.png")
-            (status0, image0), (status1, image1) = move_slider(page, explorer, slider)
+            (status0, image0), (status1, image1) = browser_tools.move_slider(page, explorer, slider)
             explorer.screenshot(path=SHOTS / f"{stem}-after.png")
             assert image1 != image0, "the figure did not change"
             shots = [(SHOTS / f"{stem}-{when}.png").read_bytes() for when in ("before", "after")]
             assert shots[0] != shots[1], "the screenshots before and after are the same picture"
             assert status1 == expected(), f"status went from {status0!r} to {status1!r}"
-            assert_no_errors(page)
+            assert browser_tools.errors(page) == []
             print(f"screenshots: {SHOTS / stem}-before.png, {SHOTS / stem}-after.png")
+        latencies = {}
+        for index, slider, name in browser_tools.TIMED[notebook]:
+            explorer = browser_tools.explorers(page).nth(index)
+            explorer.scroll_into_view_if_needed()
+            times = browser_tools.time_key_presses(page, explorer, slider, moves=12)
+            assert len(times) == 12 and all(0 < t < 60_000 for t in times), times
+            latencies[name] = browser_tools.latency_stats(times)
+        assert browser_tools.errors(page) == []
+        (SHOTS / f"latency-{Path(notebook).stem}.json").write_text(json.dumps(latencies))
+        print(latencies)
     finally:
         page.close()
+
+
+def test_every_explorer_is_timed():
+    """The browser timings cover every explorer of every lab (``tools.browser.TIMED``)."""
+    import nbformat
+
+    for path in sorted((ROOT / "notebooks").glob("week*/*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        calls = sum(c.source.count("_explorer(") for c in nb.cells if c.cell_type == "code")
+        timed = browser_tools.TIMED.get(f"{path.parent.name}/{path.name}", [])
+        assert len(timed) == calls, f"{path.name}: {calls} explorers, {len(timed)} timed"
+        assert f"{path.parent.name}/{path.name}" in LABS
 
 
 def test_no_jupyter_news_prompt(lab, browser):

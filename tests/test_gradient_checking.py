@@ -156,10 +156,12 @@ def not_done_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):
     raise NotImplementedError()
 
 
-def test_draw_epsilon_sweep_titles_the_values_at_epsilon():
+def test_epsilon_figure_titles_the_values_at_epsilon_and_names_the_bug():
     sweep = {
         "correct": np.full(lab.EPSILONS.shape, 1e-9),
-        "bug": np.full(lab.EPSILONS.shape, 0.3),
+        "W1 × 2": np.full(lab.EPSILONS.shape, 0.3),
     }
-    fig = lab.draw_epsilon_sweep(sweep, 1e-7)
-    assert fig.axes[0].get_title() == "epsilon = 1e-07: correct 1.0e-09, bug 3.0e-01"
+    ax = lab.EpsilonFigure().update(sweep, 1e-7).fig.axes[0]
+    assert ax.get_title() == "epsilon = 1e-07: correct 1.0e-09, W1 × 2 3.0e-01"
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["correct", "W1 × 2"]
+    assert ax.lines[2].get_ydata()[0] == 1e-9

@@ -146,11 +146,13 @@ def test_scale_moves_the_spread_as_the_formula_says(circles):
     assert spreads[10.0][-1] > 1e6 * spreads[10.0][0]  # explodes
 
 
-def test_draw_shows_latest_snapshot_and_its_accuracy(circles):
+def test_figure_shows_latest_snapshot_and_its_accuracy_on_fixed_axes(circles):
     run = lab.train_run(lab.initialization_run(he, 1.0, circles), 500, circles)
-    fig, acc = lab.draw_initialization(run, 1000, circles, "He × 1")
+    live, acc = lab.InitializationFigure(circles).update(run, 1000, "He × 1")
+    fig = live.fig
     assert acc == lab.initialization_metrics(run, 500, circles)
     assert len(fig.axes) == 3
+    assert fig.axes[2].get_ylim() == (lab.SPREAD_FLOOR, 1 / lab.SPREAD_FLOOR)  # stays put
     assert fig.axes[0].get_title() == "after 500 iterations (training…)"
     assert f"train accuracy {acc['train']:.3f}" in fig.get_suptitle()
 
@@ -160,7 +162,8 @@ def test_explorer_trains_on_demand_and_reports_unfinished_exercises(circles):
     choice, scale, iterations = box.children[0].children
     status = box.children[1]
     assert (choice.value, scale.value, iterations.value) == ("He", 1.0, lab.ITERATIONS)
-    assert scale.continuous_update is False and iterations.continuous_update is False
+    assert scale.continuous_update is False  # trains: a drag sends one value, on release
+    assert iterations.continuous_update is True  # a lookup: follows the drag
     assert (
         status.value == "He × 1 after 15000 iterations: train accuracy 0.993, test accuracy 0.960"
     )

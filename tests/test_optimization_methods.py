@@ -369,7 +369,7 @@ def test_ewa_summary_shows_window_and_what_correction_fixes():
 def test_ewa_explorer_redraws_on_each_control():
     box = lab.ewa_explorer()
     (beta, corrected), status = box.children[0].children, box.children[1]
-    assert beta.continuous_update is False
+    assert beta.continuous_update is True  # follows a drag
     assert status.value == lab.ewa_summary(lab.temperature_series(), 0.9, False)
     corrected.value = True
     assert status.value == lab.ewa_summary(lab.temperature_series(), 0.9, True)
@@ -428,7 +428,7 @@ def test_loss_surface_explorer_recomputes_on_every_control():
     box = lab.loss_surface_explorer()
     surface, lr, beta = box.children[0].children
     status = box.children[1]
-    assert lr.continuous_update is False and beta.continuous_update is False
+    assert lr.continuous_update is True and beta.continuous_update is True
     first = status.value
     surface.value = "Rosenbrock"
     assert status.value != first
@@ -441,7 +441,7 @@ def test_optimizer_explorer_greys_out_unused_betas_and_reports(moons):
     optimizer, decay = box.children[0], box.children[1]
     lr, beta, beta2, batch = box.children[2].children
     status = box.children[3]
-    assert all(c.continuous_update is False for c in (lr, beta, beta2, batch))
+    assert all(c.continuous_update is True for c in (lr, beta, beta2, batch))  # lookups
     assert status.value.startswith("adam, lr 0.0007, β1 0.9, β2 0.999, mini-batch 64: cost 0.134")
     assert status.value.endswith("train accuracy 0.943, test accuracy 0.940")
     optimizer.value = "gd"
@@ -460,11 +460,11 @@ def test_optimizer_explorer_greys_out_unused_betas_and_reports(moons):
     assert "after 500 epochs" in status.value
 
 
-def test_draw_optimizer_bolds_the_chosen_curve(moons):
+def test_optimizer_figure_bolds_the_chosen_curve(moons):
     grid = lab.explorer_grid(moons)
     setting = stacked.Setting("momentum", 0.1)
     view = lab.grid_view(grid, setting, 16)
-    fig = lab.draw_optimizer(view, setting, 16, moons)
+    fig = lab.OptimizerFigure(moons).update(view, setting, 16).fig
     widths = {line.get_label(): line.get_linewidth() for line in fig.axes[0].lines}
     assert widths["momentum"] > widths["gd"] == widths["adam"] == widths["rmsprop"]
     np.testing.assert_array_equal(fig.axes[0].lines[1].get_ydata(), view["cost"])

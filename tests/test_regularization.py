@@ -270,10 +270,12 @@ def test_regularization_explorer_keeps_one_regularizer_at_a_time(grid):
     assert box.children[1].value.startswith("λ = 0, keep_prob = 0.5, 5000 iterations: train 0.")
 
 
-def test_draw_regularization_names_the_regime(grid):
+def test_regularization_figure_names_the_regime(grid):
     view = lab.regularization_view(grid, 0.0, 1.0, lab.ITERATIONS)
-    fig = lab.draw_regularization(view, 0.0, 1.0, data.load_goalkeeper())
+    fig = lab.RegularizationFigure(grid, data.load_goalkeeper()).update(view, 0.0, 1.0).fig
     assert "→ high variance" in fig.get_suptitle() and len(fig.axes) == 3
+    heights = [bar.get_height() for bar in fig.axes[2].patches]
+    np.testing.assert_allclose(heights, [*view["plain_norms"], *view["norms"]])
 
 
 def test_dropout_check_holds_the_seed_argument_to_its_word():

@@ -143,7 +143,8 @@ def test_explorer_trains_once_per_setting_and_reports(shipped):
     box = lab.signs_explorer(shipped)
     lr, epochs, batch, regularizer = box.children[0].children
     status = box.children[1]
-    assert all(c.continuous_update is False for c in (lr, epochs, batch))
+    assert lr.continuous_update is False and batch.continuous_update is False  # they train
+    assert epochs.continuous_update is True  # a lookup in the run: follows a drag
     run = lab.signs_run(shipped, lr.value, batch.value, regularizer.value)
     label = "lr 0.0001, mini-batch 32, none"
     assert status.value == lab.signs_summary(run, lab.SIGNS_EPOCHS, label)
@@ -152,11 +153,11 @@ def test_explorer_trains_once_per_setting_and_reports(shipped):
     assert lab.signs_run(shipped, lr.value, batch.value, regularizer.value) is run
 
 
-def test_draw_signs_shows_misclassified_images(shipped):
+def test_signs_figure_shows_misclassified_images(shipped):
     run = lab.signs_run(shipped, 1e-4, 32, "none")
-    fig = lab.draw_signs(run, 10, shipped, "label")
+    fig = lab.SignsFigure(shipped).update(run, 10, "label").fig
     wrong = int(np.sum(run["test_pred"][9] != shipped.test_y))
     assert f"({wrong} of 120)" in fig.get_suptitle()
-    images = [ax for ax in fig.axes[1:] if ax.images]
+    images = [ax for ax in fig.axes[1:] if ax.images[0].get_visible()]
     assert len(images) == min(8, wrong)
     assert all(ax.get_title().startswith("said ") for ax in images)

@@ -6,6 +6,8 @@ Measures, and writes as Markdown and JSON to the folder given (default ``build/b
 - each explorer's redraw over a sweep of at least 20 slider values: p50 / p95 / max of the
   compute part (the plain functions of the lab modules, ``helpers.labs``) and of the drawing
   part (figure + PNG, as Jupyter's inline backend renders it), and of their sum;
+- each explorer in real JupyterLab and chromium (``tools.browser``): the time from a key press
+  on a slider to the new figure painted on screen, 12 presses per explorer (key "browser");
 - one training epoch of the TensorFlow lab's SIGNS model (graph step as in the lab, and eager);
 - grading (``tools.grading``, sandboxed): one correct Initialization submission next to its
   Run All (target: at most 1.5x), and a batch of 20 on every core (target: under 2 min).
@@ -20,6 +22,7 @@ Usage: python -m tools.bench [--out build/bench] [--skip-labs]
 import argparse
 import json
 import platform
+import tempfile
 import time
 from pathlib import Path
 
@@ -51,10 +54,11 @@ def run_lab(path):
 
 
 def _png(fig):
-    """Render ``fig`` to PNG as the explorers do (``helpers.explorer.figure_png``)."""
-    from helpers.explorer import figure_png
+    """Render ``fig`` to PNG as the explorers do: a ``LiveFigure`` redraws its moving artists,
+    a matplotlib figure is drawn whole (``helpers.explorer.figure_png``)."""
+    from helpers.explorer import LiveFigure, figure_png
 
-    figure_png(fig)
+    fig.png() if isinstance(fig, LiveFigure) else figure_png(fig)
 
 
 def _stats(values):
@@ -102,38 +106,46 @@ def explorer_sweeps():
     circles = data.load_circles()
     run = init.initialization_run(reference.HE, 1.0, circles)
     init.train_run(run, init.ITERATIONS, circles)
+    initialization_figure = init.InitializationFigure(circles)
     out.append(sweep(
         "Initialization (iterations)", "retrains",
         range(0, init.ITERATIONS + 1, init.SNAPSHOT_EVERY),
         lambda i: init.initialization_metrics(run, i, circles),
-        lambda i, _: init.draw_initialization(run, i, circles, "He × 1")[0],
+        lambda i, _: initialization_figure.update(run, i, "He × 1")[0],
     ))  # fmt: skip
 
     grid = reg.regularization_grid()
     goalkeeper = data.load_goalkeeper()
+    regularization_figure = reg.RegularizationFigure(grid, goalkeeper)
     out.append(sweep(
         "Regularization (λ, keep_prob)", "retrains",
         [(lam, 1.0) for lam in reg.LAMBDAS] + [(0.0, k) for k in reg.KEEP_PROBS] * 2,
         lambda s: reg.regularization_view(grid, *s, reg.ITERATIONS),
-        lambda s, view: reg.draw_regularization(view, *s, goalkeeper),
+        lambda s, view: regularization_figure.update(view, *s),
     ))  # fmt: skip
 
     bug = "dW2 × 2 and db1 × 4 (the lab's)"
+    epsilon_figure = gc.EpsilonFigure()
     curves = {"correct": gc.epsilon_sweep(reference.gradient_check_n),
               bug: gc.epsilon_sweep(reference.gradient_check_n, bug)}  # fmt: skip
     out.append(sweep(
         "Gradient checking (ε)", "analytic", gc.EPSILONS,
         lambda e: gc.epsilon_summary(curves, e),
-        lambda e, _: gc.draw_epsilon_sweep(curves, e),
+        lambda e, _: epsilon_figure.update(curves, e),
     ))  # fmt: skip
 
     series = om.temperature_series()
+    ewa_figure = om.EwaFigure(series)
     out.append(sweep(
         "EWA (β, bias correction)", "analytic",
         [(b, c) for b in om.EWA_BETAS for c in (False, True)] * 2,
         lambda v: om.ewa_summary(series, *v),
-        lambda v, _: om.draw_ewa(series, [v[0]], v[1]),
+        lambda v, _: ewa_figure.update(*v),
     ))  # fmt: skip
+
+    path_figures = {s.name: om.PathsFigure(s) for s in om.SURFACES.values()}
+    for figure in path_figures.values():
+        _png(figure.live)  # each surface's first display draws its background
 
     def paths(value):
         surface, lr = om.SURFACES[value[0]], value[1]
@@ -143,44 +155,48 @@ def explorer_sweeps():
     out.append(sweep(
         "Loss surface (learning rate)", "analytic",
         [(s, lr) for s in om.SURFACES for lr in 10.0 ** np.arange(-4, 0.01, 0.25)],
-        paths, lambda _, computed: om.draw_paths(*computed),
+        paths, lambda _, computed: path_figures[computed[0].name].update(*computed[2:]),
     ))  # fmt: skip
 
     moons = data.load_moons()
     grid = om.explorer_grid(moons)
+    optimizer_figure = om.OptimizerFigure(moons)
     values = [(stacked.Setting(o, lr), b) for o in ("gd", "adam") for b in om.BATCH_SIZES
               for lr in om.LEARNING_RATES[::2]]  # fmt: skip
     out.append(sweep(
         "Optimizer (optimizer, lr, mini-batch)", "retrains", values,
         lambda v: om.grid_view(grid, *v),
-        lambda v, view: om.draw_optimizer(view, *v, moons),
+        lambda v, view: optimizer_figure.update(view, *v),
     ))  # fmt: skip
 
     grid = bn.batchnorm_grid()
+    batchnorm_figure = bn.BatchnormFigure()
     values = [(d, on, b, r) for d in bn.DEPTHS for on in (False, True) for b in (64,)
               for r in bn.LEARNING_RATES]  # fmt: skip
     out.append(sweep(
         "Batch norm (lr, depth, batch norm)", "retrains", values,
         lambda v: bn.batchnorm_view(grid, *v),
-        lambda v, view: bn.draw_batchnorm(view, v[0], v[2], v[3]),
+        lambda v, view: batchnorm_figure.update(view, v[0], v[2], v[3]),
     ))  # fmt: skip
 
     evaluate = ht.MapReader(ht.response_map())
+    figure = ht.SearchFigure(evaluate)
     values = [(n, seed, strategy, scale) for n in ht.BUDGETS for seed in (0, 1)
               for strategy in ht.STRATEGIES for scale in ht.SCALES][::2]  # fmt: skip
     out.append(sweep(
         "Tuning (trials, strategy, scale, seed)", "analytic", values,
         lambda v: ht.tuning_runs(evaluate, v[0], v[1], v[3]),
-        lambda v, runs: ht.draw_search(evaluate, runs, v[2]),
+        lambda v, runs: figure.update(runs, v[2]),
     ))  # fmt: skip
 
     signs = data.load_signs()
     runs = {r: tfi.signs_run(signs, 1e-4, 32, r) for r in ("none", "L2 (λ = 1)")}
+    signs_figure = tfi.SignsFigure(signs)
     out.append(sweep(
         "SIGNS (epochs, cached setting)", "retrains",
         [(r, e) for r in runs for e in range(5, tfi.SIGNS_EPOCHS + 1, 5)],
         lambda v: tfi.signs_summary(runs[v[0]], v[1], v[0]),
-        lambda v, _: tfi.draw_signs(runs[v[0]], v[1], signs, v[0]),
+        lambda v, _: signs_figure.update(runs[v[0]], v[1], v[0]),
     ))  # fmt: skip
     start = time.perf_counter()
     tfi.signs_run(signs, 10**-3.5, 64, "none")
@@ -208,7 +224,6 @@ def signs_epoch_seconds(epochs=10):
 def grading_seconds(run_all_seconds, batch=20):
     """Grade the solved Initialization lab once, then ``batch`` copies of it in parallel."""
     import shutil
-    import tempfile
 
     from tools import grading
 
@@ -229,6 +244,21 @@ def grading_seconds(run_all_seconds, batch=20):
     return {"one_seconds": one_seconds, "run_all_seconds": run_all_seconds,
             "ratio": one_seconds / run_all_seconds, "batch": batch,
             "batch_seconds": batch_seconds}  # fmt: skip
+
+
+def browser_latencies():
+    """Key press to new figure on screen, per explorer, in JupyterLab and chromium (empty with
+    a note when chromium is missing)."""
+    from helpers import data
+    from tools import browser
+
+    if browser.chromium_path() is None:
+        print("chromium not found: no browser timings (Debian: apt-get install chromium)")
+        return {}
+    with tempfile.TemporaryDirectory() as tmp:
+        server = browser.jupyterlab(ROOT / "notebooks", Path(tmp) / "lab", data.data_dir())
+        with server as (url, token), browser.chromium(Path(tmp) / "profile") as context:
+            return browser.explorer_latencies(url, token, context)
 
 
 def markdown(result):
@@ -255,6 +285,11 @@ def markdown(result):
             f"{1e3 * t['p95']:.0f} / {1e3 * t['max']:.0f} ms "
             f"| < {1e3 * r['target_p95']:.0f} ms: {ok} |"
         )
+    if result.get("browser"):
+        lines += ["", "| explorer, in JupyterLab + chromium | key presses | key → new figure "
+                  "on screen p50 / p95 |", "|---|---|---|"]  # fmt: skip
+        lines += [f"| {name} | {b['moves']} | {b['p50_ms']:.0f} / {b['p95_ms']:.0f} ms |"
+                  for name, b in result["browser"].items()]  # fmt: skip
     e = result["signs_epoch"]
     lines += [
         "",
@@ -280,6 +315,7 @@ def main(argv=None):
     )
     parser.add_argument("--out", default=str(ROOT / "build" / "bench"))
     parser.add_argument("--skip-labs", action="store_true", help="explorers and TF epoch only")
+    parser.add_argument("--browser-only", action="store_true", help="only the browser timings")
     args = parser.parse_args(argv)
 
     import matplotlib
@@ -294,6 +330,10 @@ def main(argv=None):
                 if line.startswith("model name")), platform.processor())  # fmt: skip
     machine = f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
     result = {"machine": machine, "labs": []}
+    if args.browser_only:
+        result["browser"] = browser_latencies()
+        print(json.dumps(result, indent=2))
+        return 0
     if not args.skip_labs:
         for path in sorted((ROOT / "notebooks").glob("week*/*.ipynb")):
             result["labs"].append(run_lab(path))
@@ -303,6 +343,7 @@ def main(argv=None):
         result["grading"] = grading_seconds(run_all)
     result["explorers"] = explorer_sweeps()
     result["signs_epoch"] = signs_epoch_seconds()
+    result["browser"] = browser_latencies()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench.json").write_text(json.dumps(result, indent=2))

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.ticker import NullLocator
 
 from helpers import checking, data, grids, nn, plots, stacked
-from helpers.explorer import WIDE, Explorer, choice_slider
+from helpers.explorer import WIDE, Explorer, LiveFigure, choice_slider
 
 # ---------------------------------------------------------------- the lab's recipes
 
@@ -426,38 +426,49 @@ def batchnorm_summary(view, depth, batch_size, rate):
     )
 
 
-def draw_batchnorm(view, depth, batch_size, rate):
-    """Two panels: training cost over epochs (the chosen setting bold), and the spread of
-    each hidden layer's activations after training, without and with batch norm."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.86, wspace=0.22)
-    for bn, color in ((False, "tab:red"), (True, "tab:blue")):
-        chosen = bn == view["batchnorm"]
-        label = "with batch norm" if bn else "without"
-        _curve(left, view["epochs"], view[f"cost_{int(bn)}"], color=color, label=label,
-               lw=2.4 if chosen else 1.0, alpha=1.0 if chosen else 0.5)  # fmt: skip
-        spread = view[f"spread_{int(bn)}"][-1]
-        right.plot(np.arange(1, len(spread) + 1), np.where(np.isfinite(spread), spread, np.nan),
-                   marker="o", color=color, lw=2.4 if chosen else 1.0, label=label)  # fmt: skip
-    plots.log_scale(left)
-    left.set_ylim(1e-3, 10)
-    left.set_xlabel("epoch")
-    left.set_title("cost on the training set")
-    left.legend(loc="lower left")
-    plots.log_scale(right)
-    right.set_ylim(1e-3, 1e3)
-    right.set_xlabel("hidden layer")
-    right.set_title("spread (std) of the activations after training")
-    fig.suptitle(f"{depth} hidden layers of {WIDTH}, mini-batch {batch_size}, α = {rate:g}")
-    for ax in (left, right):  # minor ticks on 4 and 6 decades: half the redraw time
-        ax.yaxis.set_minor_locator(NullLocator())
-    return fig
+class BatchnormFigure:
+    """The explorer's live figure, two panels: training cost over epochs (the chosen setting
+    bold, the other batch-norm choice faint), and the spread of each hidden layer's
+    activations after training, without and with batch norm."""
+
+    def __init__(self):
+        self.live, (left, right) = LiveFigure.subplots(1, 2, figsize=(11, 3.8))
+        self.live.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.86, wspace=0.22)
+        self.costs, self.spreads = {}, {}
+        for bn, color in ((False, "tab:red"), (True, "tab:blue")):
+            label = "with batch norm" if bn else "without"
+            self.costs[bn] = left.plot([], [], color=color, label=label)[0]
+            self.spreads[bn] = right.plot([], [], marker="o", color=color, label=label)[0]
+        for ax in (left, right):
+            plots.log_scale(ax)
+            ax.yaxis.set_minor_locator(NullLocator())  # minor ticks: half of a full draw
+        left.set(ylim=(1e-3, 10), xlim=(0, EPOCHS), xlabel="epoch",
+                 title="cost on the training set")  # fmt: skip
+        legend = left.legend(loc="lower left")
+        right.set(ylim=(1e-3, 1e3), xlim=(0.5, max(DEPTHS) + 0.5), xlabel="hidden layer",
+                  title="spread (std) of the activations after training")  # fmt: skip
+        self.title = self.live.fig.suptitle(" ")
+        self.live.moving = [*self.costs.values(), legend, *self.spreads.values(), self.title]
+
+    def update(self, view, depth, batch_size, rate):
+        for bn in (False, True):
+            chosen = bn == view["batchnorm"]
+            cost, spread = view[f"cost_{int(bn)}"], view[f"spread_{int(bn)}"][-1]
+            self.costs[bn].set_data(view["epochs"], np.where(np.isfinite(cost), cost, np.nan))
+            self.spreads[bn].set_data(np.arange(1, len(spread) + 1),
+                                      np.where(np.isfinite(spread), spread, np.nan))  # fmt: skip
+            for line in (self.costs[bn], self.spreads[bn]):
+                line.set(lw=2.4 if chosen else 1.0, alpha=1.0 if chosen else 0.5)
+        self.title.set_text(f"{depth} hidden layers of {WIDTH}, mini-batch {batch_size}, "
+                            f"α = {rate:g}")  # fmt: skip
+        return self.live
 
 
-def batchnorm_explorer(spirals=None):
+def batchnorm_explorer(spirals=None, **start):
     """Explorer of the Batch Normalization lab: learning rate x depth x batch norm x mini-batch
     size, every setting trained ahead (``batchnorm_grid``); the other batch-norm choice is
-    drawn faint beside the chosen one. Returns the widget."""
+    drawn faint beside the chosen one. ``start`` sets rate, depth, batch, batchnorm. Returns
+    the widget."""
     import ipywidgets as w
 
     grid = batchnorm_grid(spirals)
@@ -471,11 +482,13 @@ def batchnorm_explorer(spirals=None):
             description="batch norm",
         ),  # fmt: skip
     }
+    figure = BatchnormFigure()
 
     def redraw(ex):
         rate, depth, batch, bn = ex.values.values()
         view = batchnorm_view(grid, depth, bn, batch, rate)
-        ex.show(draw_batchnorm(view, depth, batch, rate),
+        ex.show(figure.update(view, depth, batch, rate),
                 batchnorm_summary(view, depth, batch, rate))  # fmt: skip
 
-    return Explorer(controls, redraw, rows=[["rate", "depth", "batch"], ["batchnorm"]]).widget
+    return Explorer(controls, redraw, rows=[["rate", "depth", "batch"], ["batchnorm"]],
+                    start=start, call="lab.batchnorm_explorer(spirals").widget  # fmt: skip

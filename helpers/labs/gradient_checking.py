@@ -2,11 +2,10 @@
 ``notebooks/week1/gradient_checking.ipynb``. The checking tools themselves (flattening,
 numerical gradient, block report) are shared: ``helpers.gradcheck``."""
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from helpers import checking, gradcheck, nn, plots
-from helpers.explorer import WIDE, Explorer, log_slider
+from helpers.explorer import WIDE, Explorer, LiveFigure, log_slider
 
 # ---------------------------------------------------------------- checks
 
@@ -148,33 +147,49 @@ def epsilon_summary(sweep, epsilon, epsilons=EPSILONS):
     return f"epsilon = {epsilons[at]:.0e}: {values}"
 
 
-def draw_epsilon_sweep(sweep, epsilon, epsilons=EPSILONS):
-    """Log-log plot of each curve of ``sweep`` (label -> ``epsilon_sweep`` result) against
-    epsilon, marking ``epsilon``."""
-    fig, ax = plt.subplots(figsize=(7.5, 4))
-    at = int(np.argmin(np.abs(np.log10(epsilons) - np.log10(epsilon))))
-    for name, values in sweep.items():
-        line = ax.plot(epsilons, np.maximum(values, 1e-17), marker=".", label=name)[0]
-        ax.plot(epsilons[at], max(values[at], 1e-17), "o", ms=10, color=line.get_color())
-    plots.log_scale(ax, "both")
-    ax.axhline(gradcheck.THRESHOLD, color="grey", ls="--", lw=1, label="threshold 2e-7")
-    ax.axvline(epsilon, color="black", lw=0.8)
-    ax.invert_xaxis()
-    ax.set_xlabel("epsilon (smaller to the right)")
-    ax.set_ylabel("relative difference")
-    ax.legend(fontsize="small", loc="lower left")
-    ax.set_title(epsilon_summary(sweep, epsilon, epsilons), fontsize="medium")
-    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.14, top=0.9)
-    return fig
+class EpsilonFigure:
+    """The explorer's live figure: the relative difference against epsilon (log-log, epsilon
+    decreasing to the right), correct and with the planted bug, a marker at the chosen
+    epsilon, the threshold."""
+
+    def __init__(self, epsilons=EPSILONS):
+        self.live, (ax,) = LiveFigure.subplots(1, 1, figsize=(7.5, 4))
+        self.epsilons = epsilons
+        self.lines = [ax.plot([], [], marker=".", label=name)[0] for name in ("correct", "bug")]
+        self.marks = [ax.plot([], [], "o", ms=10, color=line.get_color())[0]
+                      for line in self.lines]  # fmt: skip
+        plots.log_scale(ax, "both")
+        ax.axhline(gradcheck.THRESHOLD, color="grey", ls="--", lw=1, label="threshold 2e-7")
+        self.at = ax.axvline(epsilons[0], color="black", lw=0.8)
+        ax.set(xlim=(epsilons.max() * 2, epsilons.min() / 2), ylim=(1e-17, 10),
+               xlabel="epsilon (smaller to the right)", ylabel="relative difference")  # fmt: skip
+        self.legend = ax.legend(fontsize="small", loc="lower left")
+        self.title = ax.set_title(" ", fontsize="medium")
+        self.live.fig.subplots_adjust(left=0.12, right=0.97, bottom=0.14, top=0.9)
+        self.live.moving = [*self.lines, *self.marks, self.at, self.legend, self.title]
+
+    def update(self, sweep, epsilon):
+        """``sweep``: label -> ``epsilon_sweep`` result, the correct curve first."""
+        at = int(np.argmin(np.abs(np.log10(self.epsilons) - np.log10(epsilon))))
+        for line, mark, text, (name, values) in zip(self.lines, self.marks,
+                                                     self.legend.get_texts(), sweep.items(),
+                                                     strict=False):  # fmt: skip
+            line.set_data(self.epsilons, np.maximum(values, 1e-17))
+            mark.set_data([self.epsilons[at]], [max(values[at], 1e-17)])
+            text.set_text(name)
+        self.at.set_xdata([epsilon, epsilon])
+        self.title.set_text(epsilon_summary(sweep, epsilon, self.epsilons))
+        return self.live
 
 
-def gradient_check_explorer(check_fn, case=None):
+def gradient_check_explorer(check_fn, case=None, **start):
     """Explorer of the Gradient Checking lab: epsilon (log slider) and a planted bug.
 
     ``check_fn`` is the learner's ``gradient_check_n``; until it is written
     (``NotImplementedError``), the provided ``reference_gradient_check_n`` draws the curves
     and the status line says so. The sweep over all epsilons is computed once per curve and
-    cached; the slider only moves the marker. Returns the widget.
+    cached; the slider only moves the marker. ``start`` sets bug, epsilon. Returns the
+    widget.
     """
     import ipywidgets as w
 
@@ -190,6 +205,7 @@ def gradient_check_explorer(check_fn, case=None):
         "epsilon": log_slider(1e-7, -12, -1, 0.5, "epsilon", readout_format=".0e"),
     }
     sweeps, check = {}, [check_fn, ""]  # the check in use, and the note that says which
+    figure = EpsilonFigure()
 
     def redraw(ex):
         bug, epsilon = ex.values["bug"], ex.values["epsilon"]
@@ -206,6 +222,7 @@ def gradient_check_explorer(check_fn, case=None):
                     ]
                     sweeps[name] = epsilon_sweep(check[0], name, case)
         curves = {"correct": sweeps["none"], bug: sweeps[bug]}
-        ex.show(draw_epsilon_sweep(curves, epsilon), epsilon_summary(curves, epsilon) + check[1])
+        ex.show(figure.update(curves, epsilon), epsilon_summary(curves, epsilon) + check[1])
 
-    return Explorer(controls, redraw).widget
+    return Explorer(controls, redraw, start=start,
+                    call="lab.gradient_check_explorer(gradient_check_n").widget  # fmt: skip

@@ -22,7 +22,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import NullLocator
 
 from helpers import checking, data, grids, nn, stacked
-from helpers.explorer import WIDE, Explorer, choice_slider
+from helpers.explorer import WIDE, Explorer, LiveFigure, choice_slider
 from helpers.labs import optimization_methods as moons_lab
 
 # ---------------------------------------------------------------- the lab's recipes
@@ -452,25 +452,50 @@ def tuning_runs(evaluate, budget, seed=0, scale="log"):
     return {name: search(evaluate, name, budget, seed, scale) for name in STRATEGIES}
 
 
-def draw_search(evaluate, runs, strategy):
-    """Left: the map with the trials of ``runs[strategy]``; right: the best dev cost found so
-    far against the number of trials, for every strategy of ``runs`` (the chosen one bold)
-    and the map's best."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), width_ratios=(1.15, 1))
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.9, wspace=0.28)
-    draw_map(evaluate.surface, left)
-    draw_trials(left, runs[strategy], COLORS[strategy])
-    left.set_title(f"{strategy}: {len(scores_of(runs[strategy]))} trials")
-    for name, history in runs.items():
-        best, chosen = np.minimum.accumulate(scores_of(history)), name == strategy
-        right.step(np.arange(1, len(best) + 1), best, where="post", color=COLORS[name],
-                   lw=2.5 if chosen else 1.2, alpha=1.0 if chosen else 0.45, zorder=2 + chosen,
-                   label=f"{name} (chosen)" if chosen else name)  # fmt: skip
-    right.axhline(evaluate.best()[0], color="gray", ls="--", lw=1, label="the map's best")
-    right.set(xlabel="trials", ylabel="best dev cost so far", ylim=(0.1, 0.7))
-    right.legend(loc="upper right")
-    right.set_title("best found so far")
-    return fig
+class SearchFigure:
+    """The explorer's live figure. Left: the map (drawn once) with the trials of the chosen
+    strategy, each coarse-to-fine round's box and the best trial (a star); right: the best dev
+    cost found so far against the number of trials, every strategy (the chosen one bold)."""
+
+    def __init__(self, evaluate):
+        self.live, (left, right) = LiveFigure.subplots(1, 2, figsize=(11, 4),
+                                                       width_ratios=(1.15, 1))  # fmt: skip
+        self.live.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.9, wspace=0.28)
+        draw_map(evaluate.surface, left)
+        self.rounds = [left.scatter([], [], s=22, ec="black", lw=0.5, zorder=3) for _ in range(2)]
+        self.star = left.scatter([], [], marker="*", s=260, color="gold", ec="black", zorder=4)
+        self.box = left.add_patch(Rectangle((1e-4, 1e-8), 0, 0, fill=False, ec="black", lw=1.5))
+        self.title = left.set_title(" ")
+        self.curves = {name: right.step([], [], where="post", color=COLORS[name], label=name)[0]
+                       for name in STRATEGIES}  # fmt: skip
+        right.axhline(evaluate.best()[0], color="gray", ls="--", lw=1, label="the map's best")
+        right.set(xlabel="trials", ylabel="best dev cost so far", xlim=(0, max(BUDGETS) + 1),
+                  ylim=(0.1, 0.7), title="best found so far (the chosen one bold)")  # fmt: skip
+        legend = right.legend(loc="upper right")
+        self.live.moving = [*self.rounds, self.box, self.star, self.title, *self.curves.values(),
+                            legend]  # fmt: skip
+
+    def update(self, runs, strategy):
+        """Show ``runs`` (strategy -> rounds, from ``tuning_runs``) with ``strategy`` chosen;
+        returns the ``LiveFigure``."""
+        history = runs[strategy]
+        for r, dots in enumerate(self.rounds):
+            dots.set_visible(r < len(history))
+            if r < len(history):
+                dots.set_offsets(np.column_stack(list(history[r]["trials"].values())))
+                dots.set_facecolor(COLORS[strategy])
+                dots.set_alpha(0.5 if r < len(history) - 1 else 1.0)
+        self.box.set_visible(len(history) > 1)
+        if len(history) > 1:
+            (x0, x1), (y0, y1) = history[-1]["box"].values()
+            self.box.set_bounds(x0, y0, x1 - x0, y1 - y0)
+        self.star.set_offsets([list(best_trial(history)[1].values())])
+        self.title.set_text(f"{strategy}: {len(scores_of(history))} trials")
+        for name, line in self.curves.items():
+            best = np.minimum.accumulate(scores_of(runs[name]))
+            line.set_data(np.arange(1, len(best) + 1), best)
+            line.set(lw=2.5 if name == strategy else 1.2, alpha=1.0 if name == strategy else 0.45)
+        return self.live
 
 
 def search_summary(evaluate, history, strategy, scale):
@@ -511,9 +536,10 @@ def draw_sampling_scales(sample_log_uniform, sample_beta, size=1000, seed=0):
 # ---------------------------------------------------------------- the explorer
 
 
-def tuning_explorer(surface=None):
+def tuning_explorer(surface=None, **start):
     """Explorer of the Hyperparameter Tuning lab: budget x strategy x scale x seed on the
-    response map (``response_map``); trials are read off the map. Returns the widget."""
+    response map (``response_map``); trials are read off the map. ``start`` sets controls
+    (budget, seed, strategy, scale). Returns the widget."""
     import ipywidgets as w
 
     evaluate = MapReader(surface if surface is not None else response_map())
@@ -523,12 +549,14 @@ def tuning_explorer(surface=None):
         "strategy": w.ToggleButtons(options=STRATEGIES, value="random", description="strategy"),
         "scale": w.ToggleButtons(options=SCALES, value="log", description="scale"),
     }
+    figure = SearchFigure(evaluate)
 
     def redraw(ex):
         budget, seed, strategy, scale = ex.values.values()
         runs = tuning_runs(evaluate, budget, seed, scale)
-        ex.show(draw_search(evaluate, runs, strategy),
+        ex.show(figure.update(runs, strategy),
                 search_summary(evaluate, runs[strategy], strategy, scale))  # fmt: skip
 
     rows = [["budget", "seed"], ["strategy"], ["scale"]]
-    return Explorer(controls, redraw, rows=rows).widget
+    return Explorer(controls, redraw, rows=rows, start=start,
+                    call="lab.tuning_explorer(surface").widget  # fmt: skip

@@ -1,11 +1,10 @@
 """Initialization (week 1): the public checks and the explorer (initializer x weight scale x
 iterations) of ``notebooks/week1/initialization.ipynb``."""
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from helpers import checking, data, nn, plots, stacked
-from helpers.explorer import Explorer, iterations_slider, log_slider
+from helpers.explorer import Explorer, LiveFigure, iterations_slider, log_slider
 
 # ---------------------------------------------------------------- checks
 
@@ -106,37 +105,58 @@ def initialization_metrics(run, iterations, circles=None):
 # ---------------------------------------------------------------- explorer
 
 
-def draw_initialization(run, iterations, circles, label):
-    """Three panels: decision boundary, cost curve up to ``iterations``, activation spread.
+class InitializationFigure:
+    """The explorer's live figure, three panels with fixed axes: decision boundary, cost curve
+    up to the iterations shown, and the spread of the activations at initialization."""
 
-    Draws the latest snapshot at or before ``iterations`` and says so when training is
-    still to come. Returns the figure and the accuracies shown.
-    """
-    train_X, train_Y, _, _ = circles
-    shown = max(i for i in run["snapshots"] if i <= iterations)
-    acc = initialization_metrics(run, shown, circles)
-    params = run["snapshots"][shown]
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
-    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.15, top=0.82, wspace=0.28)
-    state = f"after {shown} iterations" + ("" if shown == iterations else " (training…)")
-    plots.plot_decision_boundary(
-        lambda P: nn.predict(P, params), train_X, train_Y, title=state, ax=axes[0]
-    )
-    plots.plot_costs(run["costs"][: shown // 100], ax=axes[1], title="cost")
-    plots.plot_layer_spread(
-        {label: run["spread"]},
-        ax=axes[2],
-        title=f"at init, {len(PROBE_LAYERS) - 2} hidden layers of 50",
-    )
-    fig.suptitle(f"{label}: train accuracy {acc['train']:.3f}, test accuracy {acc['test']:.3f}")
-    return fig, acc
+    def __init__(self, circles):
+        train_X, train_Y = circles[:2]
+        self.circles = circles
+        self.live, axes = LiveFigure.subplots(1, 3, figsize=(13, 3.6))
+        self.live.fig.subplots_adjust(left=0.05, right=0.98, bottom=0.15, top=0.82, wspace=0.28)
+        self.regions = plots.DecisionRegions(axes[0], train_X, train_Y)
+        self.state = axes[0].set_title(" ")
+        (self.cost,) = axes[1].plot([], [])
+        plots.log_scale(axes[1])
+        axes[1].set(xlim=(0, ITERATIONS), ylim=(1e-3, 1e2), xlabel="iteration", ylabel="cost",
+                    title="cost")  # fmt: skip
+        (self.spread,) = axes[2].plot([], [], marker="o")
+        plots.log_scale(axes[2])
+        axes[2].set(xlim=(0.5, len(PROBE_LAYERS) - 0.5), ylim=(SPREAD_FLOOR, 1 / SPREAD_FLOOR),
+                    xlabel="hidden layer", ylabel="std of activations",
+                    title=f"at init, {len(PROBE_LAYERS) - 2} hidden layers of 50")  # fmt: skip
+        axes[2].axhline(1.0, color="grey", lw=0.8, ls=":")
+        self.title = self.live.fig.suptitle(" ")
+        self.live.moving = [*self.regions.artists, self.state, self.cost, self.spread, self.title]
+
+    def update(self, run, iterations, label):
+        """Show the latest snapshot at or before ``iterations`` (saying so when training is
+        still to come). Returns the ``LiveFigure`` and the accuracies shown."""
+        shown = max(i for i in run["snapshots"] if i <= iterations)
+        acc = initialization_metrics(run, shown, self.circles)
+        params = run["snapshots"][shown]
+        self.regions.update(lambda P: nn.predict(P, params))
+        self.state.set_text(f"after {shown} iterations"
+                            + ("" if shown == iterations else " (training…)"))  # fmt: skip
+        costs = np.asarray(run["costs"][: shown // 100])
+        self.cost.set_data(np.arange(len(costs)) * 100, costs)
+        stds = np.clip(np.nan_to_num(np.asarray(run["spread"]), nan=np.inf), SPREAD_FLOOR,
+                       1 / SPREAD_FLOOR)  # beyond the axis: drawn on its edge  # fmt: skip
+        self.spread.set_data(np.arange(1, len(stds) + 1), stds)
+        self.title.set_text(f"{label}: train accuracy {acc['train']:.3f}, "
+                            f"test accuracy {acc['test']:.3f}")  # fmt: skip
+        return self.live, acc
 
 
-def initialization_explorer(initializers, circles=None, start=None):
+SPREAD_FLOOR = 1e-12  # all-zero activations are drawn here (as in plots.plot_layer_spread)
+
+
+def initialization_explorer(initializers, circles=None, start=None, **settings):
     """Explorer of the Initialization lab: initializer, weight scale (log), iterations.
 
     ``initializers`` maps a label to a function ``layers_dims -> parameters`` (the learner's
-    own); ``start`` is the label shown first (default: the first one). Returns the widget.
+    own); ``start`` is the label shown first (default: the first one); ``settings`` sets
+    name, scale, iterations. Returns the widget.
     An initializer not written yet (``NotImplementedError``) is replaced by the provided
     reference of the same label (``REFERENCE_INITIALIZERS``), and the status line says so.
     Runs are cached per (initializer, scale) with a snapshot every 500 iterations, so moving
@@ -155,11 +175,13 @@ def initialization_explorer(initializers, circles=None, start=None):
         "scale": log_slider(1.0, -2, 2, 0.25, "weights ×"),
         "iterations": iterations_slider(ITERATIONS, SNAPSHOT_EVERY),
     }
+    controls["scale"].continuous_update = False  # a new scale trains: one run per release
     runs, notes = {}, {}
+    figure = InitializationFigure(circles)
 
     def show(ex, run, label, note):
         iterations = ex.values["iterations"]
-        fig, acc = draw_initialization(run, iterations, circles, label)
+        fig, acc = figure.update(run, iterations, label)
         shown = max(i for i in run["snapshots"] if i <= iterations)
         ex.show(fig, f"{label} after {shown} iterations: train accuracy {acc['train']:.3f}, "
                      f"test accuracy {acc['test']:.3f}"
@@ -187,4 +209,5 @@ def initialization_explorer(initializers, circles=None, start=None):
             train_run(run, iterations, circles)
         show(ex, run, label, note)
 
-    return Explorer(controls, redraw).widget
+    return Explorer(controls, redraw, start=settings,
+                    call="lab.initialization_explorer(INITIALIZERS, circles").widget  # fmt: skip

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from helpers import checking, data, grids, nn, plots, stacked
-from helpers.explorer import WIDE, Explorer, choice_slider, log_slider
+from helpers.explorer import WIDE, Explorer, LiveFigure, choice_slider, log_slider
 
 # ---------------------------------------------------------------- checks
 
@@ -468,9 +468,32 @@ def draw_ewa(series, betas, bias_correction=False, ax=None):
     return fig
 
 
-def ewa_explorer(series=None):
+class EwaFigure:
+    """The EWA explorer's live figure: the series (drawn once) and one average over it."""
+
+    def __init__(self, series):
+        self.series, days = series, np.arange(1, len(series) + 1)
+        self.live, (ax,) = LiveFigure.subplots(1, 1, figsize=(9, 3.6))
+        ax.plot(days, series, ".", color="0.6", markersize=4, label="daily temperature")
+        (self.line,) = ax.plot(days, ewa(series, 0.9), lw=2, label="weighted average")
+        ax.set(xlabel="day", ylabel="°C", xlim=(0, len(series) + 1),
+               ylim=(min(0.0, series.min()) - 2, series.max() + 2))  # fmt: skip
+        legend = ax.legend(fontsize="small", loc="upper left")
+        self.title = ax.set_title(" ")
+        self.live.fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.9)
+        self.live.moving = [self.line, self.title, legend]  # the legend over the line
+
+    def update(self, beta, bias_correction):
+        self.line.set_ydata(ewa(self.series, beta, bias_correction))
+        self.title.set_text(f"exponentially weighted average, β = {beta:g}, "
+                            f"{'with' if bias_correction else 'no'} bias correction")  # fmt: skip
+        return self.live
+
+
+def ewa_explorer(series=None, **start):
     """Explorer of exponentially weighted averages: beta and bias correction over a year of
-    noisy temperatures (``temperature_series``). Returns the widget."""
+    noisy temperatures (``temperature_series``); ``start`` sets beta, corrected. Returns the
+    widget."""
     import ipywidgets as w
 
     series = temperature_series() if series is None else series
@@ -478,12 +501,13 @@ def ewa_explorer(series=None):
         "beta": choice_slider(EWA_BETAS, 0.9, "β"),
         "corrected": w.Checkbox(value=False, description="bias correction"),
     }
+    figure = EwaFigure(series)
 
     def redraw(ex):
         beta, corrected = ex.values.values()
-        ex.show(draw_ewa(series, [beta], corrected), ewa_summary(series, beta, corrected))
+        ex.show(figure.update(beta, corrected), ewa_summary(series, beta, corrected))
 
-    return Explorer(controls, redraw).widget
+    return Explorer(controls, redraw, start=start, call="lab.ewa_explorer(temperatures").widget
 
 
 PATH_STEPS = 300
@@ -508,25 +532,38 @@ def path_summary(settings, losses):
     return f"loss after {losses.shape[1] - 1} steps: {finals}"
 
 
-def draw_paths(surface, settings, paths, losses):
-    """Two panels: the paths on the contour plot, and loss per step (log scale)."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [1.4, 1]})
-    plots.plot_loss_surface(surface, ax=left)
-    plots.plot_paths(paths, [s.optimizer for s in settings], ax=left)
-    left.set_title(surface.name)
-    for s, loss in zip(settings, losses, strict=True):
-        right.plot(np.maximum(loss, 1e-12), label=s.optimizer)
-    plots.log_scale(right)
-    right.set_xlabel("step")
-    right.set_title("loss")
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.92, wspace=0.18)
-    return fig
+class PathsFigure:
+    """The loss-surface explorer's live figure for one surface: the paths on its bands (drawn
+    once), and the loss per step on a log axis whose range is fixed per surface."""
+
+    def __init__(self, surface, names=stacked.OPTIMIZERS, steps=PATH_STEPS):
+        self.live, (left, right) = LiveFigure.subplots(1, 2, figsize=(11, 4),
+                                                       width_ratios=[1.4, 1])  # fmt: skip
+        plots.plot_loss_surface(surface, ax=left)
+        left.set_title(surface.name)
+        self.paths = [left.plot([], [], lw=1.6, label=name)[0] for name in names]
+        left.plot(*surface.start, marker="o", color="k", linestyle="none")
+        legend = left.legend(fontsize="small", loc="lower right")
+        self.losses = [right.plot([], [], label=name)[0] for name in names]
+        plots.log_scale(right)
+        start = float(surface.f(*surface.start))
+        right.set(xlabel="step", title="loss", xlim=(0, steps), ylim=(1e-12, 100 * start))
+        self.live.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.92, wspace=0.18)
+        self.live.moving = [*self.paths, legend, *self.losses]
+
+    def update(self, paths, losses):
+        for line, path in zip(self.paths, paths, strict=True):
+            line.set_data(path[:, 0], path[:, 1])
+        for line, loss in zip(self.losses, losses, strict=True):
+            line.set_data(np.arange(len(loss)), np.maximum(loss, 1e-12))
+        return self.live
 
 
-def loss_surface_explorer():
-    """Explorer of the four optimizers on 2-D losses: surface, learning rate (log), beta.
+def loss_surface_explorer(**start):
+    """Explorer of the four optimizers on 2-D losses: surface, learning rate (log), beta;
+    ``start`` sets surface, lr, beta.
 
-    Each move recomputes the 4 paths of ``PATH_STEPS`` steps (a few ms) and redraws.
+    Each move recomputes the 4 paths of ``PATH_STEPS`` steps (a few ms) and redraws them.
     """
     import ipywidgets as w
 
@@ -535,15 +572,17 @@ def loss_surface_explorer():
         "lr": log_slider(0.1, -4, 0, 0.25, "learning rate", style=WIDE),
         "beta": choice_slider(EWA_BETAS, 0.9, "β / β1"),
     }
+    figures = {}  # one per surface, made when first shown
 
     def redraw(ex):
         surface, lr, beta = ex.values.values()
         settings = path_settings(lr, beta)
         paths, losses = optimizer_paths(SURFACES[surface], settings, PATH_STEPS)
-        ex.show(draw_paths(SURFACES[surface], settings, paths, losses),
-                path_summary(settings, losses))  # fmt: skip
+        if surface not in figures:
+            figures[surface] = PathsFigure(SURFACES[surface])
+        ex.show(figures[surface].update(paths, losses), path_summary(settings, losses))
 
-    return Explorer(controls, redraw).widget
+    return Explorer(controls, redraw, start=start, call="lab.loss_surface_explorer(").widget
 
 
 def optimizer_summary(view, setting, batch_size):
@@ -555,32 +594,40 @@ def optimizer_summary(view, setting, batch_size):
     )
 
 
-def draw_optimizer(view, setting, batch_size, moons):
-    """Two panels: cost per epoch of the four optimizers at the same learning rate, betas,
-    decay and batch size (the chosen one bold), and the chosen one's decision boundary."""
-    train_X, train_Y, _, _ = moons
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    for name, curve in view["curves"].items():
-        chosen = name == setting.optimizer
-        left.plot(view["epochs"], curve, lw=2.5 if chosen else 1, alpha=1 if chosen else 0.6,
-                  label=name)  # fmt: skip
-    left.set_ylim(0, 0.8)
-    left.set_xlabel("epoch")
-    left.set_title(f"cost, lr {setting.learning_rate:g}, mini-batch {batch_size}")
-    left.legend(fontsize="small")
-    params = view["parameters"]
-    plots.plot_decision_boundary(
-        lambda P: nn.predict(P, params), train_X, train_Y,
-        title=f"{setting.optimizer}: train {view['train_acc']:.3f}, test {view['test_acc']:.3f}",
-        ax=right,
-    )  # fmt: skip
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.13, top=0.92, wspace=0.2)
-    return fig
+class OptimizerFigure:
+    """The moons explorer's live figure: cost per epoch of the four optimizers at the same
+    learning rate, betas, decay and batch size (the chosen one bold), and the chosen one's
+    decision boundary over the training set."""
+
+    def __init__(self, moons):
+        train_X, train_Y = moons[:2]
+        self.live, (left, right) = LiveFigure.subplots(1, 2, figsize=(11, 4))
+        self.curves = {name: left.plot([], [], label=name)[0] for name in stacked.OPTIMIZERS}
+        left.set(xlabel="epoch", xlim=(0, max(EPOCHS.values())), ylim=(0, 0.8))
+        legend = left.legend(fontsize="small")
+        self.cost_title = left.set_title(" ")
+        self.regions = plots.DecisionRegions(right, train_X, train_Y)
+        self.boundary_title = right.set_title(" ")
+        self.live.fig.subplots_adjust(left=0.06, right=0.98, bottom=0.13, top=0.92, wspace=0.2)
+        self.live.moving = [*self.curves.values(), legend, self.cost_title, *self.regions.artists,
+                            self.boundary_title]  # fmt: skip
+
+    def update(self, view, setting, batch_size):
+        for name, line in self.curves.items():
+            chosen = name == setting.optimizer
+            line.set_data(view["epochs"], view["curves"][name])
+            line.set(lw=2.5 if chosen else 1, alpha=1 if chosen else 0.6)
+        self.cost_title.set_text(f"cost, lr {setting.learning_rate:g}, mini-batch {batch_size}")
+        self.regions.update(lambda P: nn.predict(P, view["parameters"]))
+        self.boundary_title.set_text(f"{setting.optimizer}: train {view['train_acc']:.3f}, "
+                                     f"test {view['test_acc']:.3f}")  # fmt: skip
+        return self.live
 
 
-def optimizer_explorer(moons=None):
+def optimizer_explorer(moons=None, **start):
     """Explorer of the Optimization Methods lab on the moons: optimizer, learning rate,
-    beta / beta1, beta2, mini-batch size and learning-rate decay.
+    beta / beta1, beta2, mini-batch size and learning-rate decay (``start`` sets any of
+    optimizer, decay, lr, beta, beta2, batch).
 
     Every setting is trained ahead (``explorer_grid``, cached on disk), so each move is a
     lookup and a redraw. Controls an optimizer does not use are greyed out.
@@ -599,6 +646,7 @@ def optimizer_explorer(moons=None):
         "beta2": choice_slider(BETA2S, 0.999, "β2"),
         "batch": choice_slider(BATCH_SIZES, 64, "mini-batch"),
     }
+    figure = OptimizerFigure(moons)
 
     def redraw(ex):
         optimizer, decay, lr, beta, beta2, batch = ex.values.values()
@@ -609,8 +657,7 @@ def optimizer_explorer(moons=None):
             beta2=0.999 if controls["beta2"].disabled else beta2, decay=decay,
         )  # fmt: skip
         view = grid_view(grid, setting, batch)
-        ex.show(draw_optimizer(view, setting, batch, moons),
-                optimizer_summary(view, setting, batch))  # fmt: skip
+        ex.show(figure.update(view, setting, batch), optimizer_summary(view, setting, batch))
 
     rows = [["optimizer"], ["decay"], ["lr", "beta", "beta2", "batch"]]
-    return Explorer(controls, redraw, rows).widget
+    return Explorer(controls, redraw, rows, start=start, call="lab.optimizer_explorer(moons").widget

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from helpers import checking, data, grids, nn, plots, stacked
-from helpers.explorer import Explorer, choice_slider, iterations_slider
+from helpers.explorer import Explorer, LiveFigure, choice_slider, iterations_slider
 
 # ---------------------------------------------------------------- checks
 
@@ -233,42 +233,46 @@ def regularization_summary(view, lambd, keep_prob, iterations):
     )
 
 
-def draw_regularization(view, lambd, keep_prob, goalkeeper):
-    """Three panels: decision boundary, train / dev accuracy so far, weight norm per layer."""
-    train_X, train_Y, _, _ = goalkeeper
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), gridspec_kw={"width_ratios": [1.2, 1, 0.8]})
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.8, wspace=0.3)
-    params = view["parameters"]
-    plots.plot_decision_boundary(
-        lambda P: nn.predict(P, params),
-        train_X,
-        train_Y,
-        title="decision boundary (training set)",
-        ax=axes[0],
-    )
-    ax = axes[1]
-    ax.plot(view["iterations"], view["train_curve"], label="train")
-    ax.plot(view["iterations"], view["dev_curve"], label="dev")
-    ax.set_ylim(0.45, 1.0)
-    ax.set_xlabel("iteration")
-    ax.set_title("accuracy")
-    ax.legend(loc="lower right")
-    ax = axes[2]
-    layers = np.arange(1, 4)
-    ax.bar(
-        layers - 0.2, view["plain_norms"], width=0.4, color="lightgrey", label="no regularization"
-    )
-    ax.bar(layers + 0.2, view["norms"], width=0.4, label="this setting")
-    ax.set_xticks(layers, [f"$W^{{[{l}]}}$" for l in layers])
-    ax.set_title("weight norm $\\|W\\|_F$")
-    ax.legend(fontsize="small")
-    train_err, dev_err = 1 - view["train_acc"], 1 - view["dev_acc"]
-    fig.suptitle(
-        f"λ = {lambd:g}, keep_prob = {keep_prob:g}: train accuracy {view['train_acc']:.3f}, "
-        f"dev accuracy {view['dev_acc']:.3f}\n"
-        f"train error {train_err:.1%}, dev error {dev_err:.1%} → {diagnose(train_err, dev_err)}"
-    )
-    return fig
+class RegularizationFigure:
+    """The explorer's live figure, three panels: decision boundary, train / dev accuracy so
+    far, weight norm per layer next to the unregularized run's (axes fixed over the grid)."""
+
+    def __init__(self, grid, goalkeeper):
+        train_X, train_Y = goalkeeper[:2]
+        self.live, axes = LiveFigure.subplots(1, 3, figsize=(13, 3.8), width_ratios=[1.2, 1, 0.8])
+        self.live.fig.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.8, wspace=0.3)
+        self.regions = plots.DecisionRegions(axes[0], train_X, train_Y)
+        axes[0].set_title("decision boundary (training set)")
+        ax = axes[1]
+        self.curves = [ax.plot([], [], label=split)[0] for split in ("train", "dev")]
+        ax.set(ylim=(0.45, 1.0), xlim=(0, grid["iterations"][-1]), xlabel="iteration",
+               title="accuracy")  # fmt: skip
+        accuracy_legend = ax.legend(loc="lower right")
+        ax, layers = axes[2], np.arange(1, 4)
+        self.plain = ax.bar(layers - 0.2, np.zeros(3), width=0.4, color="lightgrey",
+                            label="no regularization")  # fmt: skip
+        self.bars = ax.bar(layers + 0.2, np.zeros(3), width=0.4, label="this setting")
+        ax.set_xticks(layers, [f"$W^{{[{l}]}}$" for l in layers])
+        ax.set(title="weight norm $\\|W\\|_F$", ylim=(0, 1.1 * grid["norms"].max()))
+        norm_legend = ax.legend(fontsize="small")
+        self.title = self.live.fig.suptitle(" \n ")
+        self.live.moving = [*self.regions.artists, *self.curves, accuracy_legend, *self.plain,
+                            *self.bars, norm_legend, self.title]  # fmt: skip
+
+    def update(self, view, lambd, keep_prob):
+        self.regions.update(lambda P: nn.predict(P, view["parameters"]))
+        for line, split in zip(self.curves, ("train", "dev"), strict=True):
+            line.set_data(view["iterations"], view[f"{split}_curve"])
+        for bars, norms in ((self.plain, view["plain_norms"]), (self.bars, view["norms"])):
+            for bar, norm in zip(bars, norms, strict=True):
+                bar.set_height(norm)
+        train_err, dev_err = 1 - view["train_acc"], 1 - view["dev_acc"]
+        self.title.set_text(
+            f"λ = {lambd:g}, keep_prob = {keep_prob:g}: train accuracy {view['train_acc']:.3f}, "
+            f"dev accuracy {view['dev_acc']:.3f}\n"
+            f"train error {train_err:.1%}, dev error {dev_err:.1%} → {diagnose(train_err, dev_err)}"
+        )
+        return self.live
 
 
 def early_stopping(grid, lambd=0.0, keep_prob=1.0):
@@ -302,8 +306,9 @@ def draw_early_stopping(grid, lambd=0.0, keep_prob=1.0):
     fig.tight_layout()
 
 
-def regularization_explorer(goalkeeper=None):
-    """Explorer of the Regularization lab: lambda (0 and 1e-3 ... 30), keep_prob, iterations.
+def regularization_explorer(goalkeeper=None, **start):
+    """Explorer of the Regularization lab: lambda (0 and 1e-3 ... 30), keep_prob, iterations
+    (``start`` sets lambd, keep_prob, iterations).
 
     Every setting is trained ahead (``regularization_grid``, cached on disk), so each move is
     a lookup and a redraw. L2 and dropout are used one at a time, as in the lab: choosing one
@@ -316,6 +321,7 @@ def regularization_explorer(goalkeeper=None):
         "keep_prob": choice_slider(KEEP_PROBS, 1.0, "keep_prob"),
         "iterations": iterations_slider(ITERATIONS, SNAPSHOT_EVERY),
     }
+    figure = RegularizationFigure(grid, goalkeeper)
 
     def redraw(ex):
         lambd, keep_prob, iterations = ex.values.values()
@@ -324,7 +330,8 @@ def regularization_explorer(goalkeeper=None):
             controls[other].value = 1.0 if other == "keep_prob" else 0.0
             return
         view = regularization_view(grid, lambd, keep_prob, iterations)
-        ex.show(draw_regularization(view, lambd, keep_prob, goalkeeper),
+        ex.show(figure.update(view, lambd, keep_prob),
                 regularization_summary(view, lambd, keep_prob, iterations))  # fmt: skip
 
-    return Explorer(controls, redraw).widget
+    call = "lab.regularization_explorer((train_X, train_Y, dev_X, dev_Y)"
+    return Explorer(controls, redraw, start=start, call=call).widget

@@ -6,11 +6,10 @@ formula), with numpy where possible, so they also run on other shapes. The explo
 the lab's network in numpy (``helpers.stacked``, float32, Adam), a few seconds a setting.
 """
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers import checking, data, nn, plots, stacked
-from helpers.explorer import WIDE, Explorer, choice_slider, log_slider
+from helpers import checking, data, nn, stacked
+from helpers.explorer import WIDE, Explorer, LiveFigure, choice_slider, log_slider
 from helpers.runtime import import_tensorflow_quietly
 
 # ---------------------------------------------------------------- checks
@@ -296,54 +295,70 @@ def signs_summary(run, epochs, label):
     )
 
 
-def draw_signs(run, epochs, signs, label, shown=8):
-    """Accuracy per epoch (train / test) and up to ``shown`` misclassified test images."""
-    fig = plt.figure(figsize=(11, 3.6))
-    grid = fig.add_gridspec(2, 6, left=0.06, right=0.99, bottom=0.14, top=0.86, wspace=0.15)
-    ax = fig.add_subplot(grid[:, :2])
-    done = np.arange(1, epochs + 1)
-    ax.plot(done, run["train_acc"][:epochs], label="train")
-    ax.plot(done, run["test_acc"][:epochs], label="test")
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("epoch")
-    ax.set_title("accuracy")
-    ax.legend(loc="lower right")
-    pred = run["test_pred"][epochs - 1]
-    wrong = np.flatnonzero(pred != signs.test_y)[:shown]
-    axes = [fig.add_subplot(grid[r, 2 + c]) for r in range(2) for c in range(4)]
-    titles = [f"said {pred[i]}, is {signs.test_y[i]}" for i in wrong]
-    plots.plot_images(signs.test_x[wrong], titles, axes=axes)
-    fig.suptitle(f"{label}; test images it gets wrong ({int(np.sum(pred != signs.test_y))} of "
-                 f"{len(pred)})", fontsize="medium")  # fmt: skip
-    return fig
+class SignsFigure:
+    """The explorer's live figure: accuracy per epoch (train / test) and up to ``shown``
+    misclassified test images with what the network said."""
+
+    def __init__(self, signs, shown=8):
+        self.signs, self.live = signs, LiveFigure.new(figsize=(11, 3.6))
+        fig = self.live.fig
+        grid = fig.add_gridspec(2, 6, left=0.06, right=0.99, bottom=0.14, top=0.86, wspace=0.15)
+        ax = fig.add_subplot(grid[:, :2])
+        self.curves = [ax.plot([], [], label=split)[0] for split in ("train", "test")]
+        ax.set(ylim=(0, 1), xlim=(0, SIGNS_EPOCHS + 1), xlabel="epoch", title="accuracy")
+        legend = ax.legend(loc="lower right")
+        self.images, self.labels = [], []
+        for r in range(2):
+            for c in range(shown // 2):
+                image_ax = fig.add_subplot(grid[r, 2 + c])
+                image_ax.axis("off")
+                self.images.append(image_ax.imshow(np.zeros(signs.test_x.shape[1:], np.uint8)))
+                self.labels.append(image_ax.set_title(" ", fontsize="small"))
+        self.title = fig.suptitle(" ", fontsize="medium")
+        self.live.moving = [*self.curves, legend, *self.images, *self.labels, self.title]
+
+    def update(self, run, epochs, label):
+        done = np.arange(1, epochs + 1)
+        for line, split in zip(self.curves, ("train", "test"), strict=True):
+            line.set_data(done, run[f"{split}_acc"][:epochs])
+        pred, truth = run["test_pred"][epochs - 1], self.signs.test_y
+        wrong = np.flatnonzero(pred != truth)
+        for k, (image, title) in enumerate(zip(self.images, self.labels, strict=True)):
+            image.set_visible(k < len(wrong))
+            title.set_visible(k < len(wrong))
+            if k < len(wrong):
+                image.set_data(self.signs.test_x[wrong[k]])
+                title.set_text(f"said {pred[wrong[k]]}, is {truth[wrong[k]]}")
+        self.title.set_text(f"{label}; test images it gets wrong ({len(wrong)} of {len(pred)})")
+        return self.live
 
 
-def signs_explorer(signs=None):
+def signs_explorer(signs=None, **start):
     """Explorer of the TensorFlow lab: learning rate (log), epochs, mini-batch size and a
-    regularizer, on the SIGNS set with the lab's network in numpy. A new setting trains
-    ``SIGNS_EPOCHS`` epochs (a few seconds), then every epoch count is a lookup."""
+    regularizer, on the SIGNS set with the lab's network in numpy (``start`` sets lr,
+    epochs, batch, regularizer). A new setting trains ``SIGNS_EPOCHS`` epochs (a few
+    seconds), then every epoch count is a lookup: the epochs slider follows a drag, the
+    controls that train send their value when released."""
     import ipywidgets as w
 
     signs = signs if signs is not None else data.load_signs()
     controls = {
         "lr": log_slider(1e-4, -5, -2, 0.25, "learning rate", style=WIDE),
         "epochs": w.IntSlider(
-            value=SIGNS_EPOCHS,
-            min=5,
-            max=SIGNS_EPOCHS,
-            step=5,
-            description="epochs",
-            continuous_update=False,
+            value=SIGNS_EPOCHS, min=5, max=SIGNS_EPOCHS, step=5, description="epochs"
         ),  # fmt: skip
         "batch": choice_slider([16, 32, 64, 128], 32, "mini-batch"),
         "regularizer": w.Dropdown(options=list(SIGNS_REGULARIZERS), description="regularizer"),
     }
+    for trains in ("lr", "batch"):  # a drag would train each value it passes
+        controls[trains].continuous_update = False
+    figure = SignsFigure(signs)
 
     def redraw(ex):
         lr, epochs, batch, regularizer = ex.values.values()
         label = f"lr {lr:.2g}, mini-batch {batch}, {regularizer}"
         ex.say(f"{label}: training…")
         run = signs_run(signs, lr, batch, regularizer)
-        ex.show(draw_signs(run, epochs, signs, label), signs_summary(run, epochs, label))
+        ex.show(figure.update(run, epochs, label), signs_summary(run, epochs, label))
 
-    return Explorer(controls, redraw).widget
+    return Explorer(controls, redraw, start=start, call="lab.signs_explorer(signs").widget

@@ -1,0 +1,240 @@
+"""The labs in real JupyterLab and real chromium (Playwright): start a server, run a lab as a
+learner does, press keys on explorer sliders and time each key press until the new figure is
+on screen. Used by ``tests/test_browser.py`` and by ``make bench`` (the "browser" figures).
+"""
+
+import contextlib
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+CHROMIUM_FLAGS = [  # chromium off the network and out of any existing profile
+    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-default-apps",
+    "--disable-extensions", "--disable-quic", "--metrics-recording-only",
+]  # fmt: skip
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook on screen
+EXPLORERS = ".widget-vbox:has(.widget-hslider)"  # an explorer: a box with a slider in it
+
+# Every explorer, by notebook: (explorer on the page, slider timed, name). The slider is one
+# that shows something computed or trained ahead (a lookup), as a learner moves it most.
+TIMED = {
+    "week1/initialization.ipynb": [(0, 1, "Initialization (iterations)")],
+    "week1/regularization.ipynb": [(0, 0, "Regularization (λ)")],
+    "week1/gradient_checking.ipynb": [(0, 0, "Gradient checking (ε)")],
+    "week2/optimization_methods.ipynb": [
+        (0, 0, "EWA (β)"),
+        (1, 0, "Loss surface (learning rate)"),
+        (2, 0, "Optimizer (learning rate)"),
+    ],
+    "week3/hyperparameter_tuning.ipynb": [(0, 0, "Tuning (trials)")],
+    "week3/batch_normalization.ipynb": [(0, 0, "Batch norm (learning rate)")],
+    "week3/tensorflow_introduction.ipynb": [(0, 1, "SIGNS (epochs)")],
+}
+
+
+def chromium_path():
+    """Debian's chromium (or $CHROMIUM), None when absent."""
+    return (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def jupyterlab(notebooks, workdir, data_dir):
+    """A JupyterLab server on a free loopback port serving a copy of ``notebooks`` made in
+    ``workdir``, with fresh user settings; yields (url, token)."""
+    root = Path(workdir)
+    shutil.copytree(notebooks, root / "notebooks")
+    (root / "settings").mkdir()  # what JupyterLab shows comes from the venv's defaults
+    port, token = _free_port(), secrets.token_hex(16)
+    bin_dir = Path(sys.executable).parent
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "COURSE_DATA_DIR": str(data_dir),
+        "JUPYTERLAB_SETTINGS_DIR": str(root / "settings"),
+        "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
+    }
+    cmd = [
+        str(bin_dir / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root / 'notebooks'}", "--allow-root",
+    ]  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    with open(root / "server.log", "w") as log:
+        server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        tail = (root / "server.log").read_text()[-2000:]
+                        raise RuntimeError(f"JupyterLab did not start: {tail}") from None
+                    time.sleep(0.5)
+            yield url, token
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def chromium(profile):
+    """A headless chromium context (1400 x 1000) with its profile in ``profile``."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=chromium_path(), headless=True, args=CHROMIUM_FLAGS,
+            viewport={"width": 1400, "height": 1000},
+        )  # fmt: skip
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def click_menu(page, menu, item):
+    page.get_by_role("menuitem", name=menu, exact=True).click()
+    page.get_by_role("menuitem", name=item, exact=True).click()
+
+
+def run_all(page, url, token, notebook, timeout=300):
+    """Open ``notebook``, clear the committed outputs, run all cells, and wait until nothing
+    is queued and every cell has run, or a cell failed (JupyterLab then stops there)."""
+    page.goto(f"{url}/lab/tree/{notebook}?reset&token={token}")  # reset: no restored tabs
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    click_menu(page, "Edit", "Clear Outputs of All Cells")
+    page.wait_for_function(
+        f"""() => [...document.querySelectorAll("{PANEL} .jp-CodeCell .jp-InputPrompt")]
+                  .every(p => !/\\d/.test(p.textContent))"""
+    )
+    click_menu(page, "Run", "Run All Cells")
+    page.wait_for_function(
+        f"""() => {{
+            const panel = document.querySelector("{PANEL}");
+            const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+            const queued = prompts.some(p => p.textContent.includes('*'));
+            const allRun = prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+            const failed = panel.querySelector("[data-mime-type='application/vnd.jupyter.stderr']");
+            return prompts.length > 0 && !queued && (allRun || failed);
+        }}""",
+        timeout=timeout * 1000,
+    )
+
+
+def errors(page):
+    """What cells on screen show on stderr (errors, warnings), first 300 characters each."""
+    bad = page.locator(
+        f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+    )
+    return [bad.nth(i).inner_text()[:300] for i in range(bad.count())]
+
+
+def explorers(page):
+    return page.locator(f"{PANEL} {EXPLORERS}")
+
+
+def explorer_state(explorer):
+    """(status line, figure image source) of an explorer."""
+    status = explorer.locator(":scope > .widget-label").inner_text()
+    image = explorer.locator("img").first.get_attribute("src")
+    return status, image
+
+
+def move_slider(page, explorer, index, key="ArrowRight"):
+    """Focus the index-th slider's handle and press a key, as a person would; wait until the
+    figure and the status line changed (and nothing is training). (before, after) states."""
+    before = explorer_state(explorer)
+    explorer.locator(".widget-hslider .noUi-handle").nth(index).focus()
+    page.keyboard.press(key)
+    page.wait_for_function(
+        """([el, status, image]) => {
+            const s = el.querySelector(':scope > .widget-label').textContent;
+            const i = el.querySelector('img')?.getAttribute('src');
+            return s !== status && i && i !== image && !s.includes('training…');
+        }""",
+        arg=[explorer.element_handle(), *before],
+        timeout=60_000,
+    )
+    return before, explorer_state(explorer)
+
+
+# In the page: from the key press (the keydown event's time stamp) until the explorer's new
+# figure is decoded and the next frame has been painted with it.
+_ARM = """([el]) => {
+    const img = () => el.querySelector('img');
+    const state = {before: img()?.getAttribute('src'), keydown: null, painted: null};
+    window.__latency = state;
+    document.addEventListener('keydown', e => { state.keydown ??= e.timeStamp; },
+                              {capture: true, once: true});
+    const observer = new MutationObserver(() => {
+        const now = img();
+        if (!now || now.getAttribute('src') === state.before) return;
+        observer.disconnect();
+        now.decode().catch(() => {}).then(() => requestAnimationFrame(() => {
+            state.painted = performance.now();
+        }));
+    });
+    observer.observe(el, {subtree: true, childList: true, attributes: true,
+                          attributeFilter: ['src']});
+}"""
+
+
+def time_key_presses(page, explorer, index, moves=12):
+    """Press the arrow keys ``moves`` times on the index-th slider (right, left, right ...;
+    left first when it is at its maximum) and time each press until the new figure is
+    painted. Returns the times in ms."""
+    handle = explorer.locator(".widget-hslider .noUi-handle").nth(index)
+    at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+    keys = ["ArrowLeft", "ArrowRight"] if at_max else ["ArrowRight", "ArrowLeft"]
+    times = []
+    for move in range(moves):
+        page.evaluate(_ARM, [explorer.element_handle()])
+        handle.focus()
+        page.keyboard.press(keys[move % 2])
+        page.wait_for_function("() => window.__latency.painted !== null", timeout=60_000)
+        times.append(page.evaluate("() => window.__latency.painted - window.__latency.keydown"))
+        page.wait_for_timeout(150)  # the status line and the kernel settle
+    return times
+
+
+def latency_stats(times):
+    return {"p50_ms": float(np.median(times)), "p95_ms": float(np.percentile(times, 95)),
+            "moves": len(times)}  # fmt: skip
+
+
+def explorer_latencies(url, token, context, timed=None, moves=12):
+    """Run every lab of ``timed`` (default TIMED) and time its explorers' sliders:
+    {explorer name: {"p50_ms", "p95_ms", "moves"}}."""
+    out = {}
+    for notebook, entries in (timed or TIMED).items():
+        page = context.new_page()
+        try:
+            run_all(page, url, token, notebook)
+            for index, slider, name in entries:
+                explorer = explorers(page).nth(index)
+                explorer.scroll_into_view_if_needed()
+                explorer.locator("img").first.wait_for()
+                out[name] = latency_stats(time_key_presses(page, explorer, slider, moves))
+                print(f"{name}: {out[name]}", flush=True)
+        finally:
+            page.close()
+    return out
