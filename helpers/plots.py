@@ -28,9 +28,12 @@ def _axes(ax, figsize=None):
 
 
 def plot_dataset(X, Y, title=None, ax=None):
-    """Scatter of a 2-D set: X (2, m), Y (1, m) labels 0/1. Used by the week-1 and week-2 labs.
-    Returns the scatter's collection."""
-    ax = _axes(ax)
+    """Scatter of a 2-D set: X (2, m), Y (1, m) labels 0/1. Used by the week-1 and week-2 labs."""
+    _scatter(_axes(ax), X, Y, title)
+
+
+def _scatter(ax, X, Y, title=None):
+    """``plot_dataset`` on ``ax``; returns the scatter's collection."""
     points = ax.scatter(X[0], X[1], c=np.ravel(Y), s=25, cmap=CMAP, edgecolors="k",
                         linewidths=0.3)  # fmt: skip
     ax.set_xlabel("$x_1$")
@@ -56,7 +59,7 @@ class DecisionRegions:
             vmax=classes - 0.75, extent=(lo[0], hi[0], lo[1], hi[1]), aspect="auto",
             interpolation="nearest",
         )  # fmt: skip
-        self.points = plot_dataset(X, Y, ax=ax)
+        self.points = _scatter(ax, X, Y)
         self.artists = [self.image, self.points]  # the image first: the points stay on top
 
     def update(self, predict_fn):
