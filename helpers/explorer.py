@@ -72,15 +72,6 @@ def _png(rgba):
     return buffer.getvalue()
 
 
-def figure_png(fig):
-    """PNG bytes of ``fig`` as laid out (explorer figures set their margins, so the inline
-    backend's tight-bbox pass, a second full draw, is not needed); the figure is freed."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    return buffer.getvalue()
-
-
 class LiveFigure:
     """A figure kept for an explorer's life. ``moving`` lists the artists a move changes
     (lines, collections, images, texts); everything else is drawn once, the first time.
@@ -197,10 +188,8 @@ class Explorer:
             self.reopen.value = f"<small>reopen as it is: <code>{html.escape(code)}</code></small>"
 
     def show(self, figure, status=None):
-        """Show ``figure`` (a ``LiveFigure``, or a matplotlib figure, then freed), then (never
-        ahead of it) the status line."""
-        png = figure.png() if isinstance(figure, LiveFigure) else figure_png(figure)
-        self.image.value = png
+        """Show ``figure`` (a ``LiveFigure``), then (never ahead of it) the status line."""
+        self.image.value = figure.png()
         if status is not None:
             self.status.value = status
 

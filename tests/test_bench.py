@@ -1,8 +1,8 @@
 """tools.bench: the statistics and the report (the timings themselves are not tested)."""
 
-import matplotlib.pyplot as plt
 import pytest
 
+from helpers.explorer import LiveFigure
 from tools import bench
 
 
@@ -13,11 +13,14 @@ def test_sweep_times_compute_and_draw_apart():
         calls.append(value)
         return value * 2
 
-    def draw(value, computed):
+    live, (ax,) = LiveFigure.subplots(1, 1)
+    (line,) = ax.plot([], [])
+    live.moving = [line]
+
+    def draw(value, computed):  # an explorer's update: new data on its live figure
         assert computed == value * 2
-        fig, ax = plt.subplots()
-        ax.plot([0, computed])
-        return fig
+        line.set_data([0, 1], [0, computed])
+        return live
 
     result = bench.sweep("demo", "analytic", range(5), compute, draw)
     # The first value is drawn once untimed (the explorer's first display), then every move.

@@ -5,7 +5,7 @@ Measures, and writes as Markdown and JSON to the folder given (default ``build/b
 - Run All of every lab, headless (nbclient), and the peak memory of its kernel;
 - each explorer's redraw over a sweep of at least 20 slider values: p50 / p95 / max of the
   compute part (the plain functions of the lab modules, ``helpers.labs``) and of the drawing
-  part (figure + PNG, as Jupyter's inline backend renders it), and of their sum;
+  part (the explorer's live figure redrawn and encoded as PNG), and of their sum;
 - each explorer in real JupyterLab and chromium (``tools.browser``): the time from a key press
   on a slider to the new figure painted on screen, 12 presses per explorer (key "browser");
 - one training epoch of the TensorFlow lab's SIGNS model (graph step as in the lab, and eager);
@@ -53,32 +53,25 @@ def run_lab(path):
     }
 
 
-def _png(fig):
-    """Render ``fig`` to PNG as the explorers do: a ``LiveFigure`` redraws its moving artists,
-    a matplotlib figure is drawn whole (``helpers.explorer.figure_png``)."""
-    from helpers.explorer import LiveFigure, figure_png
-
-    fig.png() if isinstance(fig, LiveFigure) else figure_png(fig)
-
-
 def _stats(values):
     return {"p50": float(np.median(values)), "p95": float(np.percentile(values, 95)),
             "max": float(np.max(values))}  # fmt: skip
 
 
 def sweep(name, kind, values, compute, draw):
-    """Time a slider sweep: ``compute(value)`` then ``draw(value, computed)`` -> a figure.
+    """Time a slider sweep: ``compute(value)``, then ``draw(value, computed)`` -> the explorer's
+    ``LiveFigure``, redrawn to PNG.
 
     ``kind`` is "analytic" (target p95 < 100 ms) or "retrains" (< 500 ms).
     """
     values = list(values)
-    _png(draw(values[0], compute(values[0])))  # the explorer's first display, not a move
+    draw(values[0], compute(values[0])).png()  # the explorer's first display, not a move
     compute_times, draw_times = [], []
     for value in values:
         start = time.perf_counter()
         computed = compute(value)
         middle = time.perf_counter()
-        _png(draw(value, computed))
+        draw(value, computed).png()
         compute_times.append(middle - start)
         draw_times.append(time.perf_counter() - middle)
     total = np.add(compute_times, draw_times)
@@ -145,7 +138,7 @@ def explorer_sweeps():
 
     path_figures = {s.name: om.PathsFigure(s) for s in om.SURFACES.values()}
     for figure in path_figures.values():
-        _png(figure.live)  # each surface's first display draws its background
+        figure.live.png()  # each surface's first display draws its background
 
     def paths(value):
         surface, lr = om.SURFACES[value[0]], value[1]

@@ -176,11 +176,12 @@ def moons_splits():
     return (train_X, train_Y, *data.load_moons_dev())
 
 
-def cost_and_accuracy(params, dev_X, dev_Y):
+def cost_and_accuracy(params, X, Y):
     """Cost (cross-entropy, mean over the m examples) and accuracy on X (2, m), Y (1, m) of K
     stacked networks (parameters (..., K, ...)): two arrays (..., K)."""
-    P, Y = nn.sigmoid(stacked.forward(dev_X, params)[1][..., 0, :]), dev_Y[0]
-    return stacked.summed_cross_entropy(P, Y) / len(Y), np.mean((P > 0.5) == Y, axis=-1)
+    P, labels = nn.sigmoid(stacked.forward(X, params)[1][..., 0, :]), Y[0]
+    return (stacked.summed_cross_entropy(P, labels) / len(labels),
+            np.mean((P > 0.5) == labels, axis=-1))  # fmt: skip
 
 
 def _train_part(settings, X, Y, epochs):
@@ -283,15 +284,14 @@ def coarse_to_fine(evaluate, box, trials, rng, scale="log", rounds=2, keep=0.2,
     """``rounds`` random rounds sharing ``trials``; after each, zoom to the box of the best
     ``keep`` fraction of all trials so far (at least 2). A list of rounds, each a dict:
     box, trials, scores."""
-    done, history = {name: np.empty(0) for name in box}, []
+    history = []
     per_round = np.diff(np.linspace(0, trials, rounds + 1).round().astype(int))
     for count in per_round:
         sampled = scaled_trials(box, int(count), rng, scale, sample)
-        scores = evaluate(**sampled)
-        history.append({"box": box, "trials": sampled, "scores": scores})
-        done = {name: np.concatenate([done[name], sampled[name]]) for name in box}
-        all_scores = np.concatenate([h["scores"] for h in history])
-        box = zoom(done, all_scores, max(2, round(keep * len(all_scores))))
+        history.append({"box": box, "trials": sampled, "scores": evaluate(**sampled)})
+        scores = scores_of(history)
+        tried = {name: values_tried(history, name) for name in box}
+        box = zoom(tried, scores, max(2, round(keep * len(scores))))
     return history
 
 
@@ -300,15 +300,14 @@ def search(evaluate, strategy, trials, seed=0, scale="log", box=None,
     """One search of ``strategy`` on the box (default BOX) with ``default_rng(seed)``, random
     trials from ``sample`` and zooms from ``zoom`` (yours, in the lab): a list of rounds
     (box, trials, scores), one round except for coarse to fine."""
-    box = box or BOX
+    box, rng = box or BOX, np.random.default_rng(seed)
+    if strategy == "coarse to fine":
+        return coarse_to_fine(evaluate, box, trials, rng, scale, sample=sample, zoom=zoom)
     if strategy == "grid":
         sampled = grid_trials(box, trials, scale)
-        return [{"box": box, "trials": sampled, "scores": evaluate(**sampled)}]
-    rng = np.random.default_rng(seed)
-    if strategy == "random":
+    else:
         sampled = scaled_trials(box, trials, rng, scale, sample)
-        return [{"box": box, "trials": sampled, "scores": evaluate(**sampled)}]
-    return coarse_to_fine(evaluate, box, trials, rng, scale, sample=sample, zoom=zoom)
+    return [{"box": box, "trials": sampled, "scores": evaluate(**sampled)}]
 
 
 def scores_of(history):
@@ -434,16 +433,35 @@ def draw_strategies(evaluate, histories):
     fig.tight_layout()
 
 
+class TrialsLayer:
+    """The trials of a search on the map ``ax``: up to ``rounds`` rounds of points (earlier
+    rounds faint), the last coarse-to-fine round's box, and the best trial as a star.
+    ``artists`` lists them; ``update(history, color)`` shows one search."""
+
+    def __init__(self, ax, rounds=2):
+        self.rounds = [ax.scatter([], [], s=22, ec="black", lw=0.5, zorder=3)
+                       for _ in range(rounds)]  # fmt: skip
+        self.box = ax.add_patch(Rectangle((1e-4, 1e-8), 0, 0, fill=False, ec="black", lw=1.5))
+        self.star = ax.scatter([], [], marker="*", s=260, color="gold", ec="black", zorder=4)
+        self.artists = [*self.rounds, self.box, self.star]
+
+    def update(self, history, color):
+        for r, dots in enumerate(self.rounds):
+            dots.set_visible(r < len(history))
+            if r < len(history):
+                dots.set_offsets(np.column_stack(list(history[r]["trials"].values())))
+                dots.set_facecolor(color)
+                dots.set_alpha(0.5 if r < len(history) - 1 else 1.0)
+        self.box.set_visible(len(history) > 1)
+        if len(history) > 1:
+            (x0, x1), (y0, y1) = history[-1]["box"].values()
+            self.box.set_bounds(x0, y0, x1 - x0, y1 - y0)
+        self.star.set_offsets([list(best_trial(history)[1].values())])
+
+
 def draw_trials(ax, history, color):
-    """The trials of a search on the map: each coarse-to-fine round's box, the best as a star."""
-    for r, round_ in enumerate(history):
-        if r:
-            (x0, x1), (y0, y1) = round_["box"].values()
-            ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="black", lw=1.5))
-        ax.scatter(*round_["trials"].values(), s=22, color=color, ec="black", lw=0.5,
-                   alpha=0.5 if r < len(history) - 1 else 1.0, zorder=3)  # fmt: skip
-    _, best = best_trial(history)
-    ax.scatter(*best.values(), marker="*", s=260, color="gold", ec="black", zorder=4)
+    """The trials of a search on the map (see ``TrialsLayer``)."""
+    TrialsLayer(ax, len(history)).update(history, color)
 
 
 def tuning_runs(evaluate, budget, seed=0, scale="log"):
@@ -462,9 +480,7 @@ class SearchFigure:
                                                        width_ratios=(1.15, 1))  # fmt: skip
         self.live.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.9, wspace=0.28)
         draw_map(evaluate.surface, left)
-        self.rounds = [left.scatter([], [], s=22, ec="black", lw=0.5, zorder=3) for _ in range(2)]
-        self.star = left.scatter([], [], marker="*", s=260, color="gold", ec="black", zorder=4)
-        self.box = left.add_patch(Rectangle((1e-4, 1e-8), 0, 0, fill=False, ec="black", lw=1.5))
+        self.trials = TrialsLayer(left)
         self.title = left.set_title(" ")
         self.curves = {name: right.step([], [], where="post", color=COLORS[name], label=name)[0]
                        for name in STRATEGIES}  # fmt: skip
@@ -472,24 +488,13 @@ class SearchFigure:
         right.set(xlabel="trials", ylabel="best dev cost so far", xlim=(0, max(BUDGETS) + 1),
                   ylim=(0.1, 0.7), title="best found so far (the chosen one bold)")  # fmt: skip
         legend = right.legend(loc="upper right")
-        self.live.moving = [*self.rounds, self.box, self.star, self.title, *self.curves.values(),
-                            legend]  # fmt: skip
+        self.live.moving = [*self.trials.artists, self.title, *self.curves.values(), legend]
 
     def update(self, runs, strategy):
         """Show ``runs`` (strategy -> rounds, from ``tuning_runs``) with ``strategy`` chosen;
         returns the ``LiveFigure``."""
         history = runs[strategy]
-        for r, dots in enumerate(self.rounds):
-            dots.set_visible(r < len(history))
-            if r < len(history):
-                dots.set_offsets(np.column_stack(list(history[r]["trials"].values())))
-                dots.set_facecolor(COLORS[strategy])
-                dots.set_alpha(0.5 if r < len(history) - 1 else 1.0)
-        self.box.set_visible(len(history) > 1)
-        if len(history) > 1:
-            (x0, x1), (y0, y1) = history[-1]["box"].values()
-            self.box.set_bounds(x0, y0, x1 - x0, y1 - y0)
-        self.star.set_offsets([list(best_trial(history)[1].values())])
+        self.trials.update(history, COLORS[strategy])
         self.title.set_text(f"{strategy}: {len(scores_of(history))} trials")
         for name, line in self.curves.items():
             best = np.minimum.accumulate(scores_of(runs[name]))
