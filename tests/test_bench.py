@@ -51,7 +51,20 @@ def test_report_says_which_targets_are_missed_and_by_how_much():
     result["explorers"][1]["new_setting_seconds"] = 6.0
     result["grading"] = {"one_seconds": 9.0, "run_all_seconds": 7.5, "ratio": 1.2, "batch": 20,
                          "batch_seconds": 101.0}  # fmt: skip
+    result["browser"] = {
+        "Quick (λ)": {"p50_ms": 20.0, "p95_ms": 40.0, "moves": 12, "from_frames": 12,
+                      "frames": 18, "ahead_s": 1.24,
+                      "drag": {"values": 7, "painted": 6}},
+        "Slow (β)": {"p50_ms": 90.0, "p95_ms": 130.0, "moves": 12, "from_frames": 3,
+                     "frames": 7, "ahead_s": 0.5,
+                     "drag": {"values": 40, "painted": 35}},
+    }  # fmt: skip
     text = bench.markdown(result)
+    assert "| Quick (λ) | 12 (12) | 20 / 40 ms | ≤ 100 ms: met | 18, 1.2 s | 7, 6 |" in text
+    assert (
+        "| Slow (β) | 12 (3) | 90 / 130 ms | ≤ 100 ms: missed by 30 ms | 7, 0.5 s | 40, 35 |"
+        in text
+    )
     assert "| **whole course** | **130.0 s** (target < 120 s: missed by 10 s) | |" in text
     assert "< 100 ms: met" in text and "< 500 ms: missed by 120 ms" in text
     assert "0.21 s with the lab's `@tf.function` step, 0.58 s eager" in text

@@ -1,8 +1,15 @@
 """The wiring every explorer shares (helpers.explorer): the live figure redraws only what moves,
 settings given to an explorer are checked, and the reopen line is the call that reproduces it."""
 
+import asyncio
 import io
+import json
 import re
+import shutil
+import subprocess
+import threading
+import time
+from collections import deque
 
 import ipywidgets as w
 import numpy as np
@@ -10,7 +17,8 @@ import pytest
 from conftest import NOTEBOOKS, ROOT
 from PIL import Image
 
-from helpers.explorer import Explorer, LiveFigure, choice_slider, reopen_call
+from helpers import explorer as explorer_module
+from helpers.explorer import Explorer, LiveFigure, choice_slider, log_slider, reopen_call
 
 
 def pixels(png):
@@ -43,27 +51,168 @@ def test_reopen_call_lists_every_setting():
 
 
 def explorer(**start):
+    """A small explorer: a line at height lam, n points; it trains (not drawn ahead) past
+    n = 8. Returns it and the settings it drew live."""
     controls = {"lam": choice_slider((0.0, 0.1, 1.0), 0.0, "λ"),
-                "n": w.IntSlider(value=5, min=1, max=10)}  # fmt: skip
-    shown = []
-    ex = Explorer(controls, lambda ex: shown.append(dict(ex.values)), start=start,
-                  call="lab.x_explorer(data")  # fmt: skip
-    return ex, shown
+                "n": w.IntSlider(value=5, min=1, max=10),
+                "log": log_slider(1e-2, -3, -1, 0.5, "lr")}  # fmt: skip
+    live, (ax,) = LiveFigure.subplots(1, 1, figsize=(2, 2))
+    ax.set(xlim=(0, 10), ylim=(0, 1))
+    (line,) = ax.plot([], [])
+    live.moving = [line]
+    drawn = []
+
+    def redraw(ex):
+        lam, n, lr = ex.values.values()
+        if n > 8:
+            ex.needs_training()
+        if not ex.drawing_ahead:
+            drawn.append(dict(ex.values))
+        line.set_data(np.arange(n), np.full(n, lam))
+        ex.show(live, f"lam {lam:g}, n {n}, lr {lr:.3g}")
+
+    ex = Explorer(controls, redraw, start=start, call="lab.x_explorer(data")
+    return ex, drawn
 
 
 def test_start_sets_controls_before_the_first_redraw_and_reopen_follows_the_controls():
-    ex, shown = explorer(lam=0.1, n=7)
-    assert shown == [{"lam": 0.1, "n": 7}]
-    assert "lab.x_explorer(data, lam=0.1, n=7)" in ex.reopen.value
+    ex, drawn = explorer(lam=0.1, n=7)
+    assert drawn == [{"lam": 0.1, "n": 7, "log": 0.01}]
+    assert "lab.x_explorer(data, lam=0.1, n=7, log=0.01)" in ex.view.reopen
     ex.controls["n"].value = 8
-    assert shown[-1] == {"lam": 0.1, "n": 8} and "n=8)" in ex.reopen.value
+    assert drawn[-1] == {"lam": 0.1, "n": 8, "log": 0.01} and "n=8, " in ex.view.reopen
+    assert ex.view.status == "lam 0.1, n 8, lr 0.01"
     assert all(c.continuous_update for c in ex.controls.values())
+
+
+def test_setting_keys_are_written_as_the_browser_writes_them():
+    """The browser (explorer_view.js) keys a setting from the controls' models: the index of
+    a selection's option, a slider's value, a checkbox's true / false, each number written
+    with JavaScript's toExponential(6). Python's keys must be the same strings."""
+    js = (ROOT / "helpers" / "explorer_view.js").read_text()
+    canon = re.search(r"^const canon = .*?;$", js, re.M | re.S).group(0)
+    numbers = [0, 1, 7, 0.5, -1.5, 1e-5, 10**-2.5, 10**-3.75, 123456.7, 2.5e-8, 1e3]
+    script = (
+        canon
+        + f"\nconsole.log(JSON.stringify({numbers}.map(canon).concat([canon(true), canon(false)])))"
+    )
+    node = shutil.which("node") or str(
+        next(ROOT.glob(".venv/lib/python*/site-packages/playwright/driver/node"))
+    )
+    out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == [explorer_module._canon(v) for v in [*numbers, True, False]]
+    ex, _ = explorer(lam=0.1, n=7)
+    assert ex.key() == "1.000000e0|7.000000e0|1.000000e-2"
+    assert ex.view.attributes == ["index", "value", "value"]
+
+
+def test_drawing_ahead_draws_every_value_around_the_setting_as_a_live_move_would():
+    ex, drawn = explorer(n=7)
+    sent = []
+    ex.view.send = lambda content, buffers=None: sent.append((content, buffers))
+    ex.controls["lam"].value = 0.1  # moved last: drawn ahead first
+
+    async def browser_shows_it():
+        ex._on_message(ex.view, {"type": "ready"}, [])
+        while ex._queue or ex._timer is not None:
+            await asyncio.sleep(0.01)
+
+    asyncio.run(browser_shows_it())
+    frames = [c for c, _ in sent if c["type"] == "frame"]
+    keys = [c["key"] for c in frames]
+    around = ex.around()
+    assert [name for name, _ in around][:2] == ["lam", "lam"]
+    trains = [v for _, v in around if v["n"] > 8]
+    assert len(trains) == 2  # n = 9, 10 would train: not drawn ahead
+    live = [ex.key({**ex.values, "lam": 0.0}), ex.key()]  # drawn before: sent first
+    ahead = [ex.key(v) for _, v in around if v["n"] <= 8 and ex.key(v) not in live]
+    assert keys == live + ahead
+    assert sent[-1][0] == {"type": "ahead", "left": 0}
+    assert ex.values == {"lam": 0.1, "n": 7, "log": 0.01}, "drawing ahead moved a control"
+    lives = len(drawn)
+    sent_frames = {c["key"]: (b[0], c["status"], c["reopen"]) for c, b in sent if b}
+    ex.controls["n"].value = 3  # drawn ahead: published as drawn, no redraw
+    assert len(drawn) == lives
+    assert (ex.view.value, ex.view.status, ex.view.reopen) == sent_frames[ex.key()]
+    fresh, _ = explorer(n=3, lam=0.1)  # the same setting drawn live by a new explorer
+    assert pixels(fresh.view.value).tolist() == pixels(ex.view.value).tolist()
+    assert (fresh.view.status, fresh.view.reopen) == (ex.view.status, ex.view.reopen)
+    ex.controls["n"].value = 9  # trains: drawn live
+    assert drawn[-1]["n"] == 9 and ex.view.status.endswith("n 9, lr 0.01")
+
+
+def test_training_runs_in_the_background_and_the_explorer_answers_meanwhile():
+    """With a browser showing the explorer, a setting that trains says so at once, other
+    settings are drawn while it trains, and the trained setting is drawn when it is done;
+    without one (headless) it trains before the redraw returns."""
+    trained, started = {}, threading.Event()
+    controls = {"lr": choice_slider((0.1, 0.2, 0.3), 0.1, "lr")}
+    live, (ax,) = LiveFigure.subplots(1, 1, figsize=(2, 2))
+
+    def work(lr):
+        started.set()
+        time.sleep(0.5)
+        trained[lr] = f"model at {lr:g}"
+
+    def redraw(ex):
+        lr = ex.values["lr"]
+        if lr not in trained and lr != 0.2:  # 0.2 needs no training
+            ex.say(f"lr {lr:g}: training…")
+            if not ex.train(lambda: work(lr)):
+                return
+        ex.show(live, f"lr {lr:g}: {trained.get(lr, 'no model')}")
+
+    ex = Explorer(controls, redraw)  # headless: trains now, then draws
+    assert ex.view.status == "lr 0.1: model at 0.1"
+    ex.view.send = lambda content, buffers=None: None
+    seen = []
+
+    async def learner():
+        ex._on_message(ex.view, {"type": "ready"}, [])
+        ex.controls["lr"].value = 0.3  # trains in the background
+        seen.append(ex.view.status)
+        await asyncio.to_thread(started.wait, 5)
+        ex.controls["lr"].value = 0.2  # answered while 0.3 trains
+        seen.append(ex.view.status)
+        ex.controls["lr"].value = 0.3  # still training: says so
+        seen.append(ex.view.status)
+        while ex._training is not None:
+            await asyncio.sleep(0.05)
+        seen.append(ex.view.status)
+
+    asyncio.run(learner())
+    assert seen == ["lr 0.3: training…", "lr 0.2: no model", "lr 0.3: training…",
+                    "lr 0.3: model at 0.3"]  # fmt: skip
+    assert ex.key() in ex._frames  # the trained frame is kept; "training…" never is
+    assert ex._frames[ex.key()][1] == "lr 0.3: model at 0.3"
+
+
+def test_frames_kept_stay_under_their_byte_limit_oldest_dropped_first():
+    ex, _ = explorer()
+    ex.view.send = lambda content, buffers=None: None
+    size = len(ex.view.value)
+    ex.FRAME_BYTES = int(3.5 * size)  # about 3 frames of this figure
+    for name, values in ex.around()[:6]:
+        ex.draw_ahead(name, values)
+    assert ex._bytes == sum(len(png) for png, _, _ in ex._frames.values()) <= ex.FRAME_BYTES
+    assert list(ex._frames) == [ex.key(v) for _, v in ex.around()[:6]][-len(ex._frames) :]
+    assert 2 <= len(ex._frames) <= 4
+
+
+def test_without_a_browser_nothing_is_drawn_ahead():
+    ex, drawn = explorer()
+    ex.controls["lam"].value = 1.0
+    assert ex._queue == deque() and list(ex._frames) == [
+        "0.000000e0|5.000000e0|1.000000e-2",
+        "2.000000e0|5.000000e0|1.000000e-2",
+    ]
 
 
 @pytest.mark.parametrize(
     ("start", "message"),
-    [({"lambda": 1.0}, "no setting 'lambda'; its settings: lam, n"),
+    [({"lambda": 1.0}, "no setting 'lambda'; its settings: lam, n, log"),
      ({"lam": 0.3}, r"lam=0.3 is not offered; choose one of 0.0, 0.1, 1.0"),
+     ({"log": 1.0}, r"log=1.0 is outside \[0.001, 0.1\]"),
      ({"n": 11}, r"n=11 is outside \[1, 10\]")],
 )  # fmt: skip
 def test_bad_settings_say_what_is_allowed(start, message):

@@ -125,17 +125,17 @@ def test_epsilon_sweep_is_a_v_for_the_correct_pass_and_flat_for_a_bug():
 
 
 def test_gradient_check_explorer_builds_and_reports_unfinished_exercise():
-    box = lab.gradient_check_explorer(gradient_check_n)
-    bug, epsilon = box.children[0].children
+    ex = lab.gradient_check_explorer(gradient_check_n)
+    bug, epsilon = ex.controls.values()
     assert bug.value == "dW2 × 2 and db1 × 4 (the lab's)" and epsilon.value == pytest.approx(1e-7)
     assert (
-        box.children[1].value
+        ex.view.status
         == "epsilon = 1e-07: correct 1.2e-07, dW2 × 2 and db1 × 4 (the lab's) 2.9e-01"
     )
     epsilon.value = 1e-4
-    assert box.children[1].value.startswith("epsilon = 1e-04: correct 1.9e-10, ")
-    box = lab.gradient_check_explorer(not_done_n)
-    assert box.children[1].value == (
+    assert ex.view.status.startswith("epsilon = 1e-04: correct 1.9e-10, ")
+    ex = lab.gradient_check_explorer(not_done_n)
+    assert ex.view.status == (
         "epsilon = 1e-07: correct 1.2e-07, dW2 × 2 and db1 × 4 (the lab's) 2.9e-01 (using the "
         "reference gradient_check_n: finish not_done_n to drive it with yours)"
     )

@@ -233,13 +233,12 @@ def test_stacked_trials_equal_trials_trained_one_by_one():
 
 
 def test_tuning_explorer_redraws_on_each_control(evaluate):
-    box = lab.tuning_explorer(evaluate.surface)
-    (budget, seed), strategy, scale = box.children[0].children, box.children[1], box.children[2]
-    status = box.children[3]
+    ex = lab.tuning_explorer(evaluate.surface)
+    budget, seed, strategy, scale = ex.controls.values()
     runs = lab.tuning_runs(evaluate, 25, 0, "log")
-    assert status.value == lab.search_summary(evaluate, runs["random"], "random", "log")
+    assert ex.view.status == lab.search_summary(evaluate, runs["random"], "random", "log")
     budget.value, seed.value, strategy.value, scale.value = 49, 3, "coarse to fine", "linear"
     runs = lab.tuning_runs(evaluate, 49, 3, "linear")
     expected = lab.search_summary(evaluate, runs["coarse to fine"], "coarse to fine", "linear")
-    assert status.value == expected and len(status.value) <= 130
-    assert status.value.startswith("coarse to fine, linear scale, 49 trials: best dev cost")
+    assert ex.view.status == expected and len(ex.view.status) <= 130
+    assert ex.view.status.startswith("coarse to fine, linear scale, 49 trials: best dev cost")

@@ -158,28 +158,26 @@ def test_figure_shows_latest_snapshot_and_its_accuracy_on_fixed_axes(circles):
 
 
 def test_explorer_trains_on_demand_and_reports_unfinished_exercises(circles):
-    box = lab.initialization_explorer({"mine": not_done, "He": he}, circles, start="He")
-    choice, scale, iterations = box.children[0].children
-    status = box.children[1]
+    ex = lab.initialization_explorer({"mine": not_done, "He": he}, circles, start="He")
+    choice, scale, iterations = ex.controls.values()
     assert (choice.value, scale.value, iterations.value) == ("He", 1.0, lab.ITERATIONS)
     assert scale.continuous_update is False  # trains: a drag sends one value, on release
     assert iterations.continuous_update is True  # a lookup: follows the drag
     assert (
-        status.value == "He × 1 after 15000 iterations: train accuracy 0.993, test accuracy 0.960"
+        ex.view.status == "He × 1 after 15000 iterations: train accuracy 0.993, test accuracy 0.960"
     )
     iterations.value = 1000  # a lookup in the cached run
-    assert status.value.startswith("He × 1 after 1000 iterations: train accuracy")
+    assert ex.view.status.startswith("He × 1 after 1000 iterations: train accuracy")
     choice.value = "mine"  # not written yet, and no reference of that name
-    assert status.value == "not_done is not implemented yet: finish that exercise first."
+    assert ex.view.status == "not_done is not implemented yet: finish that exercise first."
 
 
 def test_explorer_falls_back_on_the_reference_until_the_exercise_is_done(circles):
-    box = lab.initialization_explorer({"He": not_done, "zeros": he}, circles, start="He")
-    status = box.children[1]
+    ex = lab.initialization_explorer({"He": not_done, "zeros": he}, circles, start="He")
     reference = lab.initialization_run(lab.REFERENCE_INITIALIZERS["He"], 1.0, circles)
     lab.train_run(reference, lab.ITERATIONS, circles)
     acc = lab.initialization_metrics(reference, lab.ITERATIONS, circles)
-    assert status.value == (
+    assert ex.view.status == (
         f"He × 1 after 15000 iterations: train accuracy {acc['train']:.3f}, test accuracy "
         f"{acc['test']:.3f} (using the reference He initializer: finish not_done to drive it "
         "with yours)"

@@ -367,14 +367,14 @@ def test_ewa_summary_shows_window_and_what_correction_fixes():
 
 
 def test_ewa_explorer_redraws_on_each_control():
-    box = lab.ewa_explorer()
-    (beta, corrected), status = box.children[0].children, box.children[1]
+    ex = lab.ewa_explorer()
+    beta, corrected = ex.controls.values()
     assert beta.continuous_update is True  # follows a drag
-    assert status.value == lab.ewa_summary(lab.temperature_series(), 0.9, False)
+    assert ex.view.status == lab.ewa_summary(lab.temperature_series(), 0.9, False)
     corrected.value = True
-    assert status.value == lab.ewa_summary(lab.temperature_series(), 0.9, True)
+    assert ex.view.status == lab.ewa_summary(lab.temperature_series(), 0.9, True)
     beta.value = 0.5
-    assert "about 2 days" in status.value
+    assert "about 2 days" in ex.view.status
 
 
 def test_draw_ewa_draws_the_data_and_one_curve_per_beta():
@@ -425,39 +425,36 @@ def test_decay_schedules_are_the_lectures_formulas():
 
 
 def test_loss_surface_explorer_recomputes_on_every_control():
-    box = lab.loss_surface_explorer()
-    surface, lr, beta = box.children[0].children
-    status = box.children[1]
+    ex = lab.loss_surface_explorer()
+    surface, lr, beta = ex.controls.values()
     assert lr.continuous_update is True and beta.continuous_update is True
-    first = status.value
+    first = ex.view.status
     surface.value = "Rosenbrock"
-    assert status.value != first
+    assert ex.view.status != first
     lr.value = 1e-3
-    assert "diverged" not in status.value
+    assert "diverged" not in ex.view.status
 
 
 def test_optimizer_explorer_greys_out_unused_betas_and_reports(moons):
-    box = lab.optimizer_explorer(moons)
-    optimizer, decay = box.children[0], box.children[1]
-    lr, beta, beta2, batch = box.children[2].children
-    status = box.children[3]
+    ex = lab.optimizer_explorer(moons)
+    optimizer, decay, lr, beta, beta2, batch = ex.controls.values()
     assert all(c.continuous_update is True for c in (lr, beta, beta2, batch))  # lookups
-    assert status.value.startswith("adam, lr 0.0007, β1 0.9, β2 0.999, mini-batch 64: cost 0.134")
-    assert status.value.endswith("train accuracy 0.943, test accuracy 0.940")
+    assert ex.view.status.startswith("adam, lr 0.0007, β1 0.9, β2 0.999, mini-batch 64: cost 0.134")
+    assert ex.view.status.endswith("train accuracy 0.943, test accuracy 0.940")
     optimizer.value = "gd"
     assert beta.disabled and beta2.disabled
-    assert "train accuracy 0.717" in status.value
+    assert "train accuracy 0.717" in ex.view.status
     optimizer.value = "momentum"
     assert not beta.disabled and beta2.disabled
     beta.value = 0.5
-    assert status.value.startswith("momentum, lr 0.0007, β 0.5, mini-batch 64")
+    assert ex.view.status.startswith("momentum, lr 0.0007, β 0.5, mini-batch 64")
     optimizer.value = "rmsprop"
     assert beta.disabled and not beta2.disabled
     batch.value = 1
     decay.value = "every 1000 epochs"
-    assert status.value.startswith("rmsprop, lr 0.0007, β2 0.999, lr decay every 1000 epochs, "
+    assert ex.view.status.startswith("rmsprop, lr 0.0007, β2 0.999, lr decay every 1000 epochs, "
                                    "mini-batch 1: ")  # fmt: skip
-    assert "after 500 epochs" in status.value
+    assert "after 500 epochs" in ex.view.status
 
 
 def test_optimizer_figure_bolds_the_chosen_curve(moons):

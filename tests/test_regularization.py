@@ -256,8 +256,8 @@ def test_grid_is_cached_by_data(tmp_path, monkeypatch):
 
 
 def test_regularization_explorer_keeps_one_regularizer_at_a_time(grid):
-    box = lab.regularization_explorer()
-    lambd, keep, iterations = box.children[0].children
+    ex = lab.regularization_explorer()
+    lambd, keep, iterations = ex.controls.values()
     assert (lambd.value, keep.value, iterations.value) == (0.0, 1.0, lab.ITERATIONS)
     keep.value = 0.86
     lambd.value = 0.7
@@ -266,8 +266,8 @@ def test_regularization_explorer_keeps_one_regularizer_at_a_time(grid):
     assert lambd.value == 0.0
     iterations.value = 5000
     view = lab.regularization_view(grid, 0.0, 0.5, 5000)
-    assert box.children[1].value == lab.regularization_summary(view, 0.0, 0.5, 5000)
-    assert box.children[1].value.startswith("λ = 0, keep_prob = 0.5, 5000 iterations: train 0.")
+    assert ex.view.status == lab.regularization_summary(view, 0.0, 0.5, 5000)
+    assert ex.view.status.startswith("λ = 0, keep_prob = 0.5, 5000 iterations: train 0.")
 
 
 def test_regularization_figure_names_the_regime(grid):

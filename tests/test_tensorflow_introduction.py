@@ -140,16 +140,15 @@ def test_numpy_twin_learns_and_regularizers_change_it(shipped):
 
 
 def test_explorer_trains_once_per_setting_and_reports(shipped):
-    box = lab.signs_explorer(shipped)
-    lr, epochs, batch, regularizer = box.children[0].children
-    status = box.children[1]
+    ex = lab.signs_explorer(shipped)
+    lr, epochs, batch, regularizer = ex.controls.values()
     assert lr.continuous_update is False and batch.continuous_update is False  # they train
     assert epochs.continuous_update is True  # a lookup in the run: follows a drag
     run = lab.signs_run(shipped, lr.value, batch.value, regularizer.value)
     label = "lr 0.0001, mini-batch 32, none"
-    assert status.value == lab.signs_summary(run, lab.SIGNS_EPOCHS, label)
+    assert ex.view.status == lab.signs_summary(run, lab.SIGNS_EPOCHS, label)
     epochs.value = 20  # a lookup in the same run
-    assert status.value == lab.signs_summary(run, 20, label)
+    assert ex.view.status == lab.signs_summary(run, 20, label)
     assert lab.signs_run(shipped, lr.value, batch.value, regularizer.value) is run
 
 

@@ -6,8 +6,10 @@ Measures, and writes as Markdown and JSON to the folder given (default ``build/b
 - each explorer's redraw over a sweep of at least 20 slider values: p50 / p95 / max of the
   compute part (the plain functions of the lab modules, ``helpers.labs``) and of the drawing
   part (the explorer's live figure redrawn and encoded as PNG), and of their sum;
-- each explorer in real JupyterLab and chromium (``tools.browser``): the time from a key press
-  on a slider to the new figure painted on screen, 12 presses per explorer (key "browser");
+- each explorer in real JupyterLab and chromium (``tools.browser``): once the frames around
+  its first setting are drawn ahead (how many, and when they were all there), the time from
+  a key press on a slider to the new figure painted on screen, 12 presses per explorer, and
+  how many of them the browser answered from frames drawn ahead (key "browser");
 - one training epoch of the TensorFlow lab's SIGNS model (graph step as in the lab, and eager);
 - grading (``tools.grading``, sandboxed): one correct Initialization submission next to its
   Run All (target: at most 1.5x), and a batch of 20 on every core (target: under 2 min).
@@ -30,6 +32,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 ANALYTIC_TARGET, RETRAIN_TARGET, COURSE_TARGET = 0.100, 0.500, 120.0
+BROWSER_TARGET_MS = 100  # key press to new figure on screen, p95 (issue "Live explorers")
 
 
 def run_lab(path):
@@ -279,10 +282,17 @@ def markdown(result):
             f"| < {1e3 * r['target_p95']:.0f} ms: {ok} |"
         )
     if result.get("browser"):
-        lines += ["", "| explorer, in JupyterLab + chromium | key presses | key → new figure "
-                  "on screen p50 / p95 |", "|---|---|---|"]  # fmt: skip
-        lines += [f"| {name} | {b['moves']} | {b['p50_ms']:.0f} / {b['p95_ms']:.0f} ms |"
-                  for name, b in result["browser"].items()]  # fmt: skip
+        lines += ["", "| explorer, in JupyterLab + chromium | key presses (from frames drawn "
+                  "ahead) | key → new figure on screen p50 / p95 | target p95 | frames around "
+                  "the first setting: how many, ready after | a mouse drag end to end: values "
+                  "passed, figures painted |", "|---|---|---|---|---|---|"]  # fmt: skip
+        for name, b in result["browser"].items():
+            ok = "met" if b["p95_ms"] <= BROWSER_TARGET_MS else (
+                f"missed by {b['p95_ms'] - BROWSER_TARGET_MS:.0f} ms")  # fmt: skip
+            lines.append(f"| {name} | {b['moves']} ({b['from_frames']}) | {b['p50_ms']:.0f} / "
+                         f"{b['p95_ms']:.0f} ms | ≤ {BROWSER_TARGET_MS} ms: {ok} | "
+                         f"{b['frames']}, {b['ahead_s']:.1f} s | {b['drag']['values']}, "
+                         f"{b['drag']['painted']} |")  # fmt: skip
     e = result["signs_epoch"]
     lines += [
         "",

@@ -154,8 +154,8 @@ def explorers(page):
 
 def explorer_state(explorer):
     """(status line, figure image source) of an explorer."""
-    status = explorer.locator(":scope > .widget-label").inner_text()
-    image = explorer.locator("img").first.get_attribute("src")
+    status = explorer.locator(".explorer-status").inner_text()
+    image = explorer.locator(".explorer-figure").get_attribute("src")
     return status, image
 
 
@@ -167,12 +167,12 @@ def move_slider(page, explorer, index, key="ArrowRight"):
     page.keyboard.press(key)
     page.wait_for_function(
         """([el, status, image]) => {
-            const s = el.querySelector(':scope > .widget-label').textContent;
-            const i = el.querySelector('img')?.getAttribute('src');
+            const s = el.querySelector('.explorer-status').textContent;
+            const i = el.querySelector('.explorer-figure').getAttribute('src');
             return s !== status && i && i !== image && !s.includes('training…');
         }""",
         arg=[explorer.element_handle(), *before],
-        timeout=60_000,
+        timeout=180_000,  # a setting that trains: seconds, more on a busy machine
     )
     return before, explorer_state(explorer)
 
@@ -180,7 +180,7 @@ def move_slider(page, explorer, index, key="ArrowRight"):
 # In the page: from the key press (the keydown event's time stamp) until the explorer's new
 # figure is decoded and the next frame has been painted with it.
 _ARM = """([el]) => {
-    const img = () => el.querySelector('img');
+    const img = () => el.querySelector('.explorer-figure');
     const state = {before: img()?.getAttribute('src'), keydown: null, painted: null};
     window.__latency = state;
     document.addEventListener('keydown', e => { state.keydown ??= e.timeStamp; },
@@ -198,10 +198,24 @@ _ARM = """([el]) => {
 }"""
 
 
+def drawn_ahead(explorer, timeout=180):
+    """Wait until the kernel has sent the frames around the explorer's setting; returns
+    (seconds from the explorer on screen to its first frames all there, frames kept)."""
+    view = explorer.locator(".explorer-view")
+    explorer.locator(".explorer-view[data-ahead='done']").wait_for(timeout=timeout * 1000)
+    return int(view.get_attribute("data-ahead-ms")) / 1000, int(view.get_attribute("data-frames"))
+
+
+def frames_shown(explorer):
+    """How many moves the browser answered with a frame drawn ahead (no kernel round trip)."""
+    return int(explorer.locator(".explorer-view").get_attribute("data-hits") or 0)
+
+
 def time_key_presses(page, explorer, index, moves=12):
-    """Press the arrow keys ``moves`` times on the index-th slider (right, left, right ...;
-    left first when it is at its maximum) and time each press until the new figure is
-    painted. Returns the times in ms."""
+    """Once the frames around the setting are drawn ahead, press the arrow keys ``moves``
+    times on the index-th slider (right, left, right ...; left first when it is at its
+    maximum) and time each press until the new figure is painted. Returns the times in ms."""
+    drawn_ahead(explorer)
     handle = explorer.locator(".widget-hslider .noUi-handle").nth(index)
     at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
     keys = ["ArrowLeft", "ArrowRight"] if at_max else ["ArrowRight", "ArrowLeft"]
@@ -214,6 +228,46 @@ def time_key_presses(page, explorer, index, moves=12):
         times.append(page.evaluate("() => window.__latency.painted - window.__latency.keydown"))
         page.wait_for_timeout(150)  # the status line and the kernel settle
     return times
+
+
+# In the page: during a drag, count the slider positions passed and the new figures painted
+# (a new image at an animation frame).
+_WATCH_DRAG = """([el, index]) => {
+    const img = el.querySelector('.explorer-figure');
+    const handle = el.querySelectorAll('.widget-hslider .noUi-handle')[index];
+    const state = {painted: 0, values: new Set(), last: img.getAttribute('src'), stop: false};
+    window.__drag = state;
+    const tick = () => {
+        const src = img.getAttribute('src');
+        if (src !== state.last) { state.painted += 1; state.last = src; }
+        state.values.add(handle.getAttribute('aria-valuenow'));
+        if (!state.stop) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+}"""
+
+
+def drag(page, explorer, index, moves=60):
+    """Drag the index-th slider's handle with the mouse from its left end to its right end in
+    ``moves`` moves 25 ms apart, as a learner sweeps a slider. Returns {"values": slider
+    positions passed, "painted": new figures painted during the drag}."""
+    slider = explorer.locator(".widget-hslider").nth(index)
+    handle, track = slider.locator(".noUi-handle"), slider.locator(".noUi-base")
+    drawn_ahead(explorer)
+    box, grip = track.bounding_box(), handle.bounding_box()
+    y = grip["y"] + grip["height"] / 2
+    page.mouse.move(grip["x"] + grip["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(box["x"], y)  # to the left end first
+    page.wait_for_timeout(300)
+    page.evaluate(_WATCH_DRAG, [explorer.element_handle(), index])
+    for i in range(1, moves + 1):
+        page.mouse.move(box["x"] + box["width"] * i / moves, y)
+        page.wait_for_timeout(25)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    return page.evaluate("""() => { const s = window.__drag; s.stop = true;
+                                   return {values: s.values.size, painted: s.painted}; }""")
 
 
 def latency_stats(times):
@@ -232,8 +286,11 @@ def explorer_latencies(url, token, context, timed=None, moves=12):
             for index, slider, name in entries:
                 explorer = explorers(page).nth(index)
                 explorer.scroll_into_view_if_needed()
-                explorer.locator("img").first.wait_for()
+                explorer.locator(".explorer-figure").wait_for()
                 out[name] = latency_stats(time_key_presses(page, explorer, slider, moves))
+                out[name]["ahead_s"], out[name]["frames"] = drawn_ahead(explorer)
+                out[name]["from_frames"] = frames_shown(explorer)
+                out[name]["drag"] = drag(page, explorer, slider)
                 print(f"{name}: {out[name]}", flush=True)
         finally:
             page.close()

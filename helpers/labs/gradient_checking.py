@@ -160,9 +160,9 @@ class EpsilonFigure:
                       for line in self.lines]  # fmt: skip
         plots.log_scale(ax, "both")
         ax.axhline(gradcheck.THRESHOLD, color="grey", ls="--", lw=1, label="threshold 2e-7")
-        self.at = ax.axvline(epsilons[0], color="black", lw=0.8)
         ax.set(xlim=(epsilons.max() * 2, epsilons.min() / 2), ylim=(1e-17, 10),
                xlabel="epsilon (smaller to the right)", ylabel="relative difference")  # fmt: skip
+        self.at = ax.axvline(epsilons[0], color="black", lw=0.8)  # after the limits are set
         self.legend = ax.legend(fontsize="small", loc="lower left")
         self.title = ax.set_title(" ", fontsize="medium")
         self.live.fig.subplots_adjust(left=0.12, right=0.97, bottom=0.14, top=0.9)
@@ -189,7 +189,7 @@ def gradient_check_explorer(check_fn, case=None, **start):
     (``NotImplementedError``), the provided ``reference_gradient_check_n`` draws the curves
     and the status line says so. The sweep over all epsilons is computed once per curve and
     cached; the slider only moves the marker. ``start`` sets bug, epsilon. Returns the
-    widget.
+    explorer (a cell shows it).
     """
     import ipywidgets as w
 
@@ -225,4 +225,4 @@ def gradient_check_explorer(check_fn, case=None, **start):
         ex.show(figure.update(curves, epsilon), epsilon_summary(curves, epsilon) + check[1])
 
     return Explorer(controls, redraw, start=start,
-                    call="lab.gradient_check_explorer(gradient_check_n").widget  # fmt: skip
+                    call="lab.gradient_check_explorer(gradient_check_n")  # fmt: skip

@@ -544,7 +544,7 @@ def draw_sampling_scales(sample_log_uniform, sample_beta, size=1000, seed=0):
 def tuning_explorer(surface=None, **start):
     """Explorer of the Hyperparameter Tuning lab: budget x strategy x scale x seed on the
     response map (``response_map``); trials are read off the map. ``start`` sets controls
-    (budget, seed, strategy, scale). Returns the widget."""
+    (budget, seed, strategy, scale). Returns the explorer (a cell shows it)."""
     import ipywidgets as w
 
     evaluate = MapReader(surface if surface is not None else response_map())
@@ -564,4 +564,4 @@ def tuning_explorer(surface=None, **start):
 
     rows = [["budget", "seed"], ["strategy"], ["scale"]]
     return Explorer(controls, redraw, rows=rows, start=start,
-                    call="lab.tuning_explorer(surface").widget  # fmt: skip
+                    call="lab.tuning_explorer(surface")  # fmt: skip

@@ -156,12 +156,13 @@ def initialization_explorer(initializers, circles=None, start=None, **settings):
 
     ``initializers`` maps a label to a function ``layers_dims -> parameters`` (the learner's
     own); ``start`` is the label shown first (default: the first one); ``settings`` sets
-    name, scale, iterations. Returns the widget.
+    name, scale, iterations. Returns the explorer (a cell shows it).
     An initializer not written yet (``NotImplementedError``) is replaced by the provided
     reference of the same label (``REFERENCE_INITIALIZERS``), and the status line says so.
     Runs are cached per (initializer, scale) with a snapshot every 500 iterations, so moving
     the iterations slider back or revisiting a setting only redraws. A new setting redraws
-    at once with what is known (the spread at initialization), trains, then redraws again.
+    at once with what is known (the spread at initialization), trains (in the background
+    when a browser shows the explorer), then redraws again.
     """
     import ipywidgets as w
 
@@ -179,6 +180,11 @@ def initialization_explorer(initializers, circles=None, start=None, **settings):
     runs, notes = {}, {}
     figure = InitializationFigure(circles)
 
+    def trained_on(run, iterations):
+        """A copy of ``run`` trained on to ``iterations`` (``run`` stays as it is)."""
+        copy = {**run, "snapshots": dict(run["snapshots"]), "costs": list(run["costs"])}
+        return train_run(copy, iterations, circles)
+
     def show(ex, run, label, note):
         iterations = ex.values["iterations"]
         fig, acc = figure.update(run, iterations, label)
@@ -191,6 +197,7 @@ def initialization_explorer(initializers, circles=None, start=None, **settings):
         name, scale, iterations = ex.values.values()
         label = f"{name} × {scale:g}"
         if (name, scale) not in runs:
+            ex.needs_training()
             try:
                 runs[name, scale] = initialization_run(initializers[name], scale, circles)
                 notes[name, scale] = ""
@@ -205,9 +212,12 @@ def initialization_explorer(initializers, circles=None, start=None, **settings):
                                       f"{mine} to drive it with yours)")  # fmt: skip
         run, note = runs[name, scale], notes[name, scale]
         if max(run["snapshots"]) < iterations:
-            show(ex, run, label, note)
-            train_run(run, iterations, circles)
+            ex.needs_training()
+            show(ex, run, label, note)  # what is known at once: the spread at initialization
+            if not ex.train(lambda: runs.update({(name, scale): trained_on(run, iterations)})):
+                return  # training in the background; the explorer redraws when it is done
+            run = runs[name, scale]
         show(ex, run, label, note)
 
     return Explorer(controls, redraw, start=settings,
-                    call="lab.initialization_explorer(INITIALIZERS, circles").widget  # fmt: skip
+                    call="lab.initialization_explorer(INITIALIZERS, circles")  # fmt: skip

@@ -493,7 +493,7 @@ class EwaFigure:
 def ewa_explorer(series=None, **start):
     """Explorer of exponentially weighted averages: beta and bias correction over a year of
     noisy temperatures (``temperature_series``); ``start`` sets beta, corrected. Returns the
-    widget."""
+    explorer (a cell shows it)."""
     import ipywidgets as w
 
     series = temperature_series() if series is None else series
@@ -507,7 +507,7 @@ def ewa_explorer(series=None, **start):
         beta, corrected = ex.values.values()
         ex.show(figure.update(beta, corrected), ewa_summary(series, beta, corrected))
 
-    return Explorer(controls, redraw, start=start, call="lab.ewa_explorer(temperatures").widget
+    return Explorer(controls, redraw, start=start, call="lab.ewa_explorer(temperatures")
 
 
 PATH_STEPS = 300
@@ -582,7 +582,7 @@ def loss_surface_explorer(**start):
             figures[surface] = PathsFigure(SURFACES[surface])
         ex.show(figures[surface].update(paths, losses), path_summary(settings, losses))
 
-    return Explorer(controls, redraw, start=start, call="lab.loss_surface_explorer(").widget
+    return Explorer(controls, redraw, start=start, call="lab.loss_surface_explorer(")
 
 
 def optimizer_summary(view, setting, batch_size):
@@ -650,14 +650,16 @@ def optimizer_explorer(moons=None, **start):
 
     def redraw(ex):
         optimizer, decay, lr, beta, beta2, batch = ex.values.values()
-        controls["beta"].disabled = optimizer in ("gd", "rmsprop")
-        controls["beta2"].disabled = optimizer in ("gd", "momentum")
+        unused = {"beta": optimizer in ("gd", "rmsprop"), "beta2": optimizer in ("gd", "momentum")}
+        if not ex.drawing_ahead:
+            for name, greyed in unused.items():
+                controls[name].disabled = greyed
         setting = stacked.Setting(
-            optimizer, lr, beta=0.9 if controls["beta"].disabled else beta,
-            beta2=0.999 if controls["beta2"].disabled else beta2, decay=decay,
+            optimizer, lr, beta=0.9 if unused["beta"] else beta,
+            beta2=0.999 if unused["beta2"] else beta2, decay=decay,
         )  # fmt: skip
         view = grid_view(grid, setting, batch)
         ex.show(figure.update(view, setting, batch), optimizer_summary(view, setting, batch))
 
     rows = [["optimizer"], ["decay"], ["lr", "beta", "beta2", "batch"]]
-    return Explorer(controls, redraw, rows, start=start, call="lab.optimizer_explorer(moons").widget
+    return Explorer(controls, redraw, rows, start=start, call="lab.optimizer_explorer(moons")

@@ -312,7 +312,7 @@ def regularization_explorer(goalkeeper=None, **start):
 
     Every setting is trained ahead (``regularization_grid``, cached on disk), so each move is
     a lookup and a redraw. L2 and dropout are used one at a time, as in the lab: choosing one
-    resets the other. Returns the widget.
+    resets the other. Returns the explorer (a cell shows it).
     """
     goalkeeper = goalkeeper if goalkeeper is not None else data.load_goalkeeper()
     grid = regularization_grid(goalkeeper)
@@ -327,11 +327,11 @@ def regularization_explorer(goalkeeper=None, **start):
         lambd, keep_prob, iterations = ex.values.values()
         if lambd != 0 and keep_prob != 1:  # one regularizer at a time; the reset redraws
             other = "keep_prob" if ex.changed == "lambd" else "lambd"
-            controls[other].value = 1.0 if other == "keep_prob" else 0.0
+            ex.set(other, 1.0 if other == "keep_prob" else 0.0)
             return
         view = regularization_view(grid, lambd, keep_prob, iterations)
         ex.show(figure.update(view, lambd, keep_prob),
                 regularization_summary(view, lambd, keep_prob, iterations))  # fmt: skip
 
     call = "lab.regularization_explorer((train_X, train_Y, dev_X, dev_Y)"
-    return Explorer(controls, redraw, start=start, call=call).widget
+    return Explorer(controls, redraw, start=start, call=call)

@@ -278,10 +278,15 @@ def train_signs(signs, learning_rate=1e-3, epochs=40, batch_size=32, l2=0.0, kee
     return {k: v[:, 0] for k, v in run.items()}
 
 
+def signs_trained(signs, learning_rate, batch_size, regularizer):
+    """Whether ``signs_run`` has this setting already (it then returns without training)."""
+    return (signs.source, learning_rate, batch_size, regularizer) in _SIGNS_RUNS
+
+
 def signs_run(signs, learning_rate, batch_size, regularizer):
     """``train_signs`` for ``SIGNS_EPOCHS`` epochs at one setting, cached per setting."""
     key = (signs.source, learning_rate, batch_size, regularizer)
-    if key not in _SIGNS_RUNS:
+    if not signs_trained(signs, learning_rate, batch_size, regularizer):
         _SIGNS_RUNS[key] = train_signs(signs, learning_rate, SIGNS_EPOCHS, batch_size,
                                        **SIGNS_REGULARIZERS[regularizer])  # fmt: skip
     return _SIGNS_RUNS[key]
@@ -357,8 +362,12 @@ def signs_explorer(signs=None, **start):
     def redraw(ex):
         lr, epochs, batch, regularizer = ex.values.values()
         label = f"lr {lr:.2g}, mini-batch {batch}, {regularizer}"
-        ex.say(f"{label}: training…")
+        if not signs_trained(signs, lr, batch, regularizer):
+            ex.needs_training()
+            ex.say(f"{label}: training…")
+            if not ex.train(lambda: signs_run(signs, lr, batch, regularizer)):
+                return  # training in the background; the explorer redraws when it is done
         run = signs_run(signs, lr, batch, regularizer)
         ex.show(figure.update(run, epochs, label), signs_summary(run, epochs, label))
 
-    return Explorer(controls, redraw, start=start, call="lab.signs_explorer(signs").widget
+    return Explorer(controls, redraw, start=start, call="lab.signs_explorer(signs")

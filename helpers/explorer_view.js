@@ -1,0 +1,111 @@
+// The browser side of an explorer (helpers/explorer.py, FigureView): the status line, the
+// figure and the reopen line. Frames drawn ahead by the kernel (PNG + status + reopen line,
+// one per setting) are kept here; when a control moves to a setting that has a frame, the
+// frame is shown at once, without a round trip to the kernel. Any other setting shows what
+// the kernel draws for it (the model's value, once its key matches the controls).
+
+// A setting's key, written as Python writes it (helpers.explorer.setting_key).
+const canon = (v) => (typeof v === "number" ? v.toExponential(6).replace("e+", "e") : String(v));
+
+const pngUrl = (bytes) =>
+  bytes && bytes.byteLength ? URL.createObjectURL(new Blob([bytes], { type: "image/png" })) : "";
+
+async function render({ model, el }) {
+  const opened = performance.now();
+  el.classList.add("explorer-view");
+  const status = document.createElement("div");
+  const img = document.createElement("img");
+  const reopen = document.createElement("div");
+  status.className = "explorer-status";
+  img.className = "explorer-figure";
+  reopen.className = "explorer-reopen";
+  el.append(status, img, reopen);
+
+  const ids = model.get("controls").map((ref) => ref.replace(/^IPY_MODEL_/, ""));
+  const controls = await Promise.all(ids.map((id) => model.widget_manager.get_model(id)));
+  const attributes = model.get("attributes");
+  const keyNow = () => controls.map((c, i) => canon(c.get(attributes[i]))).join("|");
+
+  const frames = new Map(); // key -> {url, size, status, reopen}, oldest first
+  let bytes = 0; // their PNGs' size, kept under the model's limit (oldest dropped first)
+  let shown = null;
+  let drawn = null; // what the kernel last drew: {key, url, size, status, reopen}
+
+  const show = (state) => {
+    if (state === shown) return;
+    shown = state;
+    if (state.url) img.src = state.url;
+    else img.removeAttribute("src");
+    img.style.display = state.url ? "" : "none";
+    status.textContent = state.status;
+    reopen.innerHTML = state.reopen;
+  };
+  // Show the controls' setting: its frame, or what the kernel drew for it; else (the kernel
+  // is drawing it) the figure stays until it arrives. Returns whether a frame was shown.
+  const refresh = () => {
+    const key = keyNow();
+    const frame = frames.get(key) ?? (drawn.key === key ? drawn : null);
+    if (frame) show(frame);
+    return frames.has(key);
+  };
+  const onControl = () => {
+    if (refresh()) el.dataset.hits = String(Number(el.dataset.hits || 0) + 1); // no kernel
+  };
+  const keep = (key, state) => {
+    if (frames.has(key)) bytes -= frames.get(key).size;
+    frames.delete(key);
+    frames.set(key, state);
+    bytes += state.size;
+    while (bytes > model.get("limit") && frames.size > 1) {
+      const [oldest, old] = frames.entries().next().value;
+      frames.delete(oldest);
+      bytes -= old.size;
+      if (old !== shown && old !== drawn && old.url) URL.revokeObjectURL(old.url);
+    }
+    el.dataset.frames = String(frames.size);
+  };
+  const readModel = (changedValue) => {
+    const url = changedValue || !drawn ? pngUrl(model.get("value")) : drawn.url;
+    const stale = changedValue && drawn && drawn.url && drawn !== shown;
+    if (stale && ![...frames.values()].includes(drawn)) URL.revokeObjectURL(drawn.url);
+    drawn = {
+      key: model.get("key"),
+      url,
+      size: model.get("value")?.byteLength ?? 0,
+      status: model.get("status"),
+      reopen: model.get("reopen"),
+    };
+    refresh();
+  };
+  const onValue = () => readModel(true);
+  const onText = () => readModel(false);
+  const onMessage = (msg, buffers) => {
+    if (msg.type === "frame") {
+      const [png] = buffers;
+      keep(msg.key, { url: pngUrl(png), size: png.byteLength, status: msg.status, reopen: msg.reopen });
+      if (msg.key === keyNow()) refresh();
+    } else if (msg.type === "drawn" && drawn.key === msg.key) {
+      keep(msg.key, drawn); // what the kernel just drew is that setting's final frame
+    } else if (msg.type === "ahead") {
+      el.dataset.ahead = msg.left ? "drawing" : "done";
+      if (!msg.left) el.dataset.aheadMs ??= String(Math.round(performance.now() - opened));
+    }
+  };
+
+  readModel(true);
+  model.on("change:value", onValue);
+  model.on("change:key change:status change:reopen", onText);
+  model.on("msg:custom", onMessage);
+  controls.forEach((c, i) => c.on(`change:${attributes[i]}`, onControl));
+  el.dataset.ahead = "waiting";
+  model.send({ type: "ready" }); // frames ahead: only for a view someone sees
+
+  return () => {
+    model.off("change:value", onValue);
+    model.off("change:key change:status change:reopen", onText);
+    model.off("msg:custom", onMessage);
+    controls.forEach((c, i) => c.off(`change:${attributes[i]}`, onControl));
+  };
+}
+
+export default { render };
