@@ -222,6 +222,7 @@ class Explorer:
         self._bytes = 0  # the PNG bytes in _frames
         self._queue, self._timer, self._ready, self._shown = deque(), None, False, None
         self._training, self._partial = None, False  # the training in the background
+        self._unsynced = None  # the setting shown from a frame, not yet in the view's model
         for name, value in (start or {}).items():
             self._set(name, value)
         self.view = FigureView(
@@ -254,7 +255,7 @@ class Explorer:
                 shown = ", ".join(repr(v) for v in allowed)
                 raise ValueError(f"{name}={value!r} is not offered; choose one of {shown}")
         else:
-            low, high = control_values(control)[:: len(control_values(control)) - 1]
+            low, *_, high = control_values(control)
             if not low <= value <= high:
                 raise ValueError(f"{name}={value!r} is outside [{low:g}, {high:g}]")
         control.value = value
@@ -334,7 +335,10 @@ class Explorer:
 
     def _refresh(self):
         key = self.key()
-        if key in self._frames:  # drawn before: the browser shows it already
+        self._unsynced = None
+        if key in self._frames and self._ready and _running_loop() is not None:
+            self._unsynced = key  # the browser shows its frame; the model follows at rest
+        elif key in self._frames:
             self._publish(key, *self._frames[key])
         else:
             self._shown, self._partial = None, False
@@ -412,12 +416,18 @@ class Explorer:
 
     def _schedule(self, delay):
         loop = _running_loop()
-        if self._timer is None and self._queue and loop is not None:
+        if self._timer is None and (self._queue or self._unsynced) and loop is not None:
             self._timer = loop.call_later(delay, self._step)
 
     def _step(self):
-        """Draw the next frame ahead that is not drawn yet, then let messages in."""
+        """Once the controls rest: bring the view's model to the setting shown (what a saved
+        notebook keeps; not sent on every move of a drag), then draw the next frame ahead
+        that is not drawn yet, then let messages in."""
         self._timer = None
+        if self._unsynced is not None:
+            key, self._unsynced = self._unsynced, None
+            if key in self._frames:
+                self._publish(key, *self._frames[key])
         while self._queue:
             name, values = self._queue.popleft()
             if self.key(values) not in self._frames:

@@ -98,7 +98,11 @@ async function render({ model, el }) {
   model.on("msg:custom", onMessage);
   controls.forEach((c, i) => c.on(`change:${attributes[i]}`, onControl));
   el.dataset.ahead = "waiting";
-  model.send({ type: "ready" }); // frames ahead: only for a view someone sees
+  try {
+    model.send({ type: "ready" }); // frames ahead: only for a view someone sees
+  } catch {
+    // a notebook opened without its kernel: the saved figure, nothing ahead
+  }
 
   return () => {
     model.off("change:value", onValue);

@@ -137,6 +137,17 @@ def test_drawing_ahead_draws_every_value_around_the_setting_as_a_live_move_would
     fresh, _ = explorer(n=3, lam=0.1)  # the same setting drawn live by a new explorer
     assert pixels(fresh.view.value).tolist() == pixels(ex.view.value).tolist()
     assert (fresh.view.status, fresh.view.reopen) == (ex.view.status, ex.view.reopen)
+
+    async def move_to_a_frame():
+        ex.controls["n"].value = 4  # drawn ahead: the browser shows it, the model waits
+        assert ex.view.status.endswith("n 3, lr 0.01")
+        await asyncio.sleep(ex.SETTLE + 0.2)  # the controls rest: the model follows
+        assert (ex.view.value, ex.view.status) == sent_frames[ex.key()][:2]
+        while ex._queue or ex._timer is not None:
+            await asyncio.sleep(0.01)
+
+    asyncio.run(move_to_a_frame())
+    assert len(drawn) == lives
     ex.controls["n"].value = 9  # trains: drawn live
     assert drawn[-1]["n"] == 9 and ex.view.status.endswith("n 9, lr 0.01")
 

@@ -217,6 +217,8 @@ def time_key_presses(page, explorer, index, moves=12):
     maximum) and time each press until the new figure is painted. Returns the times in ms."""
     drawn_ahead(explorer)
     handle = explorer.locator(".widget-hslider .noUi-handle").nth(index)
+    handle.focus()  # as a learner clicks the handle first; the presses are timed after
+    page.wait_for_timeout(500)
     at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
     keys = ["ArrowLeft", "ArrowRight"] if at_max else ["ArrowRight", "ArrowLeft"]
     times = []
