@@ -279,12 +279,12 @@ class Explorer:
 
     def needs_training(self):
         """Call before training: a setting that trains is not drawn ahead."""
-        if self._ahead is not None:
+        if self.drawing_ahead:
             raise NotAhead
 
     def set(self, name, value):
         """Move another control (which redraws); a setting that does so is not drawn ahead."""
-        if self._ahead is not None:
+        if self.drawing_ahead:
             raise NotAhead
         self.controls[name].value = value
 
@@ -293,12 +293,13 @@ class Explorer:
         png = figure.png()
         status = self.view.status if status is None else status
         self._shown = (self.key(), png, status, self._reopen_line(self.values))
-        if self._ahead is None:
+        if not self.drawing_ahead:
             self._publish(*self._shown)
 
     def say(self, text, clear=False):
-        """Set the status line; with ``clear``, remove the figure (nothing to show)."""
-        if self._ahead is not None:
+        """Set the status line; with ``clear``, remove the figure (nothing to show). A setting
+        whose redraw says something (training, an unfinished exercise) is not drawn ahead."""
+        if self.drawing_ahead:
             raise NotAhead
         png = b"" if clear else self.view.value
         self._publish(self.key(), png, text, self._reopen_line(self.values))
@@ -340,6 +341,8 @@ class Explorer:
             self._unsynced = key  # the browser shows its frame; the model follows at rest
         elif key in self._frames:
             self._publish(key, *self._frames[key])
+        if key in self._frames:  # just used: the last to be dropped
+            self._frames.move_to_end(key)
         else:
             self._shown, self._partial = None, False
             self._redraw(self)

@@ -362,8 +362,7 @@ def signs_explorer(signs=None, **start):
     def redraw(ex):
         lr, epochs, batch, regularizer = ex.values.values()
         label = f"lr {lr:.2g}, mini-batch {batch}, {regularizer}"
-        if not signs_trained(signs, lr, batch, regularizer):
-            ex.needs_training()
+        if not signs_trained(signs, lr, batch, regularizer):  # never drawn ahead: say, train
             ex.say(f"{label}: training…")
             if not ex.train(lambda: signs_run(signs, lr, batch, regularizer)):
                 return  # training in the background; the explorer redraws when it is done
