@@ -23,7 +23,8 @@ lab: $(STAMP) datasets jupyter-settings  ## set up, then open your own labs (my_
 	$(BIN)/jupyter lab --notebook-dir=my_labs $(ROOT_FLAG)
 
 solutions: $(STAMP) datasets jupyter-settings  ## instructors and readers: open the solved labs
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
+	COURSE_ANSWER_KEY=tools.answer_key PYTHONPATH=$(CURDIR) \
+	  $(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
 
 # JupyterLab's defaults for this venv: no "official Jupyter news?" prompt, no update check.
 jupyter-settings: $(STAMP)

@@ -2,21 +2,133 @@
 ``AssertionError`` that says what is wrong (type, key, shape, dtype or value). Each lab's
 checks are in its module (``helpers.labs.<lab>``), next to its explorer.
 
-Expected values come from the recipe each exercise states (the seed and formula), so the
-checks also run on other layer sizes: the hidden tests use that. Cases are drawn from a
-private ``np.random.RandomState``, so a check leaves the global generator as it found it.
+A check builds its case's inputs (seeded, from a private ``np.random.RandomState``, so the
+global generator is left as it was) and compares the learner's result with ``expected``
+values: **data**, not a recipe. The public cases' values ship in ``public_cases.json``, made
+from the course's solutions by ``python -m tools.answer_key build`` (a test keeps them in
+step). Any other case (a hidden test) is answered only by the instructor's answer key
+(``tools/answer_key.py``): the grader installs it with ``use_answer_key``; maintainers'
+kernels find it through ``COURSE_ANSWER_KEY``. Nothing here computes a graded answer.
 """
 
 import contextlib
+import functools
+import importlib
 import io
+import json
+import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 
 PASSED = "All tests passed."
+PUBLIC_CASES = Path(__file__).with_name("public_cases.json")
+ANSWER_KEY_ENV = "COURSE_ANSWER_KEY"  # a module with ``expected(exercise, **case)``
+_answer_key = []  # the installed answer key, if any
 
 
-def assert_array(name, got, expected, atol=1e-8):
+def case_key(exercise, case):
+    """The one string naming a case: ``exercise(arg=value, ...)``, arguments sorted; tuples
+    and lists written alike."""
+
+    def plain(value):
+        if isinstance(value, (tuple, list)):
+            return tuple(plain(v) for v in value)
+        if isinstance(value, dict):
+            return tuple((k, plain(v)) for k, v in value.items())
+        if isinstance(value, (np.floating, np.integer)):
+            return value.item()
+        return value
+
+    args = ", ".join(f"{k}={plain(v)!r}" for k, v in sorted(case.items()))
+    return f"{exercise}({args})"
+
+
+def encode(value):
+    """A JSON tree of ``value`` (arrays, tuples, dicts, lists, numbers, strings, None)."""
+    if isinstance(value, np.ndarray):
+        return {"$array": value.tolist(), "dtype": value.dtype.str, "shape": list(value.shape)}
+    if isinstance(value, tuple):
+        return {"$tuple": [encode(v) for v in value]}
+    if isinstance(value, dict):
+        return {"$dict": [[k, encode(v)] for k, v in value.items()]}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if isinstance(value, (np.floating, np.integer, np.bool_)):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"cannot store a {type(value).__name__} as an expected value")
+
+
+def decode(tree):
+    """The value ``encode`` wrote."""
+    if isinstance(tree, list):
+        return [decode(v) for v in tree]
+    if not isinstance(tree, dict):
+        return tree
+    if "$array" in tree:
+        return np.array(tree["$array"], dtype=np.dtype(tree["dtype"])).reshape(tree["shape"])
+    if "$tuple" in tree:
+        return tuple(decode(v) for v in tree["$tuple"])
+    return {k: decode(v) for k, v in tree["$dict"]}
+
+
+@functools.cache
+def _public_cases():
+    try:
+        return json.loads(PUBLIC_CASES.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise RuntimeError(
+            f"{PUBLIC_CASES} is missing or damaged ({error}); restore it with "
+            "`git checkout helpers/public_cases.json`"
+        ) from None
+
+
+def use_answer_key(answer_key):
+    """Answer cases that are not public with ``answer_key(exercise, **case)`` (the grader's
+    and the maintainers' instructor-side key); None removes it."""
+    _answer_key[:] = [] if answer_key is None else [answer_key]
+
+
+def _installed_answer_key():
+    if not _answer_key and os.environ.get(ANSWER_KEY_ENV):
+        try:
+            module = importlib.import_module(os.environ[ANSWER_KEY_ENV])
+        except ImportError:
+            return None
+        use_answer_key(module.expected)
+    return _answer_key[0] if _answer_key else None
+
+
+def answer_key_only(exercise, **case):
+    """The full expected value from the installed answer key, or None without one: for an
+    exercise whose public values would be its answer (no inputs to vary), the public table
+    holds a summary and only the grader compares every value."""
+    answer_key = _installed_answer_key()
+    return None if answer_key is None else answer_key(exercise, **case)
+
+
+def expected(exercise, **case):
+    """What a correct ``exercise`` returns on ``case`` (the check's arguments), as data: the
+    public table's values, else the installed answer key's. A case neither knows is a hidden
+    test: it runs when the lab is graded."""
+    key = case_key(exercise, case)
+    table = _public_cases()
+    if key in table:
+        return decode(table[key])
+    answer_key = _installed_answer_key()
+    if answer_key is None:
+        raise AssertionError(
+            f"{key} is a hidden test case: this copy of the labs holds no answer for it, so "
+            "it runs only when your lab is graded. The public check (the first line of the "
+            "cell) is the one to pass here."
+        )
+    return answer_key(exercise, **case)
+
+
+def assert_array(name, got, expected, atol=1e-8, rtol=1e-6):
     """Raise AssertionError naming ``name`` unless ``got`` matches ``expected``."""
     if not isinstance(got, np.ndarray):
         raise AssertionError(f"{name} should be a numpy array, got {type(got).__name__}.")
@@ -24,12 +136,37 @@ def assert_array(name, got, expected, atol=1e-8):
         raise AssertionError(f"{name} has shape {got.shape}, expected {expected.shape}.")
     if not np.issubdtype(got.dtype, np.floating):
         raise AssertionError(f"{name} has dtype {got.dtype}, expected a float dtype.")
-    if not np.allclose(got, expected, atol=atol, rtol=1e-6):
+    if not np.allclose(got, expected, atol=atol, rtol=rtol):
         worst = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape)
         raise AssertionError(
             f"{name} has wrong values: at index {tuple(int(i) for i in worst)} "
             f"got {got[worst]:.8g}, expected {expected[worst]:.8g}."
         )
+
+
+GRADIENT_RTOL = 1e-11  # a backward pass, to round-off (see assert_gradient)
+GRADIENT_ATOL = 1e-13  # times the largest |entry|
+
+
+def assert_gradient(name, got, want):
+    """``assert_array`` to round-off, for backward passes: the chain rule written in any order
+    agrees with the solution to about 1e-15 of the largest entry, a finite-difference estimate
+    at best to about 1e-10, so numbers estimated instead of derived do not pass."""
+    scale = float(np.max(np.abs(want))) if np.size(want) else 0.0
+    try:
+        assert_array(name, got, want, atol=GRADIENT_ATOL * scale, rtol=GRADIENT_RTOL)
+    except AssertionError:
+        if not (isinstance(got, np.ndarray) and got.shape == np.shape(want)):
+            raise
+        error = np.abs(got - want)
+        worst = np.unravel_index(np.argmax(error), got.shape)
+        raise AssertionError(
+            f"{name} has wrong values: at index {tuple(int(i) for i in worst)} got "
+            f"{got[worst]:.15g}, expected {want[worst]:.15g} (off by "
+            f"{float(error[worst]) / (scale or 1.0):.1e} of the largest entry). A gradient "
+            "derived with the chain rule agrees to round-off (about 1e-15); an estimate, "
+            "such as finite differences, does not."
+        ) from None
 
 
 def assert_parameters(got, expected, where):
@@ -90,19 +227,20 @@ def assert_close(name, got, expected, rtol=1e-7, atol=0.0):
         raise AssertionError(f"{name} is {got!r}, expected {expected!r}.")
 
 
-def assert_dict(where, grads, expected, keys, what="the gradients"):
-    """Compare ``keys`` of the dict ``grads`` with ``expected``, one array at a time."""
+def assert_dict(where, grads, expected, keys, what="the gradients", exact=False):
+    """Compare ``keys`` of the dict ``grads`` with ``expected``, one array at a time
+    (``exact``: to round-off, as ``assert_gradient``)."""
     if not isinstance(grads, dict):
         raise AssertionError(f"{where} should return a dict, got {type(grads).__name__}.")
     missing = [k for k in keys if k not in grads]
     if missing:
         raise AssertionError(f"{where}: missing key(s) {missing} in {what}.")
+    compare = assert_gradient if exact else assert_array
     for key in keys:
-        assert_array(
+        got = grads[key]
+        compare(
             f"{where}: {key}",
-            np.asarray(grads[key], dtype=float)
-            if isinstance(grads[key], np.ndarray)
-            else grads[key],
+            np.asarray(got, dtype=float) if isinstance(got, np.ndarray) else got,
             expected[key],
         )
 

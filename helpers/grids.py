@@ -1,50 +1,93 @@
-"""The explorers' pretrained grids: plan the settings, train them in chunks, cache, view.
+"""The explorers' pretrained grids, as the labs read them: the settings, the cached files.
 
-A grid is every setting an explorer offers, trained ahead by the stacked trainer
-(``helpers.stacked``) so that moving a slider is a lookup. ``make datasets`` trains them
-once per machine (``python -m tools.precompute``); a grid not cached yet is trained on first
-use. Settings are always the second axis of a trained array (after snapshots or records).
+A grid is every setting an explorer offers (or an experiment a lab shows), trained ahead by
+the instructors' stacked trainer (``tools.stacked``, ``tools.precompute``) so that moving a
+slider is a lookup. ``make datasets`` trains them once per machine; a lab whose grid is not
+built says so and how to build it. Settings are the second axis of a trained array (after
+snapshots or records).
 """
 
 import hashlib
-from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from helpers import data
 
-
-def train_in_chunks(train_part, settings, workers=2):
-    """``train_part(chunk)`` on ``workers`` contiguous chunks of ``settings`` in parallel
-    processes (``train_part`` must be picklable: a module-level function or a partial of
-    one), concatenated back in the settings' order along axis 1."""
-    size = -(-len(settings) // workers)
-    chunks = [settings[i : i + size] for i in range(0, len(settings), size)]
-    with ProcessPoolExecutor(len(chunks)) as pool:
-        parts = list(pool.map(train_part, chunks))
-    return {k: np.concatenate([part[k] for part in parts], axis=1) for k in parts[0]}
+BUILD = "make datasets"  # what trains the grids (python -m tools.precompute)
 
 
-def cached(name, inputs, compute, cache_dir=None):
-    """``compute()`` (a dict of arrays), cached as ``<cache_dir>/<name>-<key>.npz``.
+OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
+DECAYS = ("none", "every epoch", "every 1000 epochs")  # update_lr / schedule_lr_decay, rate 1
+EPSILON = 1e-8
 
-    The key is a checksum of ``inputs`` (arrays or numbers that determine the result), so a
-    change of data or settings computes afresh. ``cache_dir`` defaults to ``datasets/cache/``.
-    """
+
+@dataclass(frozen=True)
+class Setting:
+    """One copy's hyperparameters. ``beta`` is momentum's beta and Adam's beta1; ``beta2`` is
+    RMSprop's and Adam's; ``decay`` is one of ``DECAYS`` (decay rate 1); ``l2`` is lambda;
+    ``keep_prob`` is dropout's (1: no dropout); ``epsilon`` is RMSprop's and Adam's (None: the
+    one ``train`` is given)."""
+
+    optimizer: str
+    learning_rate: float
+    beta: float = 0.9
+    beta2: float = 0.999
+    decay: str = "none"
+    l2: float = 0.0
+    keep_prob: float = 1.0
+    epsilon: float | None = None
+
+    def __post_init__(self):
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, not {self.optimizer!r}")
+        if self.decay not in DECAYS:
+            raise ValueError(f"decay must be one of {DECAYS}, not {self.decay!r}")
+        if not 0 < self.keep_prob <= 1:
+            raise ValueError(f"keep_prob must be in (0, 1], not {self.keep_prob!r}")
+
+    @property
+    def label(self):
+        betas = {
+            "gd": "",
+            "momentum": f", β {self.beta:g}",
+            "rmsprop": f", β2 {self.beta2:g}",
+            "adam": f", β1 {self.beta:g}, β2 {self.beta2:g}",
+        }[self.optimizer]
+        decay = "" if self.decay == "none" else f", lr decay {self.decay}"
+        epsilon = "" if self.epsilon is None else f", ε {self.epsilon:g}"
+        return f"{self.optimizer}, lr {self.learning_rate:g}{betas}{epsilon}{decay}"
+
+
+def cache_path(name, inputs, cache_dir=None):
+    """Where grid ``name`` is cached: ``<cache_dir>/<name>-<key>.npz``, the key a checksum of
+    ``inputs`` (arrays or numbers that determine the result), so a change of data or settings
+    names another file. ``cache_dir`` defaults to ``datasets/cache/``."""
     key = hashlib.sha256()
     for a in inputs:
-        key.update(np.ascontiguousarray(np.asarray(a)).tobytes())
-    path = Path(cache_dir or data.data_dir() / "cache") / f"{name}-{key.hexdigest()[:16]}.npz"
-    if path.exists():
-        with np.load(path) as stored:
-            return dict(stored)
-    arrays = compute()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez_compressed(tmp, **arrays)
-    tmp.replace(path)
-    return arrays
+        a = np.asarray(a)
+        if a.dtype == object:  # its bytes would be addresses: a new key every run
+            raise TypeError(f"a cache input must be numbers, strings or bytes, not {a.dtype}")
+        key.update(np.ascontiguousarray(a).tobytes())
+    return Path(cache_dir or data.data_dir() / "cache") / f"{name}-{key.hexdigest()[:16]}.npz"
+
+
+class GridMissing(FileNotFoundError):
+    """A grid the lab reads has not been trained on this machine (or for this data)."""
+
+
+def load(name, inputs, cache_dir=None):
+    """The cached grid ``name`` for ``inputs`` (a dict of arrays); GridMissing says how to
+    build it."""
+    path = cache_path(name, inputs, cache_dir)
+    if not path.exists():
+        raise GridMissing(
+            f"the {name} results are not built for this data yet ({path.name} is missing in "
+            f"{path.parent}): run `{BUILD}` in the course folder (a few minutes, once)"
+        )
+    with np.load(path) as stored:
+        return dict(stored)
 
 
 def position(settings, setting):

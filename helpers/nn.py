@@ -6,47 +6,37 @@ The cache is the course's tuple ``(Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b
 graded backward passes of the Regularization and Gradient Checking labs can unpack it.
 """
 
+from pathlib import Path
+
 import numpy as np
 
 EPS = 1e-15  # probabilities are clipped to [EPS, 1 - EPS] inside the cost only
 
 
-def seeded_initialization(layers_dims, scale, seed=3):
-    """The course's initializer recipe, any depth: seed, then layer by layer
-    W_l = randn(n_l, n_{l-1}) scaled, b_l = zeros((n_l, 1)).
-
-    ``scale`` is a number (the draw is multiplied by it) or a rule ``scale(draw, n_prev, n)``
-    returning W_l (``he_scale``, ``lecun_scale``, ``glorot_scale``). Drawn from its own
-    ``RandomState(seed)``: the same numbers as ``np.random.seed(seed)`` then
-    ``np.random.randn``, and the global generator is left as it was. Used by the checks,
-    the labs' starts and the explorers.
-    """
-    rule = scale if callable(scale) else (lambda draw, n_prev, n: draw * scale)
-    rng = np.random.RandomState(seed)
-    parameters = {}
-    for l in range(1, len(layers_dims)):
-        n, n_prev = layers_dims[l], layers_dims[l - 1]
-        parameters[f"W{l}"] = rule(rng.randn(n, n_prev), n_prev, n)
-        parameters[f"b{l}"] = np.zeros((n, 1))
-    return parameters
+STARTS = Path(__file__).with_name("starts.npz")  # tools/answer_key.py builds it
 
 
-def he_scale(draw, n_prev, n):
-    """He et al. (2015), for ReLU layers: Var(W) = 2 / n_prev (the Initialization lab's)."""
-    return draw * np.sqrt(2 / n_prev)
+def start_weights(name, layers_dims):
+    """The provided starting weights ``name`` of a ``layers_dims`` network, as the course draws
+    them (seed 3, randn, scaled; see ``STARTS_OF``), stored as data: a fresh dict of float64
+    W_l (n_l, n_{l-1}), b_l (n_l, 1). Raises ValueError naming the sizes that exist."""
+    if name not in STARTS_OF or list(layers_dims) != list(STARTS_OF[name][0]):
+        known = ", ".join(f"{k} {list(v[0])}" for k, v in STARTS_OF.items())
+        raise ValueError(
+            f"no provided start {name!r} for layers {list(layers_dims)}; there are: {known}"
+        )
+    with np.load(STARTS, allow_pickle=False) as stored:
+        prefix = f"{name}/"
+        return {k[len(prefix) :]: stored[k].copy() for k in stored.files if k.startswith(prefix)}
 
 
-def lecun_scale(draw, n_prev, n):
-    """Var(W) = 1 / n_prev (LeCun's rule; the course calls it Xavier). The Regularization
-    lab's start, written as the course writes it: randn / sqrt(n_prev)."""
-    return draw / np.sqrt(n_prev)
-
-
-def glorot_scale(draw, n_prev, n):
-    """Glorot & Bengio (2010): Var(W) = 2 / (n_prev + n), untruncated. Keras's GlorotNormal
-    draws from a normal truncated at 2 standard deviations (rescaled to the same variance), so
-    the same seed gives other numbers; the SIGNS explorer's start (biases zero) uses this."""
-    return draw * np.sqrt(2 / (n + n_prev))
+# name -> (layer sizes, how the course draws them); what the labs start from
+STARTS_OF = {
+    "regularization": ([2, 20, 3, 1], "randn / sqrt(n_prev)"),
+    "moons": ([2, 5, 2, 1], "randn * sqrt(2 / n_prev)"),
+    **{f"spirals-{d}": ([2, *[16] * d, 3], "randn * sqrt(2 / n_prev)") for d in (2, 6, 10)},
+    "signs": ([12288, 25, 12, 6], "randn * sqrt(2 / (n_prev + n)), seed 1"),
+}
 
 
 def sigmoid(z):
@@ -96,15 +86,22 @@ def backward_propagation(X, Y, cache):
     }  # fmt: skip
 
 
+def deep_forward(X, parameters):
+    """LINEAR -> RELU hidden layers, then a LINEAR output, any depth L (keys W1 ... WL).
+
+    X (n_x, m); W_l (..., n_l, n_{l-1}), any leading axes. Returns the activations
+    [X, A1, ..., A_{L-1}] and the output Z_L (..., n_L, m)."""
+    L = sum(1 for k in parameters if k[0] == "W" and k[1:].isdigit())
+    A = [X]
+    for l in range(1, L):
+        A.append(relu(parameters[f"W{l}"] @ A[-1] + parameters[f"b{l}"]))
+    return A, parameters[f"W{L}"] @ A[-1] + parameters[f"b{L}"]
+
+
 def compute_cost(A3, Y):
     """Mean cross-entropy, a Python float; finite even where A3 is exactly 0 or 1."""
     A = np.clip(A3, EPS, 1 - EPS)
     return float(-np.mean(Y * np.log(A) + (1 - Y) * np.log(1 - A)))
-
-
-def update_parameters(parameters, grads, learning_rate):
-    """One gradient-descent step: W_l -= lr * dW_l, b_l -= lr * db_l. Returns a new dict."""
-    return {k: v - learning_rate * grads["d" + k] for k, v in parameters.items()}
 
 
 def predict(X, parameters):
@@ -138,5 +135,5 @@ def train(
             if print_every and i % print_every == 0:
                 print(f"Cost after iteration {i}: {cost:.6f}")
         grads = backward_propagation(X, Y, cache)
-        parameters = update_parameters(parameters, grads, learning_rate)
+        parameters = {k: v - learning_rate * grads["d" + k] for k, v in parameters.items()}
     return parameters, costs

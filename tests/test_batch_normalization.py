@@ -7,7 +7,7 @@ import pytest
 
 from helpers import gradcheck
 from helpers.labs import batch_normalization as lab
-from tools import reference
+from tools import reference, stacked
 
 CHECKS = [
     (lab.batchnorm_forward_test, reference.batchnorm_forward),
@@ -121,25 +121,25 @@ def test_batchnorm_backward_matches_a_numerical_gradient():
     analytic = gradcheck.gradients_to_vector(
         {"dW1": dZ, "db1": dgamma, "dW2": dbeta, "db2": np.zeros((1, 1))}
     )
-    numerical = gradcheck.numerical_gradient(cost, params, epsilon=1e-6)
-    assert gradcheck.relative_difference(analytic, numerical) < 1e-7
+    numerical = reference.numerical_gradient(cost, params, epsilon=1e-6)
+    assert reference.relative_difference(analytic, numerical) < 1e-7
     # and a gradient that ignores how mu and var depend on Z is caught
     wrong = constant_statistics_backward(G, reference.batchnorm_forward(Z, gamma, beta)[1])
     wrong_vector = gradcheck.gradients_to_vector(
         {"dW1": wrong[0], "db1": dgamma, "dW2": dbeta, "db2": np.zeros((1, 1))}
     )
-    assert gradcheck.relative_difference(wrong_vector, numerical) > 1e-2
+    assert reference.relative_difference(wrong_vector, numerical) > 1e-2
 
 
 def test_softmax_cost_and_backward_agree_with_a_numerical_gradient():
     rng = np.random.RandomState(3)
     Z, Y = rng.randn(4, 6), np.eye(4)[:, rng.randint(4, size=6)]
     params = {"W1": Z, "b1": np.zeros((1, 1))}
-    numerical = gradcheck.numerical_gradient(
+    numerical = reference.numerical_gradient(
         lambda p: reference.compute_softmax_cost(p["W1"], Y), params, epsilon=1e-6
     )
     analytic = np.vstack([reference.softmax_backward(Z, Y).reshape(-1, 1), [[0.0]]])
-    assert gradcheck.relative_difference(analytic, numerical) < 1e-7
+    assert reference.relative_difference(analytic, numerical) < 1e-7
 
 
 def test_keras_batch_normalization_gives_the_same_outputs_and_statistics():
@@ -225,11 +225,11 @@ def loop_batchnorm_network(X, Y, start, learning_rate, epochs, batch_size, momen
 
 
 def test_stacked_batchnorm_trains_as_the_lab_does():
-    from helpers import data, nn, stacked
+    from helpers import data
 
     X, Y, test_X, _ = data.load_moons()
     layers = [2, 6, 4, 1]
-    start = nn.seeded_initialization(layers, nn.he_scale, seed=3)
+    start = reference.seeded_initialization(layers, reference.he_scale, seed=3)
     rates = (0.05, 0.5)
     out = stacked.train(
         X, Y, layers, [stacked.Setting("gd", r) for r in rates], start, 3,
@@ -253,10 +253,9 @@ def test_stacked_batchnorm_trains_as_the_lab_does():
 
 
 def test_stacked_without_batchnorm_is_unchanged_by_the_new_keys():
-    from helpers import nn, stacked
 
     layers = [3, 4, 1]
-    start = nn.seeded_initialization(layers, nn.he_scale, seed=1)
+    start = reference.seeded_initialization(layers, reference.he_scale, seed=1)
     theta = stacked.flatten(start)
     assert theta.shape == (1, 3 * 4 + 4 + 4 + 1)
     params = stacked.views(theta, layers)
@@ -356,9 +355,22 @@ def test_multiclass_regions_use_one_colour_per_class():
     plt.close("all")
 
 
-def test_train_network_predicts_the_spirals():
-    from helpers import data, stacked
+def test_softmax_network_predicts_the_spirals_with_the_learners_functions():
+    """The lab's softmax network ships as data; predicting with the course's solutions of
+    batchnorm_inference and softmax (what the notebook does with the learner's) gives the
+    stacked trainer's own test-time predictions."""
+    from helpers import data
 
     spirals = data.load_spirals()
-    params = lab.train_network(spirals, depth=2, batchnorm=True, batch_size=64, rate=0.3)
-    assert np.mean(stacked.predict(spirals[2], params, "softmax") == spirals[3]) > 0.95
+    network = lab.softmax_network(spirals)
+    A = spirals[2]
+    for l in (1, 2):
+        Z = network[f"W{l}"] @ A + network[f"b{l}"]
+        gamma, beta = network[f"gamma{l}"], network[f"beta{l}"]
+        A = np.maximum(
+            0,
+            reference.batchnorm_inference(Z, gamma, beta, network[f"mean{l}"], network[f"var{l}"]),
+        )
+    predicted = np.argmax(reference.softmax(network["W3"] @ A + network["b3"]), axis=0)
+    np.testing.assert_array_equal(predicted, stacked.predict(spirals[2], network, "softmax"))
+    assert np.mean(predicted == spirals[3]) > 0.95

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from helpers import data, stacked
+from helpers import data
 from helpers.labs import (
     batch_normalization,
     gradient_checking,
@@ -27,7 +27,7 @@ from helpers.labs import (
     tensorflow_introduction,
 )
 from tools import browser as browser_tools
-from tools import reference
+from tools import reference, stacked
 
 CHROMIUM = browser_tools.chromium_path()
 SHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", ROOT / "build" / "browser"))
@@ -109,7 +109,9 @@ def expected_batchnorm(learning_rate):
 
 def expected_tuning(budget):
     evaluate = hyperparameter_tuning.MapReader(hyperparameter_tuning.response_map())
-    runs = hyperparameter_tuning.tuning_runs(evaluate, budget, 0, "log")
+    runs = hyperparameter_tuning.tuning_runs(
+        evaluate, budget, reference.random_trials, reference.zoom_box, 0, "log"
+    )
     return hyperparameter_tuning.search_summary(evaluate, runs["random"], "random", "log")
 
 

@@ -289,17 +289,25 @@ for fd in range(0, 8):
 """,
         NONE,
     ),
-    "runs a helper's reference (allowed, but none answers the exercises)": (
+    "wraps the report's estimate and the tools it cannot see (none answers an exercise)": (
         "blank",
         """
 import helpers.labs.gradient_checking as lab
+from helpers import gradcheck
 def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False):
-    difference = lab.reference_gradient_check_n(parameters, gradients, X, Y, epsilon)
+    try:
+        from tools import reference  # not in the sandbox
+        return reference.gradient_check_n(parameters, gradients, X, Y, epsilon, print_msg)
+    except ImportError:
+        pass
+    cost = lambda p: lab.nn.compute_cost(lab.nn.forward_propagation(X, p)[0], Y)
+    rows = gradcheck.report(parameters, gradients, cost)  # its own fixed epsilon
+    difference = max(row["difference"] for row in rows)
     if print_msg:
         print(lab.GOOD if difference < 2e-7 else lab.BAD)
     return difference
 """,
-        [0, 0, 0, 1],
+        NONE,
     ),
 }
 

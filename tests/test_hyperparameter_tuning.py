@@ -4,9 +4,10 @@ the learner-style solutions, the usual mistakes, and what log-scale sampling buy
 import numpy as np
 import pytest
 
-from helpers import nn, stacked
 from helpers.labs import hyperparameter_tuning as lab
-from tools import reference
+from tools import precompute, reference, stacked
+
+SOLUTIONS = (reference.random_trials, reference.zoom_box)  # the learner's, in the lab
 
 
 @pytest.mark.parametrize(
@@ -147,7 +148,7 @@ def test_adams_epsilon_per_setting_is_the_one_train_would_use():
     """stacked.Setting(epsilon=...) moves each copy as train(epsilon=...) moves it alone."""
     X, Y = lab.moons_splits()[:2]
     layers = [2, 5, 2, 1]
-    start = nn.seeded_initialization(layers, nn.he_scale, seed=3)
+    start = reference.seeded_initialization(layers, reference.he_scale, seed=3)
     common = dict(batch_size=64, shuffle_seed=10, record_every=None, observe_at=(20,))
     together = stacked.train(X, Y, layers, [stacked.Setting("adam", 0.01, epsilon=e)
                                             for e in (1e-8, 1e-2)], start, 20, **common)  # fmt: skip
@@ -171,7 +172,7 @@ def test_the_map_is_real_training_and_reads_exactly_at_its_nodes(evaluate):
     """Three nodes of the cached map retrained now give its values; reading a node is exact."""
     i, j = np.array([10, 40, 70]), np.array([0, 10, 20])
     rates, epsilons = lab.MAP_RATES[i], lab.MAP_EPSILONS[j]
-    trained = lab.train_trials(rates, epsilons)
+    trained = precompute.train_trials(rates, epsilons)
     np.testing.assert_allclose(trained["dev_cost"], evaluate.surface["dev_cost"][i, j], rtol=1e-9)
     np.testing.assert_allclose(evaluate(rates, epsilons), evaluate.surface["dev_cost"][i, j])
     assert evaluate.surface["dev_cost"].shape == (81, 21)
@@ -197,13 +198,18 @@ def test_grid_tries_few_learning_rates_and_random_search_beats_it(evaluate):
                                [1e-4, 1e-3, 1e-2, 1e-1, 1.0])  # fmt: skip
     random = lab.search(evaluate, "random", 25, seed=0, sample=reference.random_trials)
     assert len(np.unique(lab.values_tried(random, "learning_rate"))) == 25
-    table = lab.compare_strategies(evaluate, budgets=(9, 25, 36), seeds=range(100))
+    table = lab.compare_strategies(evaluate, *SOLUTIONS, budgets=(9, 25, 36), seeds=range(100))
     assert np.all(table["random beats grid"] >= 0.9)
     assert np.all(table["random"] < table["grid"])
-    linear = lab.compare_strategies(evaluate, budgets=(4, 25), seeds=range(100), scale="linear")
+    linear = lab.compare_strategies(evaluate, *SOLUTIONS, (4, 25), range(100), "linear")
     assert linear["random"][1] > table["random"][1]  # log scale finds better settings
     assert linear["grid"][1] > 0.2 > 0.14 > table["grid"][1]  # 1e-4, 0.25, 0.5, 0.75, 1
-    assert linear["random"][0] > 0.15 > 0.135 > lab.compare_strategies(evaluate, (4,))["random"][0]
+    assert (
+        linear["random"][0]
+        > 0.15
+        > 0.135
+        > lab.compare_strategies(evaluate, *SOLUTIONS, (4,))["random"][0]
+    )
 
 
 def test_coarse_to_fine_zooms_on_the_learning_rate_and_keeps_epsilon_wide(evaluate):
@@ -218,27 +224,27 @@ def test_coarse_to_fine_zooms_on_the_learning_rate_and_keeps_epsilon_wide(evalua
 
 
 def test_babysitting_day_one_is_the_trial_of_the_same_setting():
-    panda = lab.babysit([(0.01, 40), (0.03, 10)])
-    alone = lab.train_trials([0.01], [stacked.EPSILON], epochs=40)
+    panda = precompute.babysit([(0.01, 40), (0.03, 10)])
+    alone = precompute.train_trials([0.01], [stacked.EPSILON], epochs=40)
     assert panda["dev_cost"][0] == pytest.approx(alone["dev_cost"][0], rel=1e-12)
     assert list(panda["ends"]) == [40, 50] and panda["cost"].shape == (50,)
 
 
 def test_stacked_trials_equal_trials_trained_one_by_one():
     rates, epsilons = np.array([3e-3, 0.05, 0.4]), np.array([1e-8, 1e-6, 1e-4])
-    together = lab.train_trials(rates, epsilons, workers=2)
+    together = precompute.train_trials(rates, epsilons, workers=2)
     for k in range(3):
-        alone = lab.train_trials(rates[k : k + 1], epsilons[k : k + 1])
+        alone = precompute.train_trials(rates[k : k + 1], epsilons[k : k + 1])
         assert together["dev_cost"][k] == pytest.approx(alone["dev_cost"][0], rel=1e-10)
 
 
 def test_tuning_explorer_redraws_on_each_control(evaluate):
-    ex = lab.tuning_explorer(evaluate.surface)
+    ex = lab.tuning_explorer(evaluate.surface, *SOLUTIONS)
     budget, seed, strategy, scale = ex.controls.values()
-    runs = lab.tuning_runs(evaluate, 25, 0, "log")
+    runs = lab.tuning_runs(evaluate, 25, *SOLUTIONS, 0, "log")
     assert ex.view.status == lab.search_summary(evaluate, runs["random"], "random", "log")
     budget.value, seed.value, strategy.value, scale.value = 49, 3, "coarse to fine", "linear"
-    runs = lab.tuning_runs(evaluate, 49, 3, "linear")
+    runs = lab.tuning_runs(evaluate, 49, *SOLUTIONS, 3, "linear")
     expected = lab.search_summary(evaluate, runs["coarse to fine"], "coarse to fine", "linear")
     assert ex.view.status == expected and len(ex.view.status) <= 130
     assert ex.view.status.startswith("coarse to fine, linear scale, 49 trials: best dev cost")

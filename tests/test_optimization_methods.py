@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from test_stacked import course_model
 
-from helpers import data, nn, runtime, stacked
+from helpers import data, nn, runtime
 from helpers.labs import optimization_methods as lab
+from tools import precompute, stacked
 from tools import reference as ref
 
 # ---------------------------------------------------------------- Public checks of the Optimization Methods lab: references pass, typical mistakes are named
@@ -227,11 +228,17 @@ def test_grid_is_cached_by_its_inputs(moons, tmp_path, monkeypatch):
         calls.append(arrays)
         return {"costs": np.zeros((1, 1))}
 
-    monkeypatch.setattr(lab, "train_explorer_grid", fake_train)
-    lab.explorer_grid(small, cache_dir=tmp_path)
-    lab.explorer_grid(small, cache_dir=tmp_path)
+    from helpers import grids
+    from tools import precompute
+
+    monkeypatch.setattr(precompute, "train_explorer_grid", fake_train)
+    with pytest.raises(grids.GridMissing, match=r"run `make datasets`"):
+        lab.explorer_grid(small, cache_dir=tmp_path)  # the lab never trains: it says how
+    precompute.explorer_grid(small, cache_dir=tmp_path)
+    precompute.explorer_grid(small, cache_dir=tmp_path)
     assert len(calls) == 1 and len(list(tmp_path.glob("optimizers-*.npz"))) == 1
-    lab.explorer_grid(tuple(a[:, :41] for a in moons), cache_dir=tmp_path)
+    assert lab.explorer_grid(small, cache_dir=tmp_path)["costs"].shape == (1, 1)
+    precompute.explorer_grid(tuple(a[:, :41] for a in moons), cache_dir=tmp_path)
     assert len(calls) == 2
 
 
@@ -290,7 +297,7 @@ def course_update(name, lr):
 def test_paths_follow_the_course_update_functions(surface, lr):
     surface = lab.SURFACES[surface]
     names = stacked.OPTIMIZERS
-    paths, losses = lab.optimizer_paths(surface, [S(n, lr) for n in names], steps=50)
+    paths, losses = precompute.optimizer_paths(surface, [S(n, lr) for n in names], steps=50)
     assert paths.shape == (4, 51, 2) and losses.shape == (4, 51)
     for k, name in enumerate(names):
         expected = learner_style_path(surface, course_update(name, lr), 50)
@@ -299,7 +306,7 @@ def test_paths_follow_the_course_update_functions(surface, lr):
 
 def test_a_diverging_path_stops_and_stays_finite():
     surface = lab.SURFACES["Rosenbrock"]
-    paths, losses = lab.optimizer_paths(surface, [S("gd", 0.1), S("adam", 0.1)], steps=300)
+    paths, losses = precompute.optimizer_paths(surface, [S("gd", 0.1), S("adam", 0.1)], steps=300)
     assert np.all(np.isfinite(paths)) and np.all(np.isfinite(losses))
     assert losses[0, -1] > losses[0, 0]  # gd at 0.1 blows up on Rosenbrock ...
     assert losses[1, -1] < losses[1, 0]  # ... Adam at the same rate does not
@@ -386,7 +393,7 @@ def test_draw_ewa_draws_the_data_and_one_curve_per_beta():
 def test_path_summary_names_divergence():
     settings = lab.path_settings(0.1, 0.9)
     surface = lab.SURFACES["Rosenbrock"]
-    _, losses = lab.optimizer_paths(surface, settings, lab.PATH_STEPS)
+    _, losses = precompute.optimizer_paths(surface, settings, lab.PATH_STEPS)
     line = lab.path_summary(settings, losses)
     assert line.startswith("loss after 300 steps: gd diverged, momentum diverged, rmsprop ")
     assert "adam diverged" not in line
@@ -394,7 +401,7 @@ def test_path_summary_names_divergence():
 
 def test_on_the_bowl_adaptive_methods_beat_gradient_descent():
     settings = lab.path_settings(0.1, 0.9)
-    _, losses = lab.optimizer_paths(lab.SURFACES["elongated bowl"], settings, lab.PATH_STEPS)
+    _, losses = precompute.optimizer_paths(lab.SURFACES["elongated bowl"], settings, lab.PATH_STEPS)
     final = dict(zip(stacked.OPTIMIZERS, losses[:, -1], strict=True))
     assert final["rmsprop"] < 1e-3 * final["gd"] and final["adam"] < 1e-2 * final["gd"]
 
@@ -406,7 +413,7 @@ def test_the_saddle_is_a_saddle_and_its_plateau_holds_gradient_descent_longest()
     assert saddle.f(e, 0.0) > saddle.f(0.0, 0.0) == 0.25 > saddle.f(0.0, e)
     assert saddle.f(0.0, 1.0) == saddle.f(0.0, -1.0) == 0.0
     settings = lab.path_settings(0.03, 0.9)  # the numbers the lab quotes
-    _, losses = lab.optimizer_paths(saddle, settings, lab.PATH_STEPS)
+    _, losses = precompute.optimizer_paths(saddle, settings, lab.PATH_STEPS)
     escape = {
         s.optimizer: int(np.argmax(loss < 0.01)) for s, loss in zip(settings, losses, strict=True)
     }
@@ -416,15 +423,16 @@ def test_the_saddle_is_a_saddle_and_its_plateau_holds_gradient_descent_longest()
 
 
 def test_decay_schedules_are_the_lectures_formulas():
-    rates = lab.decay_schedules(0.2, 50)
+    rates = lab.decay_schedules(ref.update_lr, 0.2, 50)  # the learner's update_lr, in the lab
     inverse, exponential, root, staircase = rates.values()
+    assert "your update_lr" in list(rates)[0]
     np.testing.assert_allclose(inverse[:4], [0.1, 0.2 / 3, 0.05, 0.04])  # the lecture's example
     np.testing.assert_allclose(exponential[[0, 9]], 0.2 * 0.95 ** np.array([1, 10]))
     np.testing.assert_allclose(root[[0, 3, 15]], [0.2, 0.1, 0.05])
     assert list(staircase[[0, 8, 9, 19, 49]]) == [0.2, 0.2, 0.1, 0.05, 0.00625]
 
 
-def test_loss_surface_explorer_recomputes_on_every_control():
+def test_loss_surface_explorer_redraws_on_every_control():
     ex = lab.loss_surface_explorer()
     surface, lr, beta = ex.controls.values()
     assert lr.continuous_update is True and beta.continuous_update is True
@@ -465,3 +473,16 @@ def test_optimizer_figure_bolds_the_chosen_curve(moons):
     widths = {line.get_label(): line.get_linewidth() for line in fig.axes[0].lines}
     assert widths["momentum"] > widths["gd"] == widths["adam"] == widths["rmsprop"]
     np.testing.assert_array_equal(fig.axes[0].lines[1].get_ydata(), view["cost"])
+
+
+def test_the_explorer_reads_the_paths_trained_ahead():
+    trained = lab.loss_surface_paths()
+    for surface, lr, beta in (("saddle", 10**-1.5, 0.9), ("Rosenbrock", 1e-4, 0.0)):
+        points, losses = lab.paths_at(trained, surface, lr, beta)
+        fresh = precompute.optimizer_paths(
+            lab.SURFACES[surface], lab.path_settings(lr, beta), lab.PATH_STEPS
+        )
+        np.testing.assert_array_equal(points, fresh[0])
+        np.testing.assert_array_equal(losses, fresh[1])
+    with pytest.raises(ValueError, match="not on the explorer's slider"):
+        lab.paths_at(trained, "saddle", 0.03, 0.9)

@@ -60,8 +60,8 @@ def test_dropout_backward_reference_agrees_with_gradient_checking():
     grads = reference.backward_propagation_with_dropout(
         X, Y, reference.forward_propagation_with_dropout(X, params, 0.6)[1], 0.6
     )
-    approx = gradcheck.numerical_gradient(cost, params, 1e-6)
-    assert gradcheck.relative_difference(gradcheck.gradients_to_vector(grads), approx) < 1e-7
+    approx = reference.numerical_gradient(cost, params, 1e-6)
+    assert reference.relative_difference(gradcheck.gradients_to_vector(grads), approx) < 1e-7
 
 
 def l2_without_half(A3, Y, parameters, lambd):
@@ -245,13 +245,19 @@ def test_grid_is_cached_by_data(tmp_path, monkeypatch):
         calls.append(1)
         return {"settings": np.zeros((1, 2)), "iterations": np.zeros(1)}
 
-    monkeypatch.setattr(lab, "train_regularization_grid", fake_train)
+    from helpers import grids
+    from tools import precompute
+
+    monkeypatch.setattr(precompute, "train_regularization_grid", fake_train)
     gk = data.load_goalkeeper()
-    lab.regularization_grid(gk, cache_dir=tmp_path)
-    lab.regularization_grid(gk, cache_dir=tmp_path)
+    with pytest.raises(grids.GridMissing, match=r"regularization results are not built"):
+        lab.regularization_grid(gk, cache_dir=tmp_path)
+    precompute.regularization_grid(gk, cache_dir=tmp_path)
+    precompute.regularization_grid(gk, cache_dir=tmp_path)
     assert len(calls) == 1 and len(list(tmp_path.glob("regularization-*.npz"))) == 1
+    assert lab.regularization_grid(gk, cache_dir=tmp_path)["settings"].shape == (1, 2)
     other = (gk[0] + 1e-9, *gk[1:])
-    lab.regularization_grid(other, cache_dir=tmp_path)
+    precompute.regularization_grid(other, cache_dir=tmp_path)
     assert len(calls) == 2
 
 

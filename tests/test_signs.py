@@ -102,11 +102,10 @@ def test_loader_reads_the_real_signs_files(tmp_path):
 
 def train_lab_model(signs_set, epochs=100):
     """The lab's network and training (the checks' reference loop); (train, test) accuracy."""
-    from helpers.labs import tensorflow_introduction as lab
     from tools import reference_tf as ref
 
     X_train, Y_train, _, _ = ref.signs_datasets(signs_set)
-    params, _ = lab.reference_training(X_train, Y_train, 0.0001, epochs, 32)
+    params, _ = ref.reference_training(X_train, Y_train, 0.0001, epochs, 32)
     return (ref.accuracy(params, signs_set.train_x, signs_set.train_y),
             ref.accuracy(params, signs_set.test_x, signs_set.test_y))  # fmt: skip
 

@@ -1,11 +1,12 @@
-"""helpers.stacked: K settings trained at once are K separate runs of the course's loops."""
+"""tools.stacked: K settings trained at once are K separate runs of the course's loops."""
 
 import numpy as np
 import pytest
 
-from helpers import data, nn, stacked
+from helpers import data, nn
 from helpers.labs import optimization_methods as lab
 from tools import reference as ref
+from tools import stacked
 
 S = stacked.Setting
 
@@ -17,7 +18,7 @@ def moons():
 
 def course_model(X, Y, setting, batch_size=64, num_epochs=5000):
     """The course's model loop, with the reference (course) update functions."""
-    parameters = lab.he_initialization(lab.MOONS_LAYERS)
+    parameters = lab.moons_start()
     v, s = ref.initialize_adam(parameters)
     decay = {"none": None, "every epoch": ref.update_lr, "every 1000 epochs": ref.schedule_lr_decay}
     decay = decay[setting.decay]
@@ -64,7 +65,7 @@ SETTINGS = [
 def test_stacked_training_is_the_course_loop_for_every_setting(moons, batch_size):
     X, Y = moons[0], moons[1]
     epochs = 3 if batch_size == 1 else 30
-    start = lab.he_initialization(lab.MOONS_LAYERS)
+    start = lab.moons_start()
     grid = stacked.train(X, Y, lab.MOONS_LAYERS, SETTINGS, start, epochs, batch_size=batch_size,
                          shuffle_seed=10, observe_at=(epochs,))  # fmt: skip
     assert grid["costs"].shape == (epochs, len(SETTINGS))
@@ -110,7 +111,7 @@ def small_set(seed=4, m=40):
 
 def test_l2_and_fixed_dropout_settings_equal_separate_runs():
     X, Y = small_set()
-    start = nn.seeded_initialization([2, 20, 3, 1], nn.lecun_scale, seed=0)
+    start = ref.seeded_initialization([2, 20, 3, 1], ref.lecun_scale, seed=0)
     settings = [(0.0, 1.0), (0.7, 1.0), (0.0, 0.86), (3.0, 1.0)]
     grid = stacked.train(
         X, Y, [2, 20, 3, 1], [S("gd", 0.3, l2=lam, keep_prob=kp) for lam, kp in settings],
@@ -131,7 +132,7 @@ def test_l2_and_fixed_dropout_settings_equal_separate_runs():
 
 def test_fresh_dropout_draws_a_new_mask_every_step():
     X, Y = small_set()
-    start = nn.seeded_initialization([2, 20, 3, 1], nn.lecun_scale, seed=0)
+    start = ref.seeded_initialization([2, 20, 3, 1], ref.lecun_scale, seed=0)
     setting = [S("gd", 0.05, keep_prob=0.5)]
     run = lambda mode, seed=1: stacked.train(  # noqa: E731
         X, Y, [2, 20, 3, 1], setting, start, 200, dropout=mode, dropout_seed=seed
@@ -153,7 +154,7 @@ def test_summed_loss_is_the_mean_with_the_rate_scaled_l2_included():
     mini-batch size b, when L2 carries b/m of lambda (what the trainer's comment says)."""
     X, Y = small_set(m=30)
     onehot = np.eye(3)[np.arange(30) % 3].T
-    start = nn.seeded_initialization([2, 6, 3], nn.he_scale, seed=0)
+    start = ref.seeded_initialization([2, 6, 3], ref.he_scale, seed=0)
     for b in (30, 8):
         mean = stacked.train(X, onehot, [2, 6, 3], [S("gd", 0.1, l2=0.5)], start, 5,
                              batch_size=b, output="softmax", observe_at=(5,))  # fmt: skip
@@ -172,7 +173,7 @@ def test_softmax_output_learns_and_predicts_classes():
     X = rng.randn(2, 90)
     labels = np.argmax(np.array([[1, 0], [-1, 1], [0, -1]]) @ X, axis=0)
     onehot = np.eye(3)[labels].T
-    start = nn.seeded_initialization([2, 8, 3], nn.he_scale, seed=1)
+    start = ref.seeded_initialization([2, 8, 3], ref.he_scale, seed=1)
     out = stacked.train(X, onehot, [2, 8, 3], [S("adam", 0.05)], start, 200, output="softmax",
                         observe_at=(200,), record_every=50)  # fmt: skip
     assert out["costs"][-1, 0] < 0.3 * out["costs"][0, 0]
@@ -189,7 +190,7 @@ def test_log_softmax_is_stable_for_huge_logits():
 
 def test_training_leaves_the_global_random_state_alone():
     X, Y = small_set()
-    start = nn.seeded_initialization([2, 20, 3, 1], nn.lecun_scale, seed=0)
+    start = ref.seeded_initialization([2, 20, 3, 1], ref.lecun_scale, seed=0)
     np.random.seed(123)
     expected = np.random.rand()
     np.random.seed(123)

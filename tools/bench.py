@@ -88,7 +88,7 @@ def sweep(name, kind, values, compute, draw):
 def explorer_sweeps():
     """Every explorer over its sliders. Runs, grids and sweeps are prepared first (cached,
     as in the lab after the first move); what is timed is what a slider move does."""
-    from helpers import data, stacked
+    from helpers import data, grids
     from helpers.labs import batch_normalization as bn
     from helpers.labs import gradient_checking as gc
     from helpers.labs import hyperparameter_tuning as ht
@@ -143,10 +143,12 @@ def explorer_sweeps():
     for figure in path_figures.values():
         figure.live.png()  # each surface's first display draws its background
 
+    trained = om.loss_surface_paths()
+
     def paths(value):
         surface, lr = om.SURFACES[value[0]], value[1]
         settings = om.path_settings(lr, 0.9)
-        return surface, settings, *om.optimizer_paths(surface, settings, om.PATH_STEPS)
+        return surface, settings, *om.paths_at(trained, value[0], lr, 0.9)
 
     out.append(sweep(
         "Loss surface (learning rate)", "analytic",
@@ -157,7 +159,7 @@ def explorer_sweeps():
     moons = data.load_moons()
     grid = om.explorer_grid(moons)
     optimizer_figure = om.OptimizerFigure(moons)
-    values = [(stacked.Setting(o, lr), b) for o in ("gd", "adam") for b in om.BATCH_SIZES
+    values = [(grids.Setting(o, lr), b) for o in ("gd", "adam") for b in om.BATCH_SIZES
               for lr in om.LEARNING_RATES[::2]]  # fmt: skip
     out.append(sweep(
         "Optimizer (optimizer, lr, mini-batch)", "retrains", values,
@@ -181,7 +183,8 @@ def explorer_sweeps():
               for strategy in ht.STRATEGIES for scale in ht.SCALES][::2]  # fmt: skip
     out.append(sweep(
         "Tuning (trials, strategy, scale, seed)", "analytic", values,
-        lambda v: ht.tuning_runs(evaluate, v[0], v[1], v[3]),
+        lambda v: ht.tuning_runs(evaluate, v[0], reference.random_trials, reference.zoom_box, v[1],
+                                v[3]),
         lambda v, runs: figure.update(runs, v[2]),
     ))  # fmt: skip
 
@@ -203,13 +206,12 @@ def explorer_sweeps():
 def signs_epoch_seconds(epochs=10):
     """Seconds per training epoch of the lab's model on the SIGNS set: graph step and eager."""
     from helpers import data
-    from helpers.labs import tensorflow_introduction as tfi
     from tools import reference_tf as ref
 
     X_train, Y_train, X_test, Y_test = ref.signs_datasets(data.load_signs())
-    tfi.reference_training(X_train, Y_train, 1e-4, 1, 32)  # trace once
+    ref.reference_training(X_train, Y_train, 1e-4, 1, 32)  # trace once
     start = time.perf_counter()
-    tfi.reference_training(X_train, Y_train, 1e-4, epochs + 1, 32)
+    ref.reference_training(X_train, Y_train, 1e-4, epochs + 1, 32)
     graph = (time.perf_counter() - start) / (epochs + 1)
     start = time.perf_counter()
     ref.model(X_train, Y_train, X_test, Y_test, num_epochs=3, print_cost=False)

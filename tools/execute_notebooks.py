@@ -5,6 +5,7 @@ Runs each notebook top to bottom in its own folder with the current environment'
 merges split stream outputs, and stops with the failing cell's error if one fails.
 """
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -13,10 +14,21 @@ import nbformat
 from nbclient import NotebookClient
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def answer_key_environment():
+    """Let kernels started from here answer hidden test cases: the source labs' test cells
+    hold them, and only the instructor's answer key (``tools.answer_key``) knows their values."""
+    os.environ["COURSE_ANSWER_KEY"] = "tools.answer_key"
+    paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+
 
 def run(nb, folder, timeout=600):
     """Run every cell of ``nb`` with the current environment's kernel in ``folder``; the
     outputs land in ``nb``. Returns the wall time in seconds. Also used by ``tools.bench``."""
+    answer_key_environment()
     start = time.perf_counter()
     NotebookClient(
         nb,

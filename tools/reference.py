@@ -1,23 +1,112 @@
-"""The course's solutions of the numpy labs (weeks 1 and 2), written as a learner would:
-the tests grade the checks and drive the explorers with them, and the bench uses them."""
+"""The course's solutions of the numpy labs, written as a learner would: the answer key
+(``tools.answer_key``) answers every check from them, the tests drive the explorers with
+them, and the bench uses them. Instructors' side only: never installed, never in the
+learners' image or the grading sandbox."""
 
 import numpy as np
 
 from helpers import gradcheck, nn
 
-
-def seeded_initializer(scale):
-    """An initializer as the lab asks for it: np.random.seed(3), then randn layer by layer,
-    scaled (``nn.seeded_initialization``, which leaves the global generator alone)."""
-    return lambda layers_dims: nn.seeded_initialization(layers_dims, scale)
+# ---------------------------------------------------------------- Initialization
 
 
-ZEROS = seeded_initializer(0.0)
-RANDOM = seeded_initializer(10.0)
-HE = seeded_initializer(nn.he_scale)
+def seeded_initialization(layers_dims, scale, seed=3):
+    """The course's initializer recipe, any depth: seed, then layer by layer
+    W_l = randn(n_l, n_{l-1}) scaled, b_l = zeros((n_l, 1)).
+
+    ``scale`` is a number (the draw is multiplied by it) or a rule ``scale(draw, n_prev, n)``
+    (``he_scale``, ``lecun_scale``, ``glorot_scale``). Drawn from its own
+    ``RandomState(seed)``: the numbers of ``np.random.seed(seed)`` then ``np.random.randn``,
+    the global generator left as it was. Makes the labs' provided starts (``nn.STARTS``)."""
+    rule = scale if callable(scale) else (lambda draw, n_prev, n: draw * scale)
+    rng = np.random.RandomState(seed)
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        n, n_prev = layers_dims[l], layers_dims[l - 1]
+        parameters[f"W{l}"] = rule(rng.randn(n, n_prev), n_prev, n)
+        parameters[f"b{l}"] = np.zeros((n, 1))
+    return parameters
+
+
+def he_scale(draw, n_prev, n):
+    """He et al. (2015), for ReLU layers: Var(W) = 2 / n_prev."""
+    return draw * np.sqrt(2 / n_prev)
+
+
+def lecun_scale(draw, n_prev, n):
+    """Var(W) = 1 / n_prev (LeCun's rule; the course calls it Xavier), as the course writes
+    it: randn / sqrt(n_prev)."""
+    return draw / np.sqrt(n_prev)
+
+
+def glorot_scale(draw, n_prev, n):
+    """Glorot & Bengio (2010): Var(W) = 2 / (n_prev + n), untruncated."""
+    return draw * np.sqrt(2 / (n + n_prev))
+
+
+START_RULES = {"regularization": lecun_scale, "moons": he_scale, "signs": glorot_scale}
+
+
+def provided_start(name):
+    """The start ``nn.start_weights(name, ...)`` ships, drawn again (seed 3; SIGNS: seed 1)."""
+    layers, _ = nn.STARTS_OF[name]
+    rule = START_RULES.get(name.split("-")[0], he_scale)
+    return seeded_initialization(layers, rule, seed=1 if name == "signs" else 3)
+
+
+def initialize_parameters_zeros(layers_dims):
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        parameters["W" + str(l)] = np.zeros((layers_dims[l], layers_dims[l - 1]))
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    return parameters
+
+
+def initialize_parameters_random(layers_dims):
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        parameters["W" + str(l)] = np.random.randn(layers_dims[l], layers_dims[l - 1]) * 10
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    return parameters
+
+
+def initialize_parameters_he(layers_dims):
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        scale = np.sqrt(2 / layers_dims[l - 1])
+        parameters["W" + str(l)] = np.random.randn(layers_dims[l], layers_dims[l - 1]) * scale
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    return parameters
+
+
+ZEROS, RANDOM = initialize_parameters_zeros, initialize_parameters_random
+HE = initialize_parameters_he
 
 
 # ---------------------------------------------------------------- Gradient Checking
+
+
+def relative_difference(grad, gradapprox):
+    """||grad - gradapprox||_2 / (||grad||_2 + ||gradapprox||_2), a Python float."""
+    numerator = np.linalg.norm(grad - gradapprox)
+    denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)
+    return float(numerator / denominator) if denominator else 0.0
+
+
+def numerical_gradient(cost_fn, parameters, epsilon=1e-7):
+    """Two-sided differences of ``cost_fn`` (parameter dict -> float) as a vector (n, 1)."""
+    theta, _ = gradcheck.dictionary_to_vector(parameters)
+    gradapprox = np.zeros_like(theta)
+    for i in range(theta.shape[0]):
+        step = np.zeros_like(theta)
+        step[i] = epsilon
+        plus = cost_fn(gradcheck.vector_to_dictionary(theta + step, parameters))
+        minus = cost_fn(gradcheck.vector_to_dictionary(theta - step, parameters))
+        gradapprox[i] = (plus - minus) / (2 * epsilon)
+    return gradapprox
+
 
 GOOD = "Your backward propagation works perfectly fine!"
 BAD = "There is a mistake in the backward propagation!"
@@ -138,7 +227,8 @@ def backward_propagation_with_dropout(X, Y, cache, keep_prob):
     }
 
 
-REGULARIZATION_INIT = seeded_initializer(nn.lecun_scale)  # randn / sqrt(n_prev), as the course
+def REGULARIZATION_INIT(layers_dims):  # noqa: N802 - randn / sqrt(n_prev), as the course
+    return seeded_initialization(layers_dims, lecun_scale)
 
 
 def regularization_model(X, Y, learning_rate=0.3, num_iterations=30000, lambd=0.0, keep_prob=1.0):
@@ -154,7 +244,7 @@ def regularization_model(X, Y, learning_rate=0.3, num_iterations=30000, lambd=0.
                 if lambd
                 else nn.backward_propagation(X, Y, cache)
             )
-        parameters = nn.update_parameters(parameters, grads, learning_rate)
+        parameters = {k: v - learning_rate * grads["d" + k] for k, v in parameters.items()}
     return parameters
 
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from helpers import stacked
 from helpers.runtime import import_tensorflow_quietly
+from tools import stacked
 
 tf = import_tensorflow_quietly()
 
@@ -77,6 +77,34 @@ def model(X_train, Y_train, X_test, Y_test, learning_rate=0.0001, num_epochs=100
         train_acc.append(float(train_accuracy.result()))
         test_acc.append(float(test_accuracy.result()))
     return parameters, costs, train_acc, test_acc
+
+
+def reference_training(X_train, Y_train, learning_rate, num_epochs, minibatch_size):
+    """The lab's training loop on (12288, ...) datasets, written with plain TensorFlow ops:
+    returns parameters (numpy) and the cost per epoch (total loss / m)."""
+    params = initialize_parameters()
+    variables = [params[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3")]
+    data = tf.data.Dataset.zip((X_train, Y_train))
+    m = int(data.cardinality().numpy())
+    optimizer = tf.keras.optimizers.Adam(learning_rate)
+
+    @tf.function
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            A = tf.transpose(x)
+            for l in (1, 2, 3):
+                Z = tf.matmul(params[f"W{l}"], A) + params[f"b{l}"]
+                A = tf.nn.relu(Z) if l < 3 else Z
+            loss = tf.reduce_sum(
+                tf.keras.losses.categorical_crossentropy(y, tf.transpose(Z), from_logits=True)
+            )
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+        return loss
+
+    batches, costs = data.batch(minibatch_size).cache(), []
+    for _ in range(num_epochs):
+        costs.append(sum(float(step(x, y)) for x, y in batches) / m)
+    return {k: v.numpy() for k, v in params.items()}, costs
 
 
 def signs_datasets(signs):

@@ -6,47 +6,18 @@ beta, mu and var are (units, 1); Y is one-hot (classes, m). Gradients are the tr
 ``dZ_tilde`` is dJ/dZ_tilde for the cost J, with the 1/m of a mean cost already in it.
 """
 
-from concurrent.futures import ProcessPoolExecutor
-from functools import partial
-
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import NullLocator
 
-from helpers import checking, data, grids, nn, plots, stacked
+from helpers import checking, data, grids, plots
 from helpers.explorer import WIDE, Explorer, LiveFigure, choice_slider
 
-# ---------------------------------------------------------------- the lab's recipes
-
-
-def batchnorm_reference(Z, gamma, beta, epsilon=1e-8):
-    """Z_tilde (..., units, m) and the cache (Z, Z_norm, mu, var, gamma, epsilon): mean and
-    biased variance of each unit over the m examples (last axis),
-    Z_norm = (Z - mu) / sqrt(var + epsilon)."""
-    mu = Z.mean(axis=-1, keepdims=True)
-    var = Z.var(axis=-1, keepdims=True)
-    Z_norm = (Z - mu) / np.sqrt(var + epsilon)
-    return gamma * Z_norm + beta, (Z, Z_norm, mu, var, gamma, epsilon)
-
-
-def batchnorm_backward_reference(dZ_tilde, cache):
-    """(dZ, dgamma, dbeta) from dJ/dZ_tilde (units, m): the stacked trainer's
-    ``stacked.batchnorm_backward`` on the cache of ``batchnorm_reference``."""
-    _, Z_norm, _, var, gamma, epsilon = cache
-    return stacked.batchnorm_backward(dZ_tilde, Z_norm, var, gamma, epsilon)
-
-
-def softmax_reference(Z):
-    """Column-wise softmax of Z (classes, m), without overflow (``stacked.log_softmax``)."""
-    return np.exp(stacked.log_softmax(Z))
-
-
-def softmax_cost_reference(Z, Y):
-    """Mean over the m examples of -sum_k y_k log softmax(z)_k, from the stable log-softmax."""
-    return float(-np.mean(np.sum(Y * stacked.log_softmax(Z), axis=0)))
-
-
 # ---------------------------------------------------------------- checks
+
+
+def _expected(exercise, **case):
+    return checking.expected(f"batch_normalization.{exercise}", **case)
 
 
 def batchnorm_case(seed=1, units=3, m=4):
@@ -57,83 +28,108 @@ def batchnorm_case(seed=1, units=3, m=4):
     return Z, rng.randn(units, 1), rng.randn(units, 1)
 
 
-def _statistics_hint(where, Z, got, gamma, beta, epsilon):
-    """Name the usual mistake when ``got`` matches it: statistics over the wrong axis, or
-    the unbiased variance."""
-    mistakes = {
-        "the mean and variance must be taken over the m examples of each unit: axis=1": (
-            Z - Z.mean(axis=0, keepdims=True)
-        )
-        / np.sqrt(Z.var(axis=0, keepdims=True) + epsilon),
-        "use the biased variance, dividing by m (np.var), as the lecture does, not m - 1": (
-            Z - Z.mean(axis=1, keepdims=True)
-        )
-        / np.sqrt(Z.var(axis=1, ddof=1, keepdims=True) + epsilon),
-    }
-    for hint, Z_norm in mistakes.items():
-        wrong = gamma * Z_norm + beta
-        if isinstance(got, np.ndarray) and got.shape == wrong.shape and np.allclose(got, wrong):
-            raise AssertionError(f"{where}: {hint}.")
+def batchnorm_backward_case(seed=2, units=3, m=5, epsilon=1e-8):
+    """dZ_tilde (units, m) and a forward cache (Z, Z_norm, mu, var, gamma, epsilon) of Z drawn
+    uniform in [-1, 5) (not ``batchnorm_case``'s normal draws), from ``RandomState(seed)``."""
+    rng = np.random.RandomState(seed)
+    Z, gamma = rng.rand(units, m) * 6 - 1, rng.rand(units, 1) + 0.5
+    mu, var = Z.mean(axis=1, keepdims=True), Z.var(axis=1, keepdims=True)
+    cache = (Z, (Z - mu) / np.sqrt(var + epsilon), mu, var, gamma, epsilon)
+    return rng.randn(units, m), cache
+
+
+def running_averages_case(units=3, steps=3, seed=3):
+    """``steps`` batch statistics (mu (units, 1), var (units, 1)) from ``RandomState(seed)``."""
+    rng = np.random.RandomState(seed)
+    return [(rng.randn(units, 1), rng.rand(units, 1) + 0.5) for _ in range(steps)]
+
+
+def inference_case(seed=4, units=3, m=1):
+    """Z, gamma, beta of ``batchnorm_case`` and running_mu, running_var (units, 1)."""
+    rng = np.random.RandomState(seed + 100)
+    return (*batchnorm_case(seed, units, m), rng.randn(units, 1), rng.rand(units, 1) + 0.5)
+
+
+def softmax_case(seed=5, classes=4, m=3):
+    """Logits Z = 2 randn(classes, m) from ``RandomState(seed)``."""
+    return np.random.RandomState(seed).randn(classes, m) * 2
+
+
+def labelled_case(seed=6, classes=4, m=5):
+    """Logits Z = 2 randn(classes, m) and one-hot labels Y (classes, m)."""
+    rng = np.random.RandomState(seed)
+    return rng.randn(classes, m) * 2, np.eye(classes)[:, rng.randint(classes, size=m)]
+
+
+MISTAKES = {
+    "axis": "the mean and variance must be taken over the m examples of each unit: axis=1",
+    "unbiased": "use the biased variance, dividing by m (np.var), as the lecture does, not m - 1",
+}
 
 
 def batchnorm_forward_test(target, seed=1, units=3, m=4, epsilon=1e-8):
     """Z_tilde = gamma * (Z - mu) / sqrt(var + epsilon) + beta, and the cache
     (Z, Z_norm, mu, var, gamma, epsilon)."""
     Z, gamma, beta = batchnorm_case(seed, units, m)
-    expected, cache = batchnorm_reference(Z, gamma, beta, epsilon)
+    want = _expected("batchnorm_forward", seed=seed, units=units, m=m, epsilon=epsilon)
     where = f"batchnorm_forward(Z of shape {Z.shape}, epsilon={epsilon:g})"
     result = checking.call(target, Z.copy(), gamma.copy(), beta.copy(), epsilon)
     Z_tilde, got_cache = checking.unpack(where, result, ("Z_tilde", "cache"))
-    _statistics_hint(where, Z, Z_tilde, gamma, beta, epsilon)
-    checking.assert_array(f"{where}: Z_tilde", Z_tilde, expected)
+    for name, hint in MISTAKES.items():
+        wrong = want[f"mistake: {name}"]
+        if (
+            isinstance(Z_tilde, np.ndarray)
+            and Z_tilde.shape == wrong.shape
+            and np.allclose(Z_tilde, wrong)
+        ):
+            raise AssertionError(f"{where}: {hint}.")
+    checking.assert_array(f"{where}: Z_tilde", Z_tilde, want["Z_tilde"])
     names = ("Z", "Z_norm", "mu", "var", "gamma", "epsilon")
     got_cache = checking.unpack(f"{where}: cache", got_cache, names)
-    for name, got, want in zip(names, got_cache, cache, strict=True):
+    for name, got, value in zip(names, got_cache, want["cache"], strict=True):
         if name == "epsilon":
-            checking.assert_close(f"{where}: cache epsilon", got, want)
+            checking.assert_close(f"{where}: cache epsilon", got, value)
         else:
-            checking.assert_array(f"{where}: cache {name}", got, want)
+            checking.assert_array(f"{where}: cache {name}", got, value)
     print(checking.PASSED)
 
 
 def batchnorm_backward_test(target, seed=2, units=3, m=5, epsilon=1e-8):
-    """dZ, dgamma = sum(dZ_tilde * Z_norm), dbeta = sum(dZ_tilde), each over the examples."""
-    Z, gamma, beta = batchnorm_case(seed, units, m)
-    _, cache = batchnorm_reference(Z, gamma, beta, epsilon)
-    dZ_tilde = np.random.RandomState(seed + 100).randn(units, m)
-    expected = batchnorm_backward_reference(dZ_tilde, cache)
+    """dZ, dgamma = sum(dZ_tilde * Z_norm), dbeta = sum(dZ_tilde), each over the examples;
+    derived to round-off."""
+    dZ_tilde, cache = batchnorm_backward_case(seed, units, m, epsilon)
+    want = _expected("batchnorm_backward", seed=seed, units=units, m=m, epsilon=epsilon)
     where = f"batchnorm_backward(dZ_tilde of shape {dZ_tilde.shape})"
     result = checking.call(
         target, dZ_tilde.copy(), tuple(np.copy(c) for c in cache[:5]) + (epsilon,)
     )
     got = checking.unpack(where, result, ("dZ", "dgamma", "dbeta"))
-    if isinstance(got[0], np.ndarray) and got[0].shape == Z.shape:
-        as_if_constant = dZ_tilde * gamma / np.sqrt(cache[3] + epsilon)
-        if np.allclose(got[0], as_if_constant):
+    constant = want["mistake: constant statistics"]
+    if isinstance(got[0], np.ndarray) and got[0].shape == constant.shape:
+        if np.allclose(got[0], constant):
             raise AssertionError(
                 f"{where}: dZ treats mu and var as constants; they depend on every example "
                 "of the batch, so dZ has two more terms (see the formula above the exercise)."
             )
-    for name, value, want in zip(("dZ", "dgamma", "dbeta"), got, expected, strict=True):
-        checking.assert_array(f"{where}: {name}", value, want)
+    for name, value, w in zip(("dZ", "dgamma", "dbeta"), got, want["gradients"], strict=True):
+        checking.assert_gradient(f"{where}: {name}", value, w)
     print(checking.PASSED)
 
 
 def update_running_averages_test(target, momentum=0.9, units=3, steps=3, seed=3):
     """running = momentum * running + (1 - momentum) * batch value, for mu and var, from the
     start running_mu = 0, running_var = 1 (as Keras starts)."""
-    rng = np.random.RandomState(seed)
+    want = _expected(
+        "update_running_averages", momentum=momentum, units=units, steps=steps, seed=seed
+    )
     running = (np.zeros((units, 1)), np.ones((units, 1)))
-    for step in range(steps):
-        mu, var = rng.randn(units, 1), rng.rand(units, 1) + 0.5
-        expected = tuple(
-            momentum * r + (1 - momentum) * b for r, b in zip(running, (mu, var), strict=True)
-        )
+    batches = running_averages_case(units, steps, seed)
+    for step, ((mu, var), expected) in enumerate(zip(batches, want, strict=True)):
         where = f"update_running_averages(momentum={momentum:g}), step {step + 1}"
         result = checking.call(target, *(np.copy(a) for a in (*running, mu, var)), momentum)
         got = checking.unpack(where, result, ("running_mu", "running_var"))
-        for name, value, want in zip(("running_mu", "running_var"), got, expected, strict=True):
-            checking.assert_array(f"{where}: {name}", value, want)
+        for name, value, w in zip(("running_mu", "running_var"), got, expected, strict=True):
+            checking.assert_array(f"{where}: {name}", value, w)
         running = expected
     print(checking.PASSED)
 
@@ -141,49 +137,43 @@ def update_running_averages_test(target, momentum=0.9, units=3, steps=3, seed=3)
 def batchnorm_inference_test(target, seed=4, units=3, m=1, epsilon=1e-8):
     """Z_tilde = gamma * (Z - running_mu) / sqrt(running_var + epsilon) + beta: the running
     averages, not the batch's own statistics (a single example, m = 1, must work)."""
-    Z, gamma, beta = batchnorm_case(seed, units, m)
-    rng = np.random.RandomState(seed + 100)
-    running_mu, running_var = rng.randn(units, 1), rng.rand(units, 1) + 0.5
-    expected = gamma * (Z - running_mu) / np.sqrt(running_var + epsilon) + beta
+    Z, gamma, beta, running_mu, running_var = inference_case(seed, units, m)
+    want = _expected("batchnorm_inference", seed=seed, units=units, m=m, epsilon=epsilon)
     where = f"batchnorm_inference(Z of shape {Z.shape})"
     got = checking.call(target, Z.copy(), gamma, beta, running_mu, running_var, epsilon)
-    checking.assert_array(where, got, expected)
+    checking.assert_array(where, got, want)
     print(checking.PASSED)
 
 
 def softmax_test(target, seed=5, classes=4, m=3):
     """Column-wise softmax; logits of 1000 must not overflow."""
-    Z = np.random.RandomState(seed).randn(classes, m) * 2
+    Z = softmax_case(seed, classes, m)
+    want = _expected("softmax", seed=seed, classes=classes, m=m)
     cases = {"Z": Z, "Z + 1000 (large logits)": Z + 1000.0}
-    for name, case in cases.items():
+    for (name, case), expected in zip(cases.items(), want["values"], strict=True):
         where = f"softmax({name}, shape {case.shape})"
         got = checking.call(target, case.copy())
-        expected = softmax_reference(case)
         if isinstance(got, np.ndarray) and got.shape == case.shape:
             if not np.all(np.isfinite(got)):
                 raise AssertionError(
                     f"{where} gives inf or nan: exp overflows. Subtract each column's maximum "
                     "before np.exp (softmax does not change)."
                 )
-            if np.allclose(got, softmax_reference(case.T).T):
+            if np.allclose(got, want["mistake: rows"]):
                 raise AssertionError(f"{where}: normalize each column (one example): axis=0.")
         checking.assert_array(where, got, expected)
     print(checking.PASSED)
 
 
-def _one_hot(labels, classes):
-    return np.eye(classes)[:, labels]
-
-
 def compute_softmax_cost_test(target, seed=6, classes=4, m=5):
     """Mean over the examples of -sum_k y_k log softmax(z)_k, a Python float, finite for
     logits of 1000."""
-    rng = np.random.RandomState(seed)
-    Z, Y = rng.randn(classes, m) * 2, _one_hot(rng.randint(classes, size=m), classes)
-    for name, case in {"Z": Z, "Z * 1000 (large logits)": Z * 1000.0}.items():
+    Z, Y = labelled_case(seed, classes, m)
+    want = _expected("compute_softmax_cost", seed=seed, classes=classes, m=m)
+    cases = {"Z": Z, "Z * 1000 (large logits)": Z * 1000.0}
+    for (name, case), expected in zip(cases.items(), want, strict=True):
         where = f"compute_softmax_cost({name}, Y), shape {case.shape}"
         got = checking.call(target, case.copy(), Y.copy())
-        expected = softmax_cost_reference(case, Y)
         if isinstance(got, (float, np.floating)) and not np.isfinite(got):
             raise AssertionError(
                 f"{where} is {got}: log(softmax) underflows to log(0). Use log-sum-exp: "
@@ -197,15 +187,14 @@ def compute_softmax_cost_test(target, seed=6, classes=4, m=5):
 
 
 def softmax_backward_test(target, seed=7, classes=4, m=5):
-    """dZ = (softmax(Z) - Y) / m, the gradient of the mean cost."""
-    rng = np.random.RandomState(seed)
-    Z, Y = rng.randn(classes, m) * 2, _one_hot(rng.randint(classes, size=m), classes)
+    """dZ = (softmax(Z) - Y) / m, the gradient of the mean cost; derived to round-off."""
+    Z, Y = labelled_case(seed, classes, m)
+    want = _expected("softmax_backward", seed=seed, classes=classes, m=m)
     where = f"softmax_backward(Z, Y), shape {Z.shape}"
     got = checking.call(target, Z.copy(), Y.copy())
-    expected = (softmax_reference(Z) - Y) / m
-    if isinstance(got, np.ndarray) and got.shape == Z.shape and np.allclose(got, expected * m):
+    if isinstance(got, np.ndarray) and got.shape == Z.shape and np.allclose(got, want * m):
         raise AssertionError(f"{where}: divide by m = {m}: the cost is a mean over the examples.")
-    checking.assert_array(where, got, expected)
+    checking.assert_gradient(where, got, want)
     print(checking.PASSED)
 
 
@@ -232,89 +221,44 @@ def deep_layers(depth):
     return [2, *[WIDTH] * depth, 3]
 
 
-def deep_start(depth):
-    """He initialization (seed 3) of ``deep_layers(depth)``; biases 0."""
-    return nn.seeded_initialization(deep_layers(depth), nn.he_scale, seed=3)
-
-
-def unit_input(X, params, layer):
-    """The input of the ReLUs of hidden ``layer`` (..., n_l, m): Z_l, or with batch norm
-    gamma Z_norm + beta, normalized with the statistics of X as one batch."""
-    below = {f"{k}{l}": params[f"{k}{l}"] for l in range(1, layer + 1) for k in "Wb"}
-    below |= {f"{k}{l}": params[f"{k}{l}"] for l in range(1, layer) for k in ("gamma", "beta")
-              if f"{k}{l}" in params}  # fmt: skip
-    Z = stacked.forward(X, below)[1]  # layer ``layer`` as a linear output: its Z
-    if f"gamma{layer}" not in params:
-        return Z
-    return batchnorm_reference(Z, params[f"gamma{layer}"], params[f"beta{layer}"])[0]
-
-
-def _observer(spirals):
-    """What the runs record every ``OBSERVE_EVERY`` epochs, for K settings at once: the cost
-    and accuracy on the training set (one batch of 300, its own statistics), the test
-    accuracy (running averages: test time), the spread (std) of each hidden layer's
-    activations, and the 15th, 50th and 85th percentiles of ``UNIT``'s input."""
-    train_X, train_Y, test_X, test_Y = spirals
-
-    def observe(epoch, params):
-        trained = {k: v for k, v in params.items() if not k.startswith(("mean", "var"))}
-        A, Z = stacked.forward(train_X, trained)
-        with np.errstate(all="ignore"):
-            log_p = stacked.log_softmax(Z)
-            depth = len(A) - 1
-            inputs = unit_input(train_X, trained, depth + 1 + UNIT[0])[..., UNIT[1], :]
-            return {
-                "cost": -np.mean(np.sum(one_hot(train_Y) * log_p, axis=-2), axis=-1),
-                "train_acc": np.mean(np.argmax(Z, axis=-2) == train_Y, axis=-1),
-                "test_acc": np.mean(stacked.predict(test_X, params, "softmax") == test_Y, -1),
-                "spread": np.stack([a.std(axis=(-2, -1)) for a in A[1:]], axis=-1),
-                "unit": np.percentile(inputs, (15, 50, 85), axis=-1).T,
-            }
-
-    return observe
-
-
-def train_deep(spirals, depth, batchnorm, batch_size, rates=LEARNING_RATES, epochs=EPOCHS):
-    """Gradient descent on ``deep_layers(depth)`` at every learning rate of ``rates`` (stacked),
-    mini-batches of ``batch_size`` reshuffled every epoch. A dict of (R, K, ...) arrays every
-    ``OBSERVE_EVERY`` epochs (see ``_observer``) and ``epochs`` (R,)."""
-    train_X, train_Y = spirals[:2]
-    out = stacked.train(
-        train_X, one_hot(train_Y), deep_layers(depth), [stacked.Setting("gd", r) for r in rates],
-        deep_start(depth), epochs, batch_size=batch_size, output="softmax", shuffle_seed=0,
-        batchnorm=batchnorm, bn_momentum=BN_MOMENTUM, record_every=None,
-        observe=_observer(spirals), observe_at=range(0, epochs + 1, OBSERVE_EVERY),
-    )  # fmt: skip
-    del out["costs"]
-    return out | {"epochs": np.arange(0, epochs + 1, OBSERVE_EVERY)}
-
-
 def grid_groups():
     """The explorer's runs: one stacked pass of every learning rate per (depth, batch norm,
     batch size)."""
     return [(d, bn, b) for d in DEPTHS for bn in (False, True) for b in BATCH_SIZES]
 
 
-def _train_group(group, spirals):
-    return train_deep(spirals, *group)
-
-
-def train_batchnorm_grid(spirals, workers=2):
-    """Every group of ``grid_groups``, on ``workers`` processes: a dict with one key per array
-    and group, ``"<depth>/<bn>/<batch>/<name>"``."""
-    groups = grid_groups()
-    with ProcessPoolExecutor(workers) as pool:
-        runs = list(pool.map(partial(_train_group, spirals=spirals), groups))
-    return {f"{d}/{int(bn)}/{b}/{k}": v for (d, bn, b), run in zip(groups, runs, strict=True)
-            for k, v in run.items()}  # fmt: skip
+def batchnorm_grid_inputs(spirals):
+    """What the explorer's grid depends on (its cache key): data, settings, recipe."""
+    return (
+        *spirals,
+        np.array(grid_groups(), dtype=float),
+        LEARNING_RATES,
+        [WIDTH, EPOCHS, OBSERVE_EVERY, BN_MOMENTUM, *UNIT],
+        DEPTHS,
+    )
 
 
 def batchnorm_grid(spirals=None, cache_dir=None):
-    """``train_batchnorm_grid`` on the spirals, cached by data and settings (``make datasets``)."""
+    """The explorer's runs on the spirals (``grid_groups``: depth x batch norm x mini-batch,
+    every learning rate), trained ahead by ``make datasets``: one key per array and group,
+    ``"<depth>/<bn>/<batch>/<name>"`` (``grid_run`` takes one group's)."""
     spirals = spirals if spirals is not None else data.load_spirals()
-    inputs = (*spirals, np.array(grid_groups(), dtype=float), LEARNING_RATES,
-              [WIDTH, EPOCHS, OBSERVE_EVERY, BN_MOMENTUM, *UNIT])  # fmt: skip
-    return grids.cached("batchnorm", inputs, lambda: train_batchnorm_grid(spirals), cache_dir)
+    return grids.load("batchnorm", batchnorm_grid_inputs(spirals), cache_dir)
+
+
+SOFTMAX_NETWORK = (2, True, 64, 0.3)  # hidden layers, batch norm, mini-batch, learning rate
+
+
+def softmax_network_inputs(spirals):
+    return (*spirals, SOFTMAX_NETWORK, [WIDTH, EPOCHS, BN_MOMENTUM])
+
+
+def softmax_network(spirals=None, cache_dir=None):
+    """The lab's softmax network (2 hidden layers of 16 with batch norm, 300 epochs of
+    mini-batches of 64 at learning rate 0.3), trained ahead by ``make datasets``: W1, b1,
+    gamma1, beta1, mean1, var1 (the running averages), ..., W3, b3."""
+    spirals = spirals if spirals is not None else data.load_spirals()
+    return grids.load("softmax-network", softmax_network_inputs(spirals), cache_dir)
 
 
 def grid_run(grid, depth, batchnorm, batch_size):
@@ -330,17 +274,6 @@ def largest_stable_rate(run, threshold=0.9):
         r for r, acc in zip(LEARNING_RATES, run["train_acc"][-1], strict=True) if acc >= threshold
     ]
     return max(good) if good else None
-
-
-def train_network(spirals, depth, batchnorm, batch_size, rate, epochs=EPOCHS):
-    """The parameters (and running averages) of one run of ``train_deep``'s network."""
-    train_X, train_Y = spirals[:2]
-    out = stacked.train(
-        train_X, one_hot(train_Y), deep_layers(depth), [stacked.Setting("gd", rate)],
-        deep_start(depth), epochs, batch_size=batch_size, output="softmax", shuffle_seed=0,
-        batchnorm=batchnorm, bn_momentum=BN_MOMENTUM, record_every=None, observe_at=(epochs,),
-    )  # fmt: skip
-    return {k: v[0, 0] for k, v in out.items() if k != "costs"}
 
 
 def comparison_table(grid, depth, batch_size):

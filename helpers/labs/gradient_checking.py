@@ -15,34 +15,35 @@ BAD = "There is a mistake in the backward propagation!"
 
 def forward_propagation_test(target, cases=((2.0, 4.0), (-3.0, 0.5))):
     """J = theta * x for scalar x and theta."""
-    for x, theta in cases:
+    want = checking.expected("gradient_checking.forward_propagation", cases=cases)
+    for (x, theta), value in zip(cases, want, strict=True):
         checking.assert_close(
-            f"forward_propagation(x={x}, theta={theta})", checking.call(target, x, theta), theta * x
+            f"forward_propagation(x={x}, theta={theta})", checking.call(target, x, theta), value
         )
     print(checking.PASSED)
 
 
 def backward_propagation_test(target, cases=((2.0, 4.0), (-3.0, 0.5))):
-    """dJ/dtheta = x."""
-    for x, theta in cases:
+    """dJ/dtheta = x, derived (to round-off), not estimated."""
+    want = checking.expected("gradient_checking.backward_propagation", cases=cases)
+    for (x, theta), value in zip(cases, want, strict=True):
         checking.assert_close(
-            f"backward_propagation(x={x}, theta={theta})", checking.call(target, x, theta), x
+            f"backward_propagation(x={x}, theta={theta})",
+            checking.call(target, x, theta),
+            value,
+            rtol=checking.GRADIENT_RTOL,
+            atol=checking.GRADIENT_ATOL * abs(value),
         )
     print(checking.PASSED)
-
-
-def _expected_difference_1d(x, theta, epsilon):
-    gradapprox = ((theta + epsilon) * x - (theta - epsilon) * x) / (2 * epsilon)
-    return gradcheck.relative_difference(np.array(x), np.array(gradapprox))
 
 
 def gradient_check_test(target, x=2.0, theta=4.0, epsilon=1e-7):
     """Returns the relative difference as a Python float, below 2e-7, and prints the verdict."""
     where = f"gradient_check({x}, {theta})"
+    want = checking.expected("gradient_checking.gradient_check", x=x, theta=theta, epsilon=epsilon)
     difference, printed = checking.called(target, x, theta, epsilon=epsilon, print_msg=True)
     checking.assert_python_float(where, difference)
-    expected = _expected_difference_1d(x, theta, epsilon)
-    checking.assert_close(where, difference, expected, rtol=1e-3, atol=1e-12)
+    checking.assert_close(where, difference, want, rtol=1e-3, atol=1e-12)
     if GOOD not in printed:
         raise AssertionError(
             f"{where} with print_msg=True should print {GOOD!r}; it printed {printed!r}."
@@ -65,21 +66,16 @@ def gradient_check_n_case(seed=1, layers=(4, 5, 3, 1), m=3):
     return X, Y, parameters
 
 
-def _cost(X, Y):
-    return lambda parameters: nn.compute_cost(nn.forward_propagation(X, parameters)[0], Y)
-
-
 def gradient_check_n_test(target, seed=1, bugs=("none", "dW2 × 2", "db1 × 4")):
     """The learner's check passes correct gradients and flags each planted bug, with the
     course's relative difference; at epsilon 1e-3 it must match the two-sided difference."""
     X, Y, parameters = gradient_check_n_case(seed)
+    want = checking.expected("gradient_checking.gradient_check_n", seed=seed, bugs=bugs)
     _, cache = nn.forward_propagation(X, parameters)
     correct = nn.backward_propagation(X, Y, cache)
     cases = [(bug, 1e-7) for bug in bugs] + [("none", 1e-3)]
-    for bug, epsilon in cases:
+    for (bug, epsilon), expected in zip(cases, want, strict=True):
         gradients = PLANTED_BUGS[bug](correct)
-        approx = gradcheck.numerical_gradient(_cost(X, Y), parameters, epsilon)
-        expected = gradcheck.relative_difference(gradcheck.gradients_to_vector(gradients), approx)
         where = "gradient_check_n with " + ("correct gradients" if bug == "none" else f"bug {bug}")
         where += f" and epsilon={epsilon:g}" if epsilon != 1e-7 else ""
         difference, printed = checking.called(
@@ -113,15 +109,6 @@ PLANTED_BUGS = {
 
 
 # ---------------------------------------------------------------- explorer
-
-
-def reference_gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7):
-    """The provided gradient check (two-sided differences, ``helpers.gradcheck``): what the
-    explorer uses until the learner's ``gradient_check_n`` is done. Returns the relative
-    difference, a Python float."""
-    cost = lambda p: nn.compute_cost(nn.forward_propagation(X, p)[0], Y)  # noqa: E731
-    approx = gradcheck.numerical_gradient(cost, parameters, epsilon)
-    return gradcheck.relative_difference(gradcheck.gradients_to_vector(gradients), approx)
 
 
 EPSILONS = 10.0 ** np.arange(-1, -12.5, -0.5)  # 1e-1 ... 1e-12, half a decade apart
@@ -186,9 +173,9 @@ def gradient_check_explorer(check_fn, case=None, **start):
     """Explorer of the Gradient Checking lab: epsilon (log slider) and a planted bug.
 
     ``check_fn`` is the learner's ``gradient_check_n``; until it is written
-    (``NotImplementedError``), the provided ``reference_gradient_check_n`` draws the curves
-    and the status line says so. The sweep over all epsilons is computed once per curve and
-    cached; the slider only moves the marker. ``start`` sets bug, epsilon. Returns the
+    (``NotImplementedError``), the status line says to finish that exercise first. The
+    sweep over all epsilons is computed once per curve and cached; the slider only moves
+    the marker. ``start`` sets bug, epsilon. Returns the
     explorer (a cell shows it).
     """
     import ipywidgets as w
@@ -204,7 +191,7 @@ def gradient_check_explorer(check_fn, case=None, **start):
         ),  # fmt: skip
         "epsilon": log_slider(1e-7, -12, -1, 0.5, "epsilon", readout_format=".0e"),
     }
-    sweeps, check = {}, [check_fn, ""]  # the check in use, and the note that says which
+    sweeps = {}
     figure = EpsilonFigure()
 
     def redraw(ex):
@@ -212,17 +199,17 @@ def gradient_check_explorer(check_fn, case=None, **start):
         for name in ("none", bug):
             if name not in sweeps:
                 try:
-                    sweeps[name] = epsilon_sweep(check[0], name, case)
+                    sweeps[name] = epsilon_sweep(check_fn, name, case)
                 except NotImplementedError:
                     mine = getattr(check_fn, "__name__", "gradient_check_n")
-                    check[:] = [
-                        reference_gradient_check_n,
-                        f" (using the reference "
-                        f"gradient_check_n: finish {mine} to drive it with yours)",
-                    ]
-                    sweeps[name] = epsilon_sweep(check[0], name, case)
+                    ex.say(
+                        f"{mine} is not implemented yet: finish that exercise first "
+                        "(this explorer runs your own check).",
+                        True,
+                    )
+                    return
         curves = {"correct": sweeps["none"], bug: sweeps[bug]}
-        ex.show(figure.update(curves, epsilon), epsilon_summary(curves, epsilon) + check[1])
+        ex.show(figure.update(curves, epsilon), epsilon_summary(curves, epsilon))
 
     return Explorer(controls, redraw, start=start,
                     call="lab.gradient_check_explorer(gradient_check_n")  # fmt: skip

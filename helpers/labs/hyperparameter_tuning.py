@@ -11,8 +11,6 @@ mini-batches of 64) trained for ``EPOCHS`` epochs; its response map is that mode
 81 learning rates x 21 Adam epsilons (``response_map``, made by ``make datasets``).
 """
 
-import time
-from functools import partial
 from math import isqrt
 
 import matplotlib.pyplot as plt
@@ -21,41 +19,14 @@ from matplotlib.colors import LogNorm
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import NullLocator
 
-from helpers import checking, data, grids, nn, stacked
+from helpers import checking, data, grids, nn
 from helpers.explorer import WIDE, Explorer, LiveFigure, choice_slider
 from helpers.labs import optimization_methods as moons_lab
-
-# ---------------------------------------------------------------- the lab's recipes
-
-
-def log_uniform_reference(low, high, size, rng):
-    """10 ** r with r = rng.uniform(log10 low, log10 high, size): (size,) values in [low, high],
-    as many in each decade."""
-    return 10 ** rng.uniform(np.log10(low), np.log10(high), size)
-
-
-def beta_reference(low, high, size, rng):
-    """1 - 10 ** r with r = rng.uniform(log10(1 - high), log10(1 - low), size): beta in
-    [low, high] with 1 - beta log-uniform, so 0.9 ... 0.99 gets as many as 0.99 ... 0.999."""
-    return 1 - 10 ** rng.uniform(np.log10(1 - high), np.log10(1 - low), size)
-
-
-def random_trials_reference(box, trials, rng):
-    """One ``log_uniform_reference`` draw of (trials,) per hyperparameter, in the box's order."""
-    return {name: log_uniform_reference(*box[name], trials, rng) for name in box}
-
-
-def zoom_box_reference(trials, scores, keep):
-    """The box spanned by the ``keep`` trials with the lowest scores (ties: the earlier trial):
-    for each hyperparameter, (smallest, largest) of their values, as Python floats."""
-    best = np.argsort(scores, kind="stable")[:keep]
-    return {name: (float(v[best].min()), float(v[best].max())) for name, v in trials.items()}
-
 
 # ---------------------------------------------------------------- checks
 
 
-def _check_sampler(where, got, expected, low, high, seed, linear):
+def _check_sampler(where, got, expected, low, high, linear):
     """Shape, dtype and range first, then the usual mistakes, then the values."""
     if not isinstance(got, np.ndarray):
         raise AssertionError(f"{where} should return a numpy array, got {type(got).__name__}.")
@@ -63,7 +34,7 @@ def _check_sampler(where, got, expected, low, high, seed, linear):
         raise AssertionError(f"{where} has shape {got.shape}, expected {expected.shape}.")
     if not np.all((got >= low) & (got <= high)):
         raise AssertionError(f"{where}: values fall outside [{low:g}, {high:g}].")
-    if np.allclose(got, linear(np.random.default_rng(seed))):
+    if np.allclose(got, linear):
         raise AssertionError(
             f"{where} samples on a linear scale: most draws land in the top decade. Draw the "
             "exponent r uniformly instead (see the formula above the exercise)."
@@ -75,24 +46,25 @@ def _check_sampler(where, got, expected, low, high, seed, linear):
         )
 
 
-def _sampler_test(target, name, reference, low, high, size, seed):
-    """Call ``target`` as ``name(low, high, size, rng)`` and compare with ``reference``."""
+def _sampler_test(target, name, low, high, size, seed):
+    """Call ``target`` as ``name(low, high, size, rng)`` and compare with the expected draws."""
     where = f"{name}({low:g}, {high:g}, size={size}, rng)"
-    expected = reference(low, high, size, np.random.default_rng(seed))
+    want = checking.expected(
+        f"hyperparameter_tuning.{name}", low=low, high=high, size=size, seed=seed
+    )
     got = checking.call(target, low, high, size, np.random.default_rng(seed))
-    _check_sampler(where, got, expected, low, high, seed,
-                   lambda rng: rng.uniform(low, high, size))  # fmt: skip
+    _check_sampler(where, got, want["values"], low, high, want["mistake: linear"])
     print(checking.PASSED)
 
 
 def sample_log_uniform_test(target, low=1e-4, high=1.0, size=5, seed=0):
     """10 ** r, r uniform in [log10 low, log10 high], drawn with one rng.uniform call."""
-    _sampler_test(target, "sample_log_uniform", log_uniform_reference, low, high, size, seed)
+    _sampler_test(target, "sample_log_uniform", low, high, size, seed)
 
 
 def sample_beta_test(target, low=0.9, high=0.999, size=5, seed=0):
     """1 - 10 ** r, r uniform in [log10(1 - high), log10(1 - low)], one rng.uniform call."""
-    _sampler_test(target, "sample_beta", beta_reference, low, high, size, seed)
+    _sampler_test(target, "sample_beta", low, high, size, seed)
 
 
 def decade_counts(values, low, high):
@@ -108,7 +80,9 @@ def random_trials_test(target, box=None, trials=6, seed=0):
     """A dict name -> (trials,) array: one ``sample_log_uniform(low, high, trials, rng)`` per
     hyperparameter, in the box's order, all from the one ``rng``."""
     box = dict(box or BOX)
-    expected = random_trials_reference(box, trials, np.random.default_rng(seed))
+    want = checking.expected(
+        "hyperparameter_tuning.random_trials", box=box, trials=trials, seed=seed
+    )
     where = f"random_trials(box with {', '.join(box)}, trials={trials}, rng)"
     got = checking.call(target, dict(box), trials, np.random.default_rng(seed))
     if not isinstance(got, dict) or list(got) != list(box):
@@ -116,47 +90,58 @@ def random_trials_test(target, box=None, trials=6, seed=0):
             f"{where} should return a dict with the box's keys in its order, {list(box)}; "
             f"got {list(got) if isinstance(got, dict) else type(got).__name__}."
         )
-    reversed_order = random_trials_reference(
-        dict(reversed(list(box.items()))), trials, np.random.default_rng(seed)
-    )
+    reversed_order = want["mistake: reversed order"]
     if len(box) > 1 and all(
         isinstance(got[n], np.ndarray) and got[n].shape == (trials,)
         and np.allclose(got[n], reversed_order[n]) for n in box
     ):  # fmt: skip
         raise AssertionError(f"{where}: sample the hyperparameters in the box's order.")
-    linear = scaled_trials(box, trials, np.random.default_rng(seed), "linear")
     for name, (low, high) in box.items():
-        _check_sampler(f"{where}[{name!r}]", got[name], expected[name], low, high, seed,
-                       lambda _, name=name: linear[name])  # fmt: skip
+        _check_sampler(
+            f"{where}[{name!r}]",
+            got[name],
+            want["trials"][name],
+            low,
+            high,
+            want["mistake: linear"][name],
+        )
     print(checking.PASSED)
+
+
+def zoom_box_case(trials=8, seed=1):
+    """Trials over BOX (values evenly spaced on the log scale, shuffled) and their scores
+    (uniform in [0.1, 0.7]), from ``default_rng(seed)``."""
+    rng = np.random.default_rng(seed)
+    sampled = {
+        name: np.geomspace(low, high, trials)[rng.permutation(trials)]
+        for name, (low, high) in BOX.items()
+    }
+    return sampled, rng.uniform(0.1, 0.7, trials)
 
 
 def zoom_box_test(target, trials=8, keep=3, seed=1):
     """The box (name -> (low, high)) spanned by the ``keep`` lowest-scoring trials."""
-    rng = np.random.default_rng(seed)
-    sampled = random_trials_reference(BOX, trials, rng)
-    scores = rng.uniform(0.1, 0.7, trials)
-    expected = zoom_box_reference(sampled, scores, keep)
+    sampled, scores = zoom_box_case(trials, seed)
+    want = checking.expected("hyperparameter_tuning.zoom_box", trials=trials, keep=keep, seed=seed)
+    expected, highest = want["box"], want["mistake: highest"]
     where = f"zoom_box(trials, scores, keep={keep}) with {trials} trials"
     got = checking.call(target, {k: v.copy() for k, v in sampled.items()}, scores.copy(), keep)
     if not isinstance(got, dict) or list(got) != list(BOX):
         raise AssertionError(f"{where} should return a dict with the keys {list(BOX)}.")
-    highest = zoom_box_reference(sampled, -scores, keep)
-    miscounted = {k: zoom_box_reference(sampled, scores, k) for k in (keep - 1, keep + 1) if k}
-    for k, box in miscounted.items():
+    for k, box in want["mistake: miscounted"].items():
         if all(isinstance(got[n], tuple) and np.allclose(got[n], box[n]) for n in box):
             raise AssertionError(f"{where}: it spans the best {k} trials; keep exactly {keep} "
                                  "(np.argsort(scores)[:keep]).")  # fmt: skip
-    for name, want in expected.items():
+    for name, want_box in expected.items():
         value = got[name]
         if not (isinstance(value, tuple) and len(value) == 2):
             raise AssertionError(f"{where}[{name!r}] should be a tuple (low, high).")
-        if np.allclose(value, highest[name]) and not np.allclose(value, want):
+        if np.allclose(value, highest[name]) and not np.allclose(value, want_box):
             raise AssertionError(
                 f"{where}: it kept the trials with the highest scores. A score is a dev cost: "
                 "the best trials have the lowest (np.argsort sorts from lowest)."
             )
-        for part, got_value, want_value in zip(("low", "high"), value, want, strict=True):
+        for part, got_value, want_value in zip(("low", "high"), value, want_box, strict=True):
             checking.assert_close(f"{where}[{name!r}] {part}", got_value, want_value, rtol=1e-12)
     print(checking.PASSED)
 
@@ -179,51 +164,30 @@ def moons_splits():
 def cost_and_accuracy(params, X, Y):
     """Cost (cross-entropy, mean over the m examples) and accuracy on X (2, m), Y (1, m) of K
     stacked networks (parameters (..., K, ...)): two arrays (..., K)."""
-    P, labels = nn.sigmoid(stacked.forward(X, params)[1][..., 0, :]), Y[0]
-    return (stacked.summed_cross_entropy(P, labels) / len(labels),
-            np.mean((P > 0.5) == labels, axis=-1))  # fmt: skip
+    P, labels = nn.sigmoid(nn.deep_forward(X, params)[1][..., 0, :]), Y[0]
+    clipped = np.clip(P, nn.EPS, 1 - nn.EPS)
+    cost = -np.mean(labels * np.log(clipped) + (1 - labels) * np.log(1 - clipped), axis=-1)
+    return cost, np.mean((P > 0.5) == labels, axis=-1)
 
 
-def _train_part(settings, X, Y, epochs):
-    layers = moons_lab.MOONS_LAYERS
-    out = stacked.train(
-        X, Y, layers, settings, moons_lab.he_initialization(layers), epochs,
-        batch_size=BATCH_SIZE, shuffle_seed=moons_lab.SHUFFLE_SEED, record_every=None,
-        observe_at=(epochs,),
-    )  # fmt: skip
-    return {k: v for k, v in out.items() if k != "costs"}
-
-
-def train_trials(learning_rate, epsilon, splits=None, epochs=EPOCHS, workers=1):
-    """Train one network per trial (Adam at ``learning_rate[k]``, ``epsilon[k]``) in one stacked
-    pass (on ``workers`` processes): dict of ``dev_cost`` and ``dev_acc`` (K,) and the trained
-    parameters (K, ...)."""
-    train_X, train_Y, dev_X, dev_Y = splits if splits is not None else moons_splits()
-    pairs = zip(np.ravel(learning_rate), np.ravel(epsilon), strict=True)
-    settings = [stacked.Setting("adam", float(a), epsilon=float(e)) for a, e in pairs]
-    train_part = partial(_train_part, X=train_X, Y=train_Y, epochs=epochs)
-    if workers > 1:
-        out = {k: v[0] for k, v in grids.train_in_chunks(train_part, settings, workers).items()}
-    else:
-        out = {k: v[0] for k, v in train_part(settings).items()}
-    out["dev_cost"], out["dev_acc"] = cost_and_accuracy(out, dev_X, dev_Y)
-    return out
-
-
-def train_response_map(splits, workers=2):
-    """``train_trials`` at every (learning rate, epsilon) of MAP_RATES x MAP_EPSILONS:
-    ``dev_cost`` and ``dev_acc`` (81, 21)."""
-    rates, epsilons = np.meshgrid(MAP_RATES, MAP_EPSILONS, indexing="ij")
-    out = train_trials(rates, epsilons, splits, workers=workers)
-    shape = rates.shape
-    return {"dev_cost": out["dev_cost"].reshape(shape), "dev_acc": out["dev_acc"].reshape(shape)}
+def response_map_inputs(splits):
+    """What the map depends on (its cache key): data, axes, the training recipe."""
+    return (
+        *splits,
+        MAP_RATES,
+        MAP_EPSILONS,
+        [EPOCHS, BATCH_SIZE, moons_lab.SHUFFLE_SEED],
+        moons_lab.MOONS_LAYERS,
+        *moons_lab.moons_start().values(),
+    )
 
 
 def response_map(splits=None, cache_dir=None):
-    """``train_response_map`` on the moons, cached (``make datasets`` builds it)."""
+    """The moons network trained with Adam at every (learning rate, epsilon) of MAP_RATES x
+    MAP_EPSILONS (100 epochs each), trained ahead by ``make datasets``: ``dev_cost`` and
+    ``dev_acc`` (81, 21)."""
     splits = splits if splits is not None else moons_splits()
-    inputs = (*splits, MAP_RATES, MAP_EPSILONS, [EPOCHS, BATCH_SIZE, moons_lab.SHUFFLE_SEED])
-    return grids.cached("tuning", inputs, lambda: train_response_map(splits), cache_dir)
+    return grids.load("tuning", response_map_inputs(splits), cache_dir)
 
 
 class MapReader:
@@ -272,18 +236,26 @@ def grid_trials(box, trials, scale="log"):
     return {name: a.ravel() for name, a in zip(box, np.meshgrid(*axes, indexing="ij"), strict=True)}
 
 
-def scaled_trials(box, trials, rng, scale="log", sample=random_trials_reference):
-    """``sample(box, trials, rng)`` (log scale) or one rng.uniform per range (linear)."""
+def scaled_trials(box, trials, rng, scale="log", sample=None):
+    """``sample(box, trials, rng)`` (log scale: the learner's ``random_trials``) or one
+    rng.uniform per range (linear)."""
     if scale == "log":
+        if sample is None:
+            raise ValueError(
+                "random trials on the log scale need your random_trials: pass sample=random_trials"
+            )
         return sample(box, trials, rng)
     return {name: rng.uniform(low, high, trials) for name, (low, high) in box.items()}
 
 
-def coarse_to_fine(evaluate, box, trials, rng, scale="log", rounds=2, keep=0.2,
-                   sample=random_trials_reference, zoom=zoom_box_reference):  # fmt: skip
+def coarse_to_fine(
+    evaluate, box, trials, rng, scale="log", rounds=2, keep=0.2, sample=None, zoom=None
+):
     """``rounds`` random rounds sharing ``trials``; after each, zoom to the box of the best
     ``keep`` fraction of all trials so far (at least 2). A list of rounds, each a dict:
     box, trials, scores."""
+    if zoom is None:
+        raise ValueError("coarse to fine needs your zoom_box: pass zoom=zoom_box")
     history = []
     per_round = np.diff(np.linspace(0, trials, rounds + 1).round().astype(int))
     for count in per_round:
@@ -295,8 +267,7 @@ def coarse_to_fine(evaluate, box, trials, rng, scale="log", rounds=2, keep=0.2,
     return history
 
 
-def search(evaluate, strategy, trials, seed=0, scale="log", box=None,
-           sample=random_trials_reference, zoom=zoom_box_reference):  # fmt: skip
+def search(evaluate, strategy, trials, seed=0, scale="log", box=None, sample=None, zoom=None):
     """One search of ``strategy`` on the box (default BOX) with ``default_rng(seed)``, random
     trials from ``sample`` and zooms from ``zoom`` (yours, in the lab): a list of rounds
     (box, trials, scores), one round except for coarse to fine."""
@@ -331,13 +302,15 @@ def best_trial(history):
 BUDGETS = (4, 9, 16, 25, 36, 49, 64)
 
 
-def compare_strategies(evaluate, budgets=BUDGETS, seeds=range(100), scale="log"):
+def compare_strategies(evaluate, sample, zoom, budgets=BUDGETS, seeds=range(100), scale="log"):
     """Best dev cost found per budget: grid (one value), and the median over ``seeds`` of
-    random and coarse to fine, with how often each beats the grid: a dict of (budgets,) arrays."""
+    random and coarse to fine (with the learner's ``sample`` = random_trials and ``zoom`` =
+    zoom_box), with how often each beats the grid: a dict of (budgets,) arrays."""
     out = {"grid": np.array([best_trial(search(evaluate, "grid", n, scale=scale))[0]
                              for n in budgets])}  # fmt: skip
     for strategy in STRATEGIES[1:]:
-        best = np.array([[best_trial(search(evaluate, strategy, n, s, scale))[0] for s in seeds]
+        best = np.array([[best_trial(search(evaluate, strategy, n, s, scale, sample=sample,
+                                            zoom=zoom))[0] for s in seeds]
                          for n in budgets])  # fmt: skip
         out[strategy] = np.median(best, axis=1)
         out[f"{strategy} beats grid"] = np.mean(best < out["grid"][:, None], axis=1)
@@ -347,26 +320,45 @@ def compare_strategies(evaluate, budgets=BUDGETS, seeds=range(100), scale="log")
 # ---------------------------------------------------------------- pandas and caviar
 
 
-def babysit(days, splits=None):
+PANDA_DAYS = [(0.001, 40), (0.01, 30), (0.3, 15), (0.03, 15)]  # (learning rate, epochs)
+
+
+def tuning_experiments_inputs(splits):
+    """What the lab's trainings depend on (their cache key)."""
+    return (
+        *response_map_inputs(splits),
+        np.array(PANDA_DAYS),
+        "strategies x 100 seeds, random 25, coarse to fine 25",
+    )
+
+
+def experiments(splits=None, cache_dir=None):
+    """The lab's real trainings, trained ahead by ``make datasets`` (the stacked trainer holds
+    Adam, week 2's answer): ``panda/...``, ``caviar/...`` and ``final/...`` arrays."""
+    splits = splits if splits is not None else moons_splits()
+    return grids.load("tuning-experiments", tuning_experiments_inputs(splits), cache_dir)
+
+
+def strategy_comparison():
+    """``compare_strategies`` on the map with the course's solutions of random_trials and
+    zoom_box, computed ahead by ``make datasets`` (100 seeds per budget): a dict of
+    (budgets,) arrays."""
+    return _part(experiments(), "strategies/")
+
+
+def _part(results, prefix):
+    return {k[len(prefix) :]: v for k, v in results.items() if k.startswith(prefix)}
+
+
+def babysit(days):
     """The panda: one model trained day after day, ``days`` a list of (learning rate, epochs)
     chosen by watching its curve; each day resumes from the previous day's weights (Adam's
-    averages restart, as when training is resumed from saved weights). A dict: ``cost``
-    (total epochs,) on the training set, ``dev_cost`` (days,) at the end of each day, and
-    ``ends`` (days,), the epoch each day ends at."""
-    train_X, train_Y, dev_X, dev_Y = splits if splits is not None else moons_splits()
-    layers = moons_lab.MOONS_LAYERS
-    params, costs, dev, ends = moons_lab.he_initialization(layers), [], [], []
-    for rate, epochs in days:
-        out = stacked.train(
-            train_X, train_Y, layers, [stacked.Setting("adam", rate)], params, epochs,
-            batch_size=BATCH_SIZE, shuffle_seed=moons_lab.SHUFFLE_SEED + len(costs),
-            observe_at=(epochs,),
-        )  # fmt: skip
-        params = {k: v[0, 0] for k, v in out.items() if k != "costs"}
-        costs.append(out["costs"][:, 0])
-        dev.append(float(cost_and_accuracy(params, dev_X, dev_Y)[0]))
-        ends.append(sum(len(c) for c in costs))
-    return {"cost": np.concatenate(costs), "dev_cost": np.array(dev), "ends": np.array(ends)}
+    averages restart, as when training is resumed from saved weights). Trained ahead for
+    ``PANDA_DAYS``. A dict: ``cost`` (total epochs,) on the training set, ``dev_cost``
+    (days,) at the end of each day, and ``ends`` (days,), the epoch each day ends at."""
+    if [tuple(d) for d in days] != PANDA_DAYS:
+        raise ValueError(f"the panda is trained ahead for the days {PANDA_DAYS} only")
+    return _part(experiments(), "panda/")
 
 
 def draw_babysitting(run, days):
@@ -383,18 +375,36 @@ def draw_babysitting(run, days):
     fig.tight_layout()
 
 
-def caviar(trials, splits=None, workers=2, one_by_one=5):
-    """The caviar strategy: every trial trained at once (``train_trials``, one stacked pass on
-    ``workers`` processes), timed, and the first ``one_by_one`` trials trained one model at a
-    time for comparison. Returns (dict of ``train_trials``, models per second stacked, models
-    per second one at a time)."""
-    start = time.perf_counter()
-    out = train_trials(trials["learning_rate"], trials["epsilon"], splits, workers=workers)
-    stacked_rate = len(out["dev_cost"]) / (time.perf_counter() - start)
-    start = time.perf_counter()
-    for k in range(one_by_one):
-        train_trials(trials["learning_rate"][k : k + 1], trials["epsilon"][k : k + 1], splits)
-    return out, stacked_rate, one_by_one / (time.perf_counter() - start)
+def _same_trials(trials, stored, what):
+    names = ("learning_rate", "epsilon")
+    if not all(
+        np.shape(trials[n]) == np.shape(stored[n]) and np.allclose(trials[n], stored[n])
+        for n in names
+    ):
+        raise ValueError(
+            f"{what} were trained ahead for the course's trials (random search, 25 trials, "
+            "seed 0); yours differ: check random_trials and zoom_box first"
+        )
+
+
+def caviar(trials):
+    """The caviar strategy: every trial trained at once in one stacked pass, and the first 5
+    one model at a time, timed when ``make datasets`` trained them. Returns (dict:
+    ``dev_cost``, ``dev_acc`` (trials,), models per second stacked, one at a time)."""
+    results = experiments()
+    _same_trials(trials, _part(results, "caviar/trials/"), "the caviar's models")
+    stacked_rate, one_by_one_rate = results["caviar/rates"]
+    out = {k: results[f"caviar/{k}"] for k in ("dev_cost", "dev_acc")}
+    return out, float(stacked_rate), float(one_by_one_rate)
+
+
+def trained_choice(chosen):
+    """The network of the setting chosen on dev (a dict learning_rate, epsilon), trained
+    ahead: parameters (1, ...) and ``dev_cost``, ``dev_acc`` (1,)."""
+    results = experiments()
+    stored = {k: np.atleast_1d(v) for k, v in _part(results, "final/chosen/").items()}
+    _same_trials({k: np.atleast_1d(v) for k, v in chosen.items()}, stored, "the final network")
+    return {k: v for k, v in _part(results, "final/").items() if not k.startswith("chosen/")}
 
 
 # ---------------------------------------------------------------- pictures
@@ -464,10 +474,14 @@ def draw_trials(ax, history, color):
     TrialsLayer(ax, len(history)).update(history, color)
 
 
-def tuning_runs(evaluate, budget, seed=0, scale="log"):
-    """What the explorer shows: the search of every strategy at one budget, seed and scale
-    (strategy -> list of rounds)."""
-    return {name: search(evaluate, name, budget, seed, scale) for name in STRATEGIES}
+def tuning_runs(evaluate, budget, sample, zoom, seed=0, scale="log"):
+    """What the explorer shows: the search of every strategy at one budget, seed and scale,
+    with the learner's ``sample`` (random_trials) and ``zoom`` (zoom_box): strategy -> list
+    of rounds."""
+    return {
+        name: search(evaluate, name, budget, seed, scale, sample=sample, zoom=zoom)
+        for name in STRATEGIES
+    }
 
 
 class SearchFigure:
@@ -541,10 +555,12 @@ def draw_sampling_scales(sample_log_uniform, sample_beta, size=1000, seed=0):
 # ---------------------------------------------------------------- the explorer
 
 
-def tuning_explorer(surface=None, **start):
+def tuning_explorer(surface, random_trials, zoom_box, **start):
     """Explorer of the Hyperparameter Tuning lab: budget x strategy x scale x seed on the
-    response map (``response_map``); trials are read off the map. ``start`` sets controls
-    (budget, seed, strategy, scale). Returns the explorer (a cell shows it)."""
+    response map (``response_map``); trials are read off the map and drawn by the learner's
+    ``random_trials`` and ``zoom_box`` (until both are written, the status line says which
+    to finish). ``start`` sets controls (budget, seed, strategy, scale). Returns the
+    explorer (a cell shows it)."""
     import ipywidgets as w
 
     evaluate = MapReader(surface if surface is not None else response_map())
@@ -558,10 +574,21 @@ def tuning_explorer(surface=None, **start):
 
     def redraw(ex):
         budget, seed, strategy, scale = ex.values.values()
-        runs = tuning_runs(evaluate, budget, seed, scale)
+        try:
+            runs = tuning_runs(evaluate, budget, random_trials, zoom_box, seed, scale)
+        except NotImplementedError:
+            ex.say(
+                "random_trials and zoom_box drive this explorer: finish both exercises first.", True
+            )
+            return
         ex.show(figure.update(runs, strategy),
                 search_summary(evaluate, runs[strategy], strategy, scale))  # fmt: skip
 
     rows = [["budget", "seed"], ["strategy"], ["scale"]]
-    return Explorer(controls, redraw, rows=rows, start=start,
-                    call="lab.tuning_explorer(surface")  # fmt: skip
+    return Explorer(
+        controls,
+        redraw,
+        rows=rows,
+        start=start,
+        call="lab.tuning_explorer(surface, random_trials, zoom_box",
+    )

@@ -3,34 +3,33 @@ iterations) of ``notebooks/week1/initialization.ipynb``."""
 
 import numpy as np
 
-from helpers import checking, data, nn, plots, stacked
+from helpers import checking, data, nn, plots
 from helpers.explorer import Explorer, LiveFigure, iterations_slider, log_slider
 
 # ---------------------------------------------------------------- checks
 
 
-def _check_initializer(target, layers_dims, scale):
-    layers_dims = list(layers_dims)
-    name = getattr(target, "__name__", "the initializer")
+def _check_initializer(target, exercise, layers_dims):
+    layers_dims = tuple(layers_dims)
+    want = checking.expected(f"initialization.{exercise}", layers_dims=layers_dims)
     got = checking.call(target, list(layers_dims))
-    expected = nn.seeded_initialization(layers_dims, scale)
-    checking.assert_parameters(got, expected, f"{name}({layers_dims})")
+    checking.assert_parameters(got, want, f"{exercise}({list(layers_dims)})")
     print(checking.PASSED)
 
 
 def initialize_parameters_zeros_test(target, layers_dims=(3, 2, 1)):
     """Every W_l and b_l is zeros of the right shape."""
-    _check_initializer(target, layers_dims, 0.0)
+    _check_initializer(target, "initialize_parameters_zeros", layers_dims)
 
 
 def initialize_parameters_random_test(target, layers_dims=(3, 2, 1)):
     """W_l = randn(n_l, n_{l-1}) * 10 after np.random.seed(3); b_l zeros."""
-    _check_initializer(target, layers_dims, 10.0)
+    _check_initializer(target, "initialize_parameters_random", layers_dims)
 
 
 def initialize_parameters_he_test(target, layers_dims=(2, 4, 1)):
     """W_l = randn(n_l, n_{l-1}) * sqrt(2 / n_{l-1}) after np.random.seed(3); b_l zeros."""
-    _check_initializer(target, layers_dims, nn.he_scale)
+    _check_initializer(target, "initialize_parameters_he", layers_dims)
 
 
 # ---------------------------------------------------------------- compute
@@ -48,18 +47,8 @@ def layer_activation_std(X, parameters):
     Returns a float array (L - 1,) for an L-layer parameter dict.
     """
     with np.errstate(over="ignore", invalid="ignore"):
-        hidden = stacked.forward(X, parameters)[0][1:]
+        hidden = nn.deep_forward(X, parameters)[0][1:]
         return np.array([float(np.std(A)) for A in hidden])
-
-
-# The provided references the explorer falls back on, by the lab's labels, until the
-# learner's own initializer is done (the course's recipe: seed 3, randn, scaled).
-REFERENCE_INITIALIZERS = {
-    "zeros": lambda dims: nn.seeded_initialization(dims, 0.0),
-    "random × 10": lambda dims: nn.seeded_initialization(dims, 10.0),
-    "He": lambda dims: nn.seeded_initialization(dims, nn.he_scale),
-    "Xavier": lambda dims: nn.seeded_initialization(dims, nn.lecun_scale),
-}
 
 
 def scaled(parameters, scale):
@@ -157,8 +146,8 @@ def initialization_explorer(initializers, circles=None, start=None, **settings):
     ``initializers`` maps a label to a function ``layers_dims -> parameters`` (the learner's
     own); ``start`` is the label shown first (default: the first one); ``settings`` sets
     name, scale, iterations. Returns the explorer (a cell shows it).
-    An initializer not written yet (``NotImplementedError``) is replaced by the provided
-    reference of the same label (``REFERENCE_INITIALIZERS``), and the status line says so.
+    It runs only the learner's functions: one not written yet (``NotImplementedError``)
+    gets a status line naming the exercise to finish first.
     Runs are cached per (initializer, scale) with a snapshot every 500 iterations, so moving
     the iterations slider back or revisiting a setting only redraws. A new setting redraws
     at once with what is known (the spread at initialization), trains (in the background
@@ -177,7 +166,7 @@ def initialization_explorer(initializers, circles=None, start=None, **settings):
         "iterations": iterations_slider(ITERATIONS, SNAPSHOT_EVERY),
     }
     controls["scale"].continuous_update = False  # a new scale trains: one run per release
-    runs, notes = {}, {}
+    runs = {}
     figure = InitializationFigure(circles)
 
     def trained_on(run, iterations):
@@ -200,17 +189,15 @@ def initialization_explorer(initializers, circles=None, start=None, **settings):
             ex.needs_training()
             try:
                 runs[name, scale] = initialization_run(initializers[name], scale, circles)
-                notes[name, scale] = ""
             except NotImplementedError:
                 mine = getattr(initializers[name], "__name__", name)
-                if name not in REFERENCE_INITIALIZERS:
-                    ex.say(f"{mine} is not implemented yet: finish that exercise first.", True)
-                    return
-                runs[name, scale] = initialization_run(REFERENCE_INITIALIZERS[name], scale,
-                                                       circles)  # fmt: skip
-                notes[name, scale] = (f" (using the reference {name} initializer: finish "
-                                      f"{mine} to drive it with yours)")  # fmt: skip
-        run, note = runs[name, scale], notes[name, scale]
+                ex.say(
+                    f"{mine} is not implemented yet: finish that exercise first "
+                    "(this explorer runs your own initializers).",
+                    True,
+                )
+                return
+        run, note = runs[name, scale], ""
         if max(run["snapshots"]) < iterations:
             ex.needs_training()
             show(ex, run, label, note)  # what is known at once: the spread at initialization

@@ -2,20 +2,19 @@
 and the explorers of ``notebooks/week2/optimization_methods.ipynb``.
 
 - ``ewa``: exponentially weighted averages of a series, with or without bias correction;
-- ``SURFACES`` and ``optimizer_paths``: gd / momentum / RMSprop / Adam on 2-D loss surfaces
-  (an elongated bowl, a saddle with its plateau, Rosenbrock's valley);
+- ``SURFACES`` and ``loss_surface_paths``: gd, momentum, RMSprop, Adam on 2-D loss surfaces
+  (an elongated bowl, a saddle with its plateau, Rosenbrock's valley), trained ahead;
 - ``decay_schedules``: the lecture's learning-rate decays, side by side;
 - ``explorer_grid``: the lab's [2, 5, 2, 1] moons model trained with mini-batches for every
-  optimizer setting the optimizer explorer offers (the stacked trainer, ``helpers.stacked``).
+  optimizer setting the optimizer explorer offers, trained ahead (``tools.precompute``).
 """
 
 from dataclasses import dataclass
-from functools import partial
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers import checking, data, grids, nn, plots, stacked
+from helpers import checking, data, grids, nn, plots
 from helpers.explorer import WIDE, Explorer, LiveFigure, choice_slider, log_slider
 
 # ---------------------------------------------------------------- checks
@@ -36,14 +35,20 @@ def optimization_case(seed=2, layers=(3, 2, 3)):
     return parameters, grads, v, s
 
 
+def _expected(exercise, **case):
+    return checking.expected(f"optimization_methods.{exercise}", **case)
+
+
 def update_parameters_with_gd_test(target, seed=2, layers=(3, 2, 3), learning_rate=0.01):
     """W_l -= learning_rate * dW_l and b_l -= learning_rate * db_l for every layer."""
     parameters, grads, _, _ = optimization_case(seed, layers)
-    expected = {k: p - learning_rate * grads["d" + k] for k, p in parameters.items()}
+    want = _expected(
+        "update_parameters_with_gd", seed=seed, layers=layers, learning_rate=learning_rate
+    )
     got = checking.call(target, *checking.copies(parameters, grads), learning_rate)
     checking.assert_dict(
         f"update_parameters_with_gd(learning_rate={learning_rate})",
-        got, expected, list(expected), what="the parameters",
+        got, want, list(want), what="the parameters",
     )  # fmt: skip
     print(checking.PASSED)
 
@@ -60,17 +65,21 @@ def random_mini_batches_test(target, seed=1, n_x=5, m=148, mini_batch_size=64, s
     """Shuffle columns with np.random.permutation after np.random.seed(shuffle_seed), cut into
     mini-batches of mini_batch_size; the last holds the remainder (if any)."""
     X, Y = mini_batches_case(seed, n_x, m)
-    order = np.random.RandomState(shuffle_seed).permutation(m)
-    starts = range(0, m, mini_batch_size)
-    expected = [(X[:, order[k : k + mini_batch_size]], Y[:, order[k : k + mini_batch_size]])
-                for k in starts]  # fmt: skip
+    want = _expected(
+        "random_mini_batches",
+        seed=seed,
+        n_x=n_x,
+        m=m,
+        mini_batch_size=mini_batch_size,
+        shuffle_seed=shuffle_seed,
+    )
     where = f"random_mini_batches(X {X.shape}, Y {Y.shape}, {mini_batch_size}, seed={shuffle_seed})"
     got = checking.call(target, X.copy(), Y.copy(), mini_batch_size, shuffle_seed)
     if not isinstance(got, list):
         raise AssertionError(f"{where} should return a list, got {type(got).__name__}.")
-    if len(got) != len(expected):
-        raise AssertionError(f"{where} returned {len(got)} mini-batches, expected {len(expected)}.")
-    for i, (batch, (want_X, want_Y)) in enumerate(zip(got, expected, strict=True)):
+    if len(got) != len(want):
+        raise AssertionError(f"{where} returned {len(got)} mini-batches, expected {len(want)}.")
+    for i, (batch, (want_X, want_Y)) in enumerate(zip(got, want, strict=True)):
         batch = tuple(batch) if isinstance(batch, list) else batch
         got_X, got_Y = checking.unpack(f"{where}: mini-batch {i}", batch, ["X", "Y"])
         for name, g, w in (("X", got_X, want_X), ("Y", got_Y, want_Y)):
@@ -79,17 +88,12 @@ def random_mini_batches_test(target, seed=1, n_x=5, m=148, mini_batch_size=64, s
     print(checking.PASSED)
 
 
-def _zeros_like_grads(where, got, parameters):
-    expected = {"d" + k: np.zeros_like(p) for k, p in parameters.items()}
-    checking.assert_dict(where, got, expected, list(expected), what="the result")
-
-
 def initialize_velocity_test(target, seed=2, layers=(3, 2, 3)):
     """v["dW_l"], v["db_l"]: zeros shaped like W_l, b_l."""
     parameters, _, _, _ = optimization_case(seed, layers)
-    _zeros_like_grads(
-        "initialize_velocity", checking.call(target, *checking.copies(parameters)), parameters
-    )
+    want = _expected("initialize_velocity", seed=seed, layers=layers)
+    got = checking.call(target, *checking.copies(parameters))
+    checking.assert_dict("initialize_velocity", got, want, list(want), what="the result")
     print(checking.PASSED)
 
 
@@ -98,13 +102,18 @@ def update_parameters_with_momentum_test(
 ):
     """v = beta v + (1 - beta) dW; W -= learning_rate * v (and the same for b)."""
     parameters, grads, v, _ = optimization_case(seed, layers)
-    new_v = {k: beta * v[k] + (1 - beta) * g for k, g in grads.items()}
-    expected = {k: p - learning_rate * new_v["d" + k] for k, p in parameters.items()}
+    want_p, want_v = _expected(
+        "update_parameters_with_momentum",
+        seed=seed,
+        layers=layers,
+        beta=beta,
+        learning_rate=learning_rate,
+    )
     where = f"update_parameters_with_momentum(beta={beta}, learning_rate={learning_rate})"
     got = checking.call(target, *checking.copies(parameters, grads, v), beta, learning_rate)
     got_p, got_v = checking.unpack(where, got, ["parameters", "v"])
-    checking.assert_dict(where, got_v, new_v, list(new_v), what="v")
-    checking.assert_dict(where, got_p, expected, list(expected), what="the parameters")
+    checking.assert_dict(where, got_v, want_v, list(want_v), what="v")
+    checking.assert_dict(where, got_p, want_p, list(want_p), what="the parameters")
     print(checking.PASSED)
 
 
@@ -113,29 +122,27 @@ def update_parameters_with_rmsprop_test(
 ):
     """s = beta2 s + (1 - beta2) dW^2; W -= learning_rate * dW / (sqrt(s) + epsilon)."""
     parameters, grads, _, s = optimization_case(seed, layers)
-    new_s = {k: beta2 * s[k] + (1 - beta2) * g**2 for k, g in grads.items()}
-    expected = {
-        k: p - learning_rate * grads["d" + k] / (np.sqrt(new_s["d" + k]) + epsilon)
-        for k, p in parameters.items()
-    }
+    case = dict(seed=seed, layers=layers, beta2=beta2, learning_rate=learning_rate)
+    want_p, want_s = _expected("update_parameters_with_rmsprop", **case, epsilon=epsilon)
     where = f"update_parameters_with_rmsprop(beta2={beta2}, learning_rate={learning_rate})"
     got = checking.call(
         target, *checking.copies(parameters, grads, s), beta2, learning_rate, epsilon
     )
     got_p, got_s = checking.unpack(where, got, ["parameters", "s"])
-    checking.assert_dict(where, got_s, new_s, list(new_s), what="s")
-    checking.assert_dict(where, got_p, expected, list(expected), what="the parameters")
+    checking.assert_dict(where, got_s, want_s, list(want_s), what="s")
+    checking.assert_dict(where, got_p, want_p, list(want_p), what="the parameters")
     print(checking.PASSED)
 
 
 def initialize_adam_test(target, seed=2, layers=(3, 2, 3)):
     """v and s: dicts of zeros shaped like the parameters, keyed dW_l, db_l."""
     parameters, _, _, _ = optimization_case(seed, layers)
+    want_v, want_s = _expected("initialize_adam", seed=seed, layers=layers)
     v, s = checking.unpack(
         "initialize_adam", checking.call(target, *checking.copies(parameters)), ["v", "s"]
     )
-    _zeros_like_grads("initialize_adam: v", v, parameters)
-    _zeros_like_grads("initialize_adam: s", s, parameters)
+    checking.assert_dict("initialize_adam: v", v, want_v, list(want_v), what="the result")
+    checking.assert_dict("initialize_adam: s", s, want_s, list(want_s), what="the result")
     print(checking.PASSED)
 
 
@@ -146,35 +153,26 @@ def update_parameters_with_adam_test(
     """v, s as momentum and RMSprop; v_corrected = v / (1 - beta1^t), s_corrected likewise;
     W -= learning_rate * v_corrected / (sqrt(s_corrected) + epsilon)."""
     parameters, grads, v, s = optimization_case(seed, layers)
-    new_v = {k: beta1 * v[k] + (1 - beta1) * g for k, g in grads.items()}
-    new_s = {k: beta2 * s[k] + (1 - beta2) * g**2 for k, g in grads.items()}
-    v_hat = {k: a / (1 - beta1**t) for k, a in new_v.items()}
-    s_hat = {k: a / (1 - beta2**t) for k, a in new_s.items()}
-    expected = {
-        k: p - learning_rate * v_hat["d" + k] / (np.sqrt(s_hat["d" + k]) + epsilon)
-        for k, p in parameters.items()
-    }
+    case = dict(seed=seed, layers=layers, t=t, learning_rate=learning_rate, beta1=beta1)
+    want = _expected("update_parameters_with_adam", **case, beta2=beta2, epsilon=epsilon)
     where = f"update_parameters_with_adam(t={t}, beta1={beta1}, beta2={beta2})"
     got = checking.call(
         target, *checking.copies(parameters, grads, v, s), t, learning_rate, beta1, beta2, epsilon
     )
     names = ["parameters", "v", "s", "v_corrected", "s_corrected"]
-    got_p, got_v, got_s, got_vc, got_sc = checking.unpack(where, got, names)
-    states = {"v": (got_v, new_v), "s": (got_s, new_s)}
-    states |= {"v_corrected": (got_vc, v_hat), "s_corrected": (got_sc, s_hat)}
-    for name, (g, want) in states.items():
-        checking.assert_dict(where, g, want, list(want), what=name)
-    checking.assert_dict(where, got_p, expected, list(expected), what="the parameters")
+    got = checking.unpack(where, got, names)
+    for k in (1, 2, 3, 4, 0):  # the averages first: a wrong v explains wrong parameters
+        checking.assert_dict(where, got[k], want[k], list(want[k]), what=names[k])
     print(checking.PASSED)
 
 
 def update_lr_test(target, cases=((0.5, 2, 1), (0.5, 0, 1), (0.3, 10, 0.5))):
     """learning_rate0 / (1 + decay_rate * epoch_num)."""
-    for lr0, epoch, rate in cases:
+    for (lr0, epoch, rate), value in zip(cases, _expected("update_lr", cases=cases), strict=True):
         checking.assert_close(
             f"update_lr({lr0}, epoch_num={epoch}, decay_rate={rate})",
             checking.call(target, lr0, epoch, rate),
-            lr0 / (1 + rate * epoch),
+            value,
         )
     print(checking.PASSED)
 
@@ -183,12 +181,13 @@ def schedule_lr_decay_test(
     target, cases=((0.5, 100, 1, 1000), (0.5, 1000, 1, 1000), (0.3, 2500, 0.5, 1000))
 ):
     """learning_rate0 / (1 + decay_rate * floor(epoch_num / time_interval))."""
-    for lr0, epoch, rate, interval in cases:
+    want = _expected("schedule_lr_decay", cases=cases)
+    for (lr0, epoch, rate, interval), value in zip(cases, want, strict=True):
         checking.assert_close(
             f"schedule_lr_decay({lr0}, epoch_num={epoch}, decay_rate={rate}, "
             f"time_interval={interval})",
             checking.call(target, lr0, epoch, rate, interval),
-            lr0 / (1 + rate * np.floor(epoch / interval)),
+            value,
         )
     print(checking.PASSED)
 
@@ -271,53 +270,31 @@ SURFACES = {
 }  # fmt: skip
 
 
-def optimizer_paths(surface, settings, steps=200):
-    """Run every ``Setting`` on ``surface`` from its start, all at once.
-
-    Returns the points visited (K, steps + 1, 2) and the losses (K, steps + 1). A path that
-    blows up stops where it leaves a window 10x the plot's (its last point is repeated).
-    """
-    rule = stacked.UpdateRule(settings)
-    K = len(settings)
-    theta = np.tile(np.asarray(surface.start, dtype=np.float64), (K, 1))
-    v, s = np.zeros_like(theta), np.zeros_like(theta)
-    lr = np.array([[st.learning_rate] for st in settings])
-    bound = 10 * max(np.ptp(surface.xlim), np.ptp(surface.ylim))
-    path = np.empty((K, steps + 1, 2))
-    path[:, 0] = theta
-    alive = np.ones((K, 1), dtype=bool)
-    with np.errstate(all="ignore"):
-        for t in range(1, steps + 1):
-            g = np.column_stack(surface.grad(theta[:, 0], theta[:, 1]))
-            rule.step(theta, v, s, np.where(alive, g, 0.0), np.where(alive, lr, 0.0), t)
-            alive &= np.all(np.abs(theta - surface.minimum) < bound, axis=1, keepdims=True)
-            theta = np.where(alive, theta, path[:, t - 1])
-            path[:, t] = theta
-        losses = surface.f(path[..., 0], path[..., 1])
-    return path, losses
-
-
 # ---------------------------------------------------------------- learning-rate schedules
 
 
-def decay_schedules(learning_rate0, epochs, decay_rate=1.0, base=0.95, k=1.0, halve_every=10):
+def decay_schedules(
+    update_lr, learning_rate0, epochs, decay_rate=1.0, base=0.95, k=1.0, halve_every=10
+):
     """The lecture's learning-rate decays over epochs 1 ... ``epochs`` (arrays (epochs,)):
-    1 / (1 + decay_rate * epoch), base ** epoch, k / sqrt(epoch) (each times
-    ``learning_rate0``) and a staircase that halves it every ``halve_every`` epochs."""
+    the learner's ``update_lr`` (1 / (1 + decay_rate * epoch)), base ** epoch, k / sqrt(epoch)
+    (each times ``learning_rate0``) and a staircase that halves it every ``halve_every``."""
     epoch = np.arange(1, epochs + 1, dtype=np.float64)
     return {
-        f"1 / (1 + {decay_rate:g} epoch)": learning_rate0 / (1 + decay_rate * epoch),
+        f"1 / (1 + {decay_rate:g} epoch) (your update_lr)": np.array(
+            [update_lr(learning_rate0, e, decay_rate) for e in epoch], dtype=np.float64
+        ),
         f"{base:g}^epoch": learning_rate0 * base**epoch,
         f"{k:g} / sqrt(epoch)": learning_rate0 * k / np.sqrt(epoch),
         f"staircase: halve every {halve_every}": learning_rate0 * 0.5 ** (epoch // halve_every),
     }
 
 
-def draw_decay_schedules(learning_rate0=0.2, epochs=50, ax=None):
+def draw_decay_schedules(update_lr, learning_rate0=0.2, epochs=50, ax=None):
     """Plot ``decay_schedules`` (learning rate against epoch, one line each)."""
     ax = ax or plt.subplots(figsize=(7, 3.5))[1]
     epoch = np.arange(1, epochs + 1)
-    for label, rates in decay_schedules(learning_rate0, epochs).items():
+    for label, rates in decay_schedules(update_lr, learning_rate0, epochs).items():
         steps = "steps-post" if label.startswith("staircase") else "default"
         ax.plot(epoch, rates, drawstyle=steps, label=label)
     ax.set_xlabel("epoch")
@@ -332,9 +309,10 @@ MOONS_LAYERS = [2, 5, 2, 1]
 SHUFFLE_SEED = 10  # the lab's model: seed = 10, then seed + 1 before each epoch
 
 
-def he_initialization(layers_dims, seed=3):
-    """The lab's start: seed 3, W_l = randn(n_l, n_{l-1}) * sqrt(2 / n_{l-1}), b_l = 0."""
-    return nn.seeded_initialization(layers_dims, nn.he_scale, seed)
+def moons_start(layers_dims=MOONS_LAYERS):
+    """The lab's start of the [2, 5, 2, 1] moons net: the course's He draws (seed 3,
+    randn * sqrt(2 / n_prev)), biases 0; provided data (``nn.start_weights``)."""
+    return nn.start_weights("moons", layers_dims)
 
 
 LEARNING_RATES = (0.0001, 0.0003, 0.0007, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
@@ -349,13 +327,13 @@ def explorer_settings():
     """Every setting the optimizer explorer offers (324): each optimizer at each learning
     rate, with each beta it uses, and each decay."""
     settings = []
-    for decay in stacked.DECAYS:
+    for decay in grids.DECAYS:
         for lr in LEARNING_RATES:
-            settings.append(stacked.Setting("gd", lr, decay=decay))
-            settings += [stacked.Setting("momentum", lr, beta=b, decay=decay) for b in BETAS]
-            settings += [stacked.Setting("rmsprop", lr, beta2=b2, decay=decay) for b2 in BETA2S]
+            settings.append(grids.Setting("gd", lr, decay=decay))
+            settings += [grids.Setting("momentum", lr, beta=b, decay=decay) for b in BETAS]
+            settings += [grids.Setting("rmsprop", lr, beta2=b2, decay=decay) for b2 in BETA2S]
             settings += [
-                stacked.Setting("adam", lr, beta=b, beta2=b2, decay=decay)
+                grids.Setting("adam", lr, beta=b, beta2=b2, decay=decay)
                 for b in BETAS
                 for b2 in BETA2S
             ]
@@ -365,48 +343,26 @@ def explorer_settings():
 SETTINGS = explorer_settings()
 
 
-def _train_part(settings, X, Y, batch_size):
-    """The lab's ``model`` (He start, reshuffled mini-batches) for each setting, stacked."""
-    epochs = EPOCHS[batch_size]
-    return stacked.train(
-        X, Y, MOONS_LAYERS, settings, he_initialization(MOONS_LAYERS), epochs,
-        batch_size=batch_size, shuffle_seed=SHUFFLE_SEED, record_every=epochs // RECORDS,
-        observe_at=(epochs,),
-    )  # fmt: skip
-
-
-def train_explorer_grid(train_X, train_Y, test_X, test_Y, workers=2):
-    """Train every explorer setting at every batch size, split over ``workers`` processes.
-
-    Returns a dict of arrays, K = len(SETTINGS), B = len(BATCH_SIZES):
-    ``costs`` (B, RECORDS, K), ``epochs`` (B, RECORDS), ``train_acc`` / ``test_acc`` (B, K)
-    and the final parameters ``W1`` ... ``b3`` (B, K, ...).
-    """
-    parts = []
-    for b in BATCH_SIZES:
-        part = grids.train_in_chunks(
-            partial(_train_part, X=train_X, Y=train_Y, batch_size=b), SETTINGS, workers
-        )
-        parts.append({k: v if k == "costs" else v[0] for k, v in part.items()})
-    out = {k: np.stack([part[k] for part in parts]) for k in parts[0]}
-    for name, X, Y in (("train_acc", train_X, train_Y), ("test_acc", test_X, test_Y)):
-        out[name] = np.mean(stacked.predict(X, out) == Y, axis=-1)
-    out["epochs"] = np.stack([np.arange(RECORDS) * (EPOCHS[b] // RECORDS) for b in BATCH_SIZES])
-    return out
-
-
-def explorer_grid(moons=None, cache_dir=None):
-    """``train_explorer_grid`` on the moons set (or the four arrays of another 2-D set),
-    cached in ``datasets/cache/`` (``make datasets`` trains it ahead of time, about a minute)."""
-    arrays = moons if moons is not None else data.load_moons()
-    inputs = (
-        *arrays,
+def explorer_grid_inputs(moons):
+    """What the optimizer grid depends on (its cache key): data, settings, recipe."""
+    return (
+        *moons,
         [(s.learning_rate, s.beta, s.beta2) for s in SETTINGS],
         [f"{s.optimizer}/{s.decay}".encode() for s in SETTINGS],
         [(b, EPOCHS[b]) for b in BATCH_SIZES],
-        [RECORDS],
+        [RECORDS, SHUFFLE_SEED],
+        MOONS_LAYERS,
+        *moons_start().values(),
     )
-    return grids.cached("optimizers", inputs, lambda: train_explorer_grid(*arrays), cache_dir)
+
+
+def explorer_grid(moons=None, cache_dir=None):
+    """The optimizer explorer's grid on the moons set (or the four arrays of another 2-D
+    set), trained ahead by ``make datasets``. A dict of arrays, K = len(SETTINGS),
+    B = len(BATCH_SIZES): ``costs`` (B, RECORDS, K), ``epochs`` (B, RECORDS),
+    ``train_acc`` / ``test_acc`` (B, K) and the final parameters ``W1`` ... ``b3`` (B, K, ...)."""
+    arrays = moons if moons is not None else data.load_moons()
+    return grids.load("optimizers", explorer_grid_inputs(arrays), cache_dir)
 
 
 def grid_view(grid, setting, batch_size):
@@ -415,8 +371,8 @@ def grid_view(grid, setting, batch_size):
     decay and batch size (a dict)."""
     b, k = BATCH_SIZES.index(batch_size), grids.position(SETTINGS, setting)
     same = {}
-    for name in stacked.OPTIMIZERS:
-        other = stacked.Setting(
+    for name in grids.OPTIMIZERS:
+        other = grids.Setting(
             name,
             setting.learning_rate,
             beta=setting.beta if name in ("momentum", "adam") else 0.9,
@@ -511,15 +467,44 @@ def ewa_explorer(series=None, **start):
 
 
 PATH_STEPS = 300
+PATH_RATES = 10.0 ** np.arange(-4, 0.01, 0.25)  # the learning-rate slider's values
+
+
+def loss_surface_inputs():
+    """What the paths depend on (their cache key)."""
+    return (
+        [(*s.start, *s.minimum, *s.xlim, *s.ylim) for s in SURFACES.values()],
+        [s.name.encode() for s in SURFACES.values()],
+        PATH_RATES,
+        EWA_BETAS,
+        [PATH_STEPS],
+    )
+
+
+def loss_surface_paths(cache_dir=None):
+    """The four optimizers' paths on every surface at every (learning rate, beta) of the
+    explorer, trained ahead by ``make datasets``: ``paths`` (surfaces, rates, betas, 4,
+    steps + 1, 2) and ``losses`` (surfaces, rates, betas, 4, steps + 1)."""
+    return grids.load("loss-surfaces", loss_surface_inputs(), cache_dir)
+
+
+def paths_at(paths, surface, learning_rate, beta):
+    """(points (4, steps + 1, 2), losses (4, steps + 1)) of one explorer setting."""
+    i = list(SURFACES).index(surface)
+    j = int(np.argmin(np.abs(np.log10(PATH_RATES) - np.log10(learning_rate))))
+    if not np.isclose(PATH_RATES[j], learning_rate, rtol=1e-6):
+        raise ValueError(f"learning rate {learning_rate:g} is not on the explorer's slider")
+    k = grids.position(EWA_BETAS, beta)
+    return paths["paths"][i, j, k], paths["losses"][i, j, k]
 
 
 def path_settings(learning_rate, beta, beta2=0.999):
     """The four optimizers at one learning rate (beta for momentum and Adam's beta1)."""
     return [
-        stacked.Setting("gd", learning_rate),
-        stacked.Setting("momentum", learning_rate, beta=beta),
-        stacked.Setting("rmsprop", learning_rate, beta2=beta2),
-        stacked.Setting("adam", learning_rate, beta=beta, beta2=beta2),
+        grids.Setting("gd", learning_rate),
+        grids.Setting("momentum", learning_rate, beta=beta),
+        grids.Setting("rmsprop", learning_rate, beta2=beta2),
+        grids.Setting("adam", learning_rate, beta=beta, beta2=beta2),
     ]
 
 
@@ -536,7 +521,7 @@ class PathsFigure:
     """The loss-surface explorer's live figure for one surface: the paths on its bands (drawn
     once), and the loss per step on a log axis whose range is fixed per surface."""
 
-    def __init__(self, surface, names=stacked.OPTIMIZERS, steps=PATH_STEPS):
+    def __init__(self, surface, names=grids.OPTIMIZERS, steps=PATH_STEPS):
         self.live, (left, right) = LiveFigure.subplots(1, 2, figsize=(11, 4),
                                                        width_ratios=[1.4, 1])  # fmt: skip
         plots.plot_loss_surface(surface, ax=left)
@@ -563,7 +548,7 @@ def loss_surface_explorer(**start):
     """Explorer of the four optimizers on 2-D losses: surface, learning rate (log), beta;
     ``start`` sets surface, lr, beta.
 
-    Each move recomputes the 4 paths of ``PATH_STEPS`` steps (a few ms) and redraws them.
+    The paths are trained ahead (``loss_surface_paths``); a move looks them up and redraws.
     """
     import ipywidgets as w
 
@@ -572,12 +557,12 @@ def loss_surface_explorer(**start):
         "lr": log_slider(0.1, -4, 0, 0.25, "learning rate", style=WIDE),
         "beta": choice_slider(EWA_BETAS, 0.9, "β / β1"),
     }
-    figures = {}  # one per surface, made when first shown
+    figures, trained = {}, loss_surface_paths()  # one figure per surface, made when first shown
 
     def redraw(ex):
         surface, lr, beta = ex.values.values()
         settings = path_settings(lr, beta)
-        paths, losses = optimizer_paths(SURFACES[surface], settings, PATH_STEPS)
+        paths, losses = paths_at(trained, surface, lr, beta)
         if surface not in figures:
             figures[surface] = PathsFigure(SURFACES[surface])
         ex.show(figures[surface].update(paths, losses), path_summary(settings, losses))
@@ -602,7 +587,7 @@ class OptimizerFigure:
     def __init__(self, moons):
         train_X, train_Y = moons[:2]
         self.live, (left, right) = LiveFigure.subplots(1, 2, figsize=(11, 4))
-        self.curves = {name: left.plot([], [], label=name)[0] for name in stacked.OPTIMIZERS}
+        self.curves = {name: left.plot([], [], label=name)[0] for name in grids.OPTIMIZERS}
         left.set(xlabel="epoch", xlim=(0, max(EPOCHS.values())), ylim=(0, 0.8))
         legend = left.legend(fontsize="small")
         self.cost_title = left.set_title(" ")
@@ -638,9 +623,9 @@ def optimizer_explorer(moons=None, **start):
     grid = explorer_grid(moons)
     controls = {
         "optimizer": w.ToggleButtons(
-            options=stacked.OPTIMIZERS, value="adam", description="optimizer"
+            options=grids.OPTIMIZERS, value="adam", description="optimizer"
         ),  # fmt: skip
-        "decay": w.ToggleButtons(options=stacked.DECAYS, value="none", description="lr decay"),
+        "decay": w.ToggleButtons(options=grids.DECAYS, value="none", description="lr decay"),
         "lr": choice_slider(LEARNING_RATES, 0.0007, "learning rate", style=WIDE),
         "beta": choice_slider(BETAS, 0.9, "β / β1"),
         "beta2": choice_slider(BETA2S, 0.999, "β2"),
@@ -654,7 +639,7 @@ def optimizer_explorer(moons=None, **start):
         if not ex.drawing_ahead:
             for name, greyed in unused.items():
                 controls[name].disabled = greyed
-        setting = stacked.Setting(
+        setting = grids.Setting(
             optimizer, lr, beta=0.9 if unused["beta"] else beta,
             beta2=0.999 if unused["beta2"] else beta2, decay=decay,
         )  # fmt: skip

@@ -1,12 +1,10 @@
 """Regularization (week 1): the public checks, the pretrained grid (lambda x keep_prob x
 iterations) and the explorer of ``notebooks/week1/regularization.ipynb``."""
 
-from functools import partial
-
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers import checking, data, grids, nn, plots, stacked
+from helpers import checking, data, grids, nn, plots
 from helpers.explorer import Explorer, LiveFigure, choice_slider, iterations_slider
 
 # ---------------------------------------------------------------- checks
@@ -23,52 +21,50 @@ def regularization_case(seed=1, m=5):
     return X, Y, parameters
 
 
-def _l2(parameters):
-    return sum(np.sum(np.square(parameters[f"W{l}"])) for l in range(1, len(parameters) // 2 + 1))
-
-
-def _dropout_forward(X, parameters, keep_prob, mask_seed=1):
-    """The lab's recipe: np.random.seed(mask_seed), then a rand mask per hidden layer."""
-    rng = np.random.RandomState(mask_seed)
-    A, cache = X, []
-    for l in (1, 2):
-        W, b = parameters[f"W{l}"], parameters[f"b{l}"]
-        Z = W @ A + b
-        D = (rng.rand(*Z.shape) < keep_prob).astype(int)
-        A = nn.relu(Z) * D / keep_prob
-        cache += [Z, D, A, W, b]
-    W3, b3 = parameters["W3"], parameters["b3"]
-    Z3 = W3 @ A + b3
-    A3 = nn.sigmoid(Z3)
-    return A3, (*cache, Z3, A3, W3, b3)
+def dropout_backward_case(seed=1, keep_prob=0.8, m=5):
+    """Inputs of the dropout backward pass: X, Y, parameters of ``regularization_case`` and a
+    cache in the course's layout (Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3),
+    whose Z_l and masks D_l are drawn (``RandomState(seed + 100)``), A_l = relu(Z_l) D_l /
+    keep_prob and A3 = sigmoid(Z3): any such cache tests the backward formulas."""
+    X, Y, parameters = regularization_case(seed, m)
+    rng = np.random.RandomState(seed + 100)
+    cache = []
+    for l, units in ((1, 2), (2, 3)):
+        Z = rng.randn(units, m)
+        D = (rng.rand(units, m) < keep_prob).astype(np.int64)
+        cache += [Z, D, nn.relu(Z) * D / keep_prob, parameters[f"W{l}"], parameters[f"b{l}"]]
+    Z3 = rng.randn(1, m)
+    return X, Y, (*cache, Z3, nn.sigmoid(Z3), parameters["W3"], parameters["b3"])
 
 
 def compute_cost_with_regularization_test(target, seed=1, lambd=0.1):
     """Cross-entropy plus lambd / (2m) * sum of squared weights, as a number."""
     X, Y, parameters = regularization_case(seed)
+    want = checking.expected(
+        "regularization.compute_cost_with_regularization", seed=seed, lambd=lambd
+    )
     A3, _ = nn.forward_propagation(X, parameters)
-    for lam in (lambd, 0.0):
-        expected = nn.compute_cost(A3, Y) + lam / (2 * Y.shape[1]) * _l2(parameters)
+    for lam, value in zip((lambd, 0.0), want, strict=True):
         checking.assert_close(
             f"compute_cost_with_regularization(lambd={lam})",
             checking.call(target, A3, Y, parameters, lam),
-            expected,
+            value,
             rtol=1e-6,
         )
     print(checking.PASSED)
 
 
 def backward_propagation_with_regularization_test(target, seed=1, lambd=0.7):
-    """dW_l gains lambd / m * W_l; db_l does not change."""
+    """dW_l gains lambd / m * W_l; db_l does not change. Derived to round-off."""
     X, Y, parameters = regularization_case(seed)
+    want = checking.expected(
+        "regularization.backward_propagation_with_regularization", seed=seed, lambd=lambd
+    )
     _, cache = nn.forward_propagation(X, parameters)
-    expected = nn.backward_propagation(X, Y, cache)
-    for l in (1, 2, 3):
-        expected[f"dW{l}"] = expected[f"dW{l}"] + lambd / X.shape[1] * parameters[f"W{l}"]
     keys = ["dW1", "db1", "dW2", "db2", "dW3", "db3"]
     grads = checking.call(target, X, Y, cache, lambd)
     checking.assert_dict(
-        f"backward_propagation_with_regularization(lambd={lambd})", grads, expected, keys
+        f"backward_propagation_with_regularization(lambd={lambd})", grads, want, keys, exact=True
     )
     print(checking.PASSED)
 
@@ -77,7 +73,12 @@ def forward_propagation_with_dropout_test(target, seed=1, keep_prob=0.7, mask_se
     """Inverted dropout on both hidden layers, masks drawn after np.random.seed(mask_seed);
     the course's cache layout (Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3)."""
     X, _, parameters = regularization_case(seed)
-    A3, cache = _dropout_forward(X, parameters, keep_prob, mask_seed)
+    A3, cache = checking.expected(
+        "regularization.forward_propagation_with_dropout",
+        seed=seed,
+        keep_prob=keep_prob,
+        mask_seed=mask_seed,
+    )
     where = f"forward_propagation_with_dropout(keep_prob={keep_prob}, seed={mask_seed})"
     result = checking.call(target, X, parameters, keep_prob, seed=mask_seed)
     if not (isinstance(result, tuple) and len(result) == 2):
@@ -90,30 +91,22 @@ def forward_propagation_with_dropout_test(target, seed=1, keep_prob=0.7, mask_se
     for name, got, want in zip(names, got_cache, cache, strict=True):
         if name.startswith("D"):  # masks: any numeric 0/1 array of the right shape
             got = np.asarray(got, dtype=float)
-            want = want.astype(float)
+            want = np.asarray(want, dtype=float)
         checking.assert_array(f"{where}: cache {name}", got, want)
     print(checking.PASSED)
 
 
 def backward_propagation_with_dropout_test(target, seed=1, keep_prob=0.8):
-    """Gradients through the same masks, scaled by 1 / keep_prob; dA1 and dA2 included."""
-    X, Y, parameters = regularization_case(seed)
-    _, cache = _dropout_forward(X, parameters, keep_prob)
-    Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3 = cache
-    m = X.shape[1]
-    dZ3 = (A3 - Y) / m
-    dA2 = W3.T @ (A3 - Y) * D2 / keep_prob
-    dZ2 = dA2 * (A2 > 0)
-    dA1 = W2.T @ dZ2 * D1 / keep_prob
-    dZ1 = dA1 * (A1 > 0)
-    expected = {
-        "dW3": dZ3 @ A2.T, "db3": dZ3.sum(axis=1, keepdims=True), "dA2": dA2,
-        "dW2": dZ2 @ A1.T / m, "db2": dZ2.sum(axis=1, keepdims=True) / m, "dA1": dA1,
-        "dW1": dZ1 @ X.T / m, "db1": dZ1.sum(axis=1, keepdims=True) / m,
-    }  # fmt: skip
-    grads = checking.call(target, X, Y, cache, keep_prob)
+    """Gradients through the same masks, scaled by 1 / keep_prob; dA1 and dA2 included.
+    Derived to round-off."""
+    X, Y, cache = dropout_backward_case(seed, keep_prob)
+    want = checking.expected(
+        "regularization.backward_propagation_with_dropout", seed=seed, keep_prob=keep_prob
+    )
+    grads = checking.call(target, X, Y, tuple(np.copy(c) for c in cache), keep_prob)
+    keys = ["dW3", "db3", "dA2", "dW2", "db2", "dA1", "dW1", "db1"]
     checking.assert_dict(
-        f"backward_propagation_with_dropout(keep_prob={keep_prob})", grads, expected, list(expected)
+        f"backward_propagation_with_dropout(keep_prob={keep_prob})", grads, want, keys, exact=True
     )
     print(checking.PASSED)
 
@@ -136,51 +129,31 @@ def regularization_settings():
 
 
 def regularization_init(layers_dims):
-    """The lab's start: np.random.seed(3), W_l = randn(n_l, n_{l-1}) / sqrt(n_{l-1}), b_l = 0."""
-    return nn.seeded_initialization(layers_dims, nn.lecun_scale, seed=3)
+    """The lab's start of the [2, 20, 3, 1] net: the course's randn / sqrt(n_prev) draws
+    after np.random.seed(3), biases 0 (provided data: ``nn.start_weights``)."""
+    return nn.start_weights("regularization", layers_dims)
 
 
-def _train_settings(settings, X, Y):
-    """Full-batch gradient descent of the lab's model at each (lambda, keep_prob), stacked,
-    with a new dropout mask every iteration; parameter snapshots every ``SNAPSHOT_EVERY``."""
-    return stacked.train(
-        X, Y, LAYERS,
-        [stacked.Setting("gd", LEARNING_RATE, l2=lam, keep_prob=kp) for lam, kp in settings],
-        regularization_init(LAYERS), ITERATIONS, dropout=DROPOUT_MASKS, dropout_seed=1,
-        record_every=None, observe_at=range(0, ITERATIONS + 1, SNAPSHOT_EVERY),
-    )  # fmt: skip
-
-
-def train_regularization_grid(train_X, train_Y, dev_X, dev_Y, workers=2):
-    """Train the lab's model at every explorer setting, split over ``workers`` processes.
-
-    Returns a dict of arrays: ``settings`` (K, 2), ``iterations`` (S,), parameter snapshots
-    ``W1`` ... ``b3`` (S, K, ...), ``train_cost`` and ``dev_cost`` (the cross-entropy of each
-    snapshot, no dropout and no L2 term), ``train_acc``, ``dev_acc`` (S, K) and ``norms``
-    (S, K, 3): the Frobenius norm of W1, W2, W3.
-    """
-    settings = regularization_settings()
-    grid = grids.train_in_chunks(partial(_train_settings, X=train_X, Y=train_Y), settings, workers)
-    del grid["costs"]  # empty: nothing is recorded while training (record_every=None)
-    for split, X, Y in (("train", train_X, train_Y), ("dev", dev_X, dev_Y)):
-        probabilities = nn.sigmoid(stacked.forward(X, grid)[1][..., 0, :])  # (S, K, m)
-        grid[f"{split}_cost"] = stacked.summed_cross_entropy(probabilities, Y) / X.shape[1]
-        grid[f"{split}_acc"] = np.mean((probabilities > 0.5) == Y, axis=-1)
-    grid["norms"] = np.stack([np.linalg.norm(grid[f"W{l}"], axis=(2, 3)) for l in (1, 2, 3)], -1)
-    grid["settings"] = np.array(settings)
-    grid["iterations"] = np.arange(0, ITERATIONS + 1, SNAPSHOT_EVERY)
-    return grid
+def regularization_grid_inputs(goalkeeper):
+    """What the grid depends on (its cache key): the data, settings and training recipe."""
+    return (
+        *goalkeeper,
+        regularization_settings(),
+        LAYERS,
+        [ITERATIONS, SNAPSHOT_EVERY, LEARNING_RATE],
+        DROPOUT_MASKS,
+        "train/dev cost and accuracy",
+    )
 
 
 def regularization_grid(goalkeeper=None, cache_dir=None):
-    """``train_regularization_grid`` on the goalkeeper set (or the four arrays of another
-    2-D set), cached by a checksum of data and settings: trained once per machine."""
+    """The explorer's grid on the goalkeeper set (or the four arrays of another 2-D set),
+    trained ahead by ``make datasets``: a dict of arrays, ``settings`` (K, 2) (lambda,
+    keep_prob), ``iterations`` (S,), parameter snapshots ``W1`` ... ``b3`` (S, K, ...),
+    ``train_cost``, ``dev_cost`` (no dropout, no L2 term), ``train_acc``, ``dev_acc`` (S, K)
+    and ``norms`` (S, K, 3): the Frobenius norms of W1, W2, W3."""
     arrays = goalkeeper if goalkeeper is not None else data.load_goalkeeper()
-    inputs = (*arrays, regularization_settings(), [ITERATIONS, SNAPSHOT_EVERY, LEARNING_RATE],
-              DROPOUT_MASKS, "train/dev cost and accuracy")  # fmt: skip
-    return grids.cached(
-        "regularization", inputs, lambda: train_regularization_grid(*arrays), cache_dir
-    )
+    return grids.load("regularization", regularization_grid_inputs(arrays), cache_dir)
 
 
 def _setting_index(grid, lambd, keep_prob):

@@ -13,55 +13,15 @@ One update rule covers the four optimizers of week 2, written as the course writ
     theta -= lr * v_hat / (sqrt(s_hat) + eps)  (gd and momentum: no denominator;
                                              only Adam corrects the bias: v / (1 - beta1^t))
 
-Used by the explorers of the Regularization, Optimization Methods and TensorFlow labs.
+It trains every explorer grid and experiment that ships as data (``tools.precompute``).
+Instructors' side only: it holds the week-2 update rules and batch norm, the labs' answers,
+so it is not installed, not in the learners' image and not in the grading sandbox.
 """
-
-from dataclasses import dataclass
 
 import numpy as np
 
 from helpers import nn
-
-OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
-DECAYS = ("none", "every epoch", "every 1000 epochs")  # update_lr / schedule_lr_decay, rate 1
-EPSILON = 1e-8
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One copy's hyperparameters. ``beta`` is momentum's beta and Adam's beta1; ``beta2`` is
-    RMSprop's and Adam's; ``decay`` is one of ``DECAYS`` (decay rate 1); ``l2`` is lambda;
-    ``keep_prob`` is dropout's (1: no dropout); ``epsilon`` is RMSprop's and Adam's (None: the
-    one ``train`` is given)."""
-
-    optimizer: str
-    learning_rate: float
-    beta: float = 0.9
-    beta2: float = 0.999
-    decay: str = "none"
-    l2: float = 0.0
-    keep_prob: float = 1.0
-    epsilon: float | None = None
-
-    def __post_init__(self):
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, not {self.optimizer!r}")
-        if self.decay not in DECAYS:
-            raise ValueError(f"decay must be one of {DECAYS}, not {self.decay!r}")
-        if not 0 < self.keep_prob <= 1:
-            raise ValueError(f"keep_prob must be in (0, 1], not {self.keep_prob!r}")
-
-    @property
-    def label(self):
-        betas = {
-            "gd": "",
-            "momentum": f", β {self.beta:g}",
-            "rmsprop": f", β2 {self.beta2:g}",
-            "adam": f", β1 {self.beta:g}, β2 {self.beta2:g}",
-        }[self.optimizer]
-        decay = "" if self.decay == "none" else f", lr decay {self.decay}"
-        epsilon = "" if self.epsilon is None else f", ε {self.epsilon:g}"
-        return f"{self.optimizer}, lr {self.learning_rate:g}{betas}{epsilon}{decay}"
+from helpers.grids import DECAYS, EPSILON, OPTIMIZERS, Setting  # noqa: F401 (re-exported)
 
 
 def decayed_rate(learning_rate0, epoch, decay, decay_rate=1.0, time_interval=1000):
@@ -224,10 +184,29 @@ def _masks(rng, keep, layers, columns, dtype):
     return masks
 
 
-def train(X, Y, layers, settings, start, epochs, *, batch_size=None, output="sigmoid",
-          loss="mean", shuffle_seed=None, dropout="fresh", dropout_seed=1, dropout_layers=None,
-          epsilon=EPSILON, record_every=1, observe=None, observe_at=(), batchnorm=False,
-          bn_momentum=0.9, bn_epsilon=EPSILON):  # fmt: skip
+def train(
+    X,
+    Y,
+    layers,
+    settings,
+    start,
+    epochs,
+    *,
+    batch_size=None,
+    output="sigmoid",
+    loss="mean",
+    shuffle_seed=None,
+    dropout="fresh",
+    dropout_seed=1,
+    dropout_layers=None,
+    epsilon=EPSILON,
+    record_every=1,
+    observe=None,
+    observe_at=(),
+    batchnorm=False,
+    bn_momentum=0.9,
+    bn_epsilon=EPSILON,
+):
     """Train one copy of the network per ``Setting``, all in one stacked pass.
 
     X (n_x, m) and Y ((1, m) labels for ``output="sigmoid"``, (classes, m) one-hot for
@@ -259,13 +238,23 @@ def train(X, Y, layers, settings, start, epochs, *, batch_size=None, output="sig
     K, m, L = len(settings), X.shape[1], len(layers) - 1
     batch_size = batch_size or m
     if batchnorm:
-        start = {f"{k}{l}": np.full((layers[l], 1), float(k == "gamma"))
-                 for l in range(1, L) for k in ("gamma", "beta")} | start  # fmt: skip
+        start = {
+            f"{k}{l}": np.full((layers[l], 1), float(k == "gamma"))
+            for l in range(1, L)
+            for k in ("gamma", "beta")
+        } | start
     theta = np.tile(flatten(start).astype(dtype), (K, 1))
     grads, v, s = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
     p, dp = views(theta, layers, batchnorm), views(grads, layers, batchnorm)
-    running = {f"{k}{l}": np.full((K, layers[l], 1), float(k == "var"), dtype=dtype)
-               for l in range(1, L) for k in ("mean", "var")} if batchnorm else {}  # fmt: skip
+    running = (
+        {
+            f"{k}{l}": np.full((K, layers[l], 1), float(k == "var"), dtype=dtype)
+            for l in range(1, L)
+            for k in ("mean", "var")
+        }
+        if batchnorm
+        else {}
+    )
     batch_stats = {} if batchnorm else None
     rule = UpdateRule(settings, epsilon)
     column = lambda name: np.array([getattr(st, name) for st in settings])[:, None, None]  # noqa: E731
@@ -287,13 +276,19 @@ def train(X, Y, layers, settings, start, epochs, *, batch_size=None, output="sig
     lr, t, costs = lr0[:, None].astype(dtype), 0, []
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(epochs):
-            order = None if shuffle_seed is None else (
-                np.random.RandomState(shuffle_seed + 1 + epoch).permutation(m))  # fmt: skip
+            order = (
+                None
+                if shuffle_seed is None
+                else (np.random.RandomState(shuffle_seed + 1 + epoch).permutation(m))
+            )
             record = record_every is not None and epoch % record_every == 0
             total = np.zeros(K)
             for first in range(0, m, batch_size):
-                batch = slice(first, first + batch_size) if order is None else (
-                    order[first : first + batch_size])  # fmt: skip
+                batch = (
+                    slice(first, first + batch_size)
+                    if order is None
+                    else (order[first : first + batch_size])
+                )
                 Xb, Yb = X[:, batch], Y[:, batch]
                 b = Xb.shape[1]
                 if dropping and dropout == "fresh":
