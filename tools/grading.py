@@ -27,6 +27,7 @@ import html
 import importlib
 import io
 import json
+import multiprocessing
 import os
 import re
 import subprocess
@@ -511,7 +512,10 @@ def grade_all(folder, out_dir, workers=None, timeout=CELL_TIMEOUT, limits=None, 
     files = sorted(Path(folder).glob("*.ipynb"))
     out_dir = Path(out_dir)
     jobs = [(f, out_dir, timeout, limits, sandboxed) for f in files]
-    with ProcessPoolExecutor(workers or os.cpu_count()) as pool:
+    # Fresh worker processes, not forks: a fork of a process whose TensorFlow has run ops
+    # (the answer key's, a caller's) inherits dead thread pools, and its next op never returns.
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers or os.cpu_count(), mp_context=spawn) as pool:
         results = list(pool.map(_grade_one, jobs))
     out_dir.mkdir(parents=True, exist_ok=True)
     with open(out_dir / "grades.csv", "w", newline="") as f:
