@@ -69,14 +69,19 @@ def parameter_summary(params):
     return {k: summary(v) for k, v in params.items()}
 
 
-def _assert_summary(where, got, want):
+def _assert_summary(where, got, want, atol=1e-6):
     got = summary(got)
     if tuple(got["shape"]) != tuple(want["shape"]):
         raise AssertionError(f"{where} has shape {got['shape']}, expected {want['shape']}.")
-    checking.assert_array(f"{where}: first entries", got["first"], want["first"], atol=1e-6)
+    checking.assert_array(f"{where}: first entries", got["first"], want["first"], atol=atol)
     for part in ("sum", "squares"):
+        tolerance = max(1e-5, atol)
         checking.assert_close(
-            f"{where}: {part} of the entries", got[part], want[part], rtol=1e-5, atol=1e-5
+            f"{where}: {part} of the entries",
+            got[part],
+            want[part],
+            rtol=tolerance,
+            atol=10 * tolerance,
         )
 
 
@@ -207,6 +212,9 @@ def model_case(seed=1, m_train=64, m_test=16):
     return sets
 
 
+TRAINED = 1e-4  # absolute tolerance on model's trained weights (a step moves them by ~1e-3)
+
+
 def model_test(target, seed=1, num_epochs=2, minibatch_size=32, learning_rate=0.001):
     """model(...) trains with Adam on mini-batches and returns parameters, costs (per epoch,
     total loss / m), train_acc and test_acc (per epoch)."""
@@ -235,9 +243,11 @@ def model_test(target, seed=1, num_epochs=2, minibatch_size=32, learning_rate=0.
     for key, value in want["parameters"].items():
         if key not in params:
             raise AssertionError(f"{where}: the parameters have no {key!r}.")
-        _assert_summary(f"{where}: trained {key}", np.asarray(params[key]), value)
+        # Trained float32 weights: TensorFlow's reductions may run in another order in
+        # another process (1.6e-5 seen after 4 Adam steps); the costs above are the tight part.
+        _assert_summary(f"{where}: trained {key}", np.asarray(params[key]), value, atol=TRAINED)
         if full is not None:
-            _values(f"{where}: trained {key}", params[key], full["parameters"][key], atol=1e-5)
+            _values(f"{where}: trained {key}", params[key], full["parameters"][key], atol=TRAINED)
     print(checking.PASSED)
 
 
