@@ -90,6 +90,11 @@ def load(name, inputs, cache_dir=None):
         return dict(stored)
 
 
+def section(arrays, prefix):
+    """The arrays of a file's ``prefix`` ("group/" keys), without the prefix."""
+    return {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+
+
 def position(settings, setting):
     """Index of ``setting`` in ``settings``; a ValueError naming the choices if absent."""
     try:

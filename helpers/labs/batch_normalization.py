@@ -263,8 +263,7 @@ def softmax_network(spirals=None, cache_dir=None):
 
 def grid_run(grid, depth, batchnorm, batch_size):
     """One group's arrays, without its key prefix."""
-    prefix = f"{depth}/{int(batchnorm)}/{batch_size}/"
-    return {k[len(prefix) :]: v for k, v in grid.items() if k.startswith(prefix)}
+    return grids.section(grid, f"{depth}/{int(batchnorm)}/{batch_size}/")
 
 
 def largest_stable_rate(run, threshold=0.9):

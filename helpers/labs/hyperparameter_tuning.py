@@ -343,11 +343,7 @@ def strategy_comparison():
     """``compare_strategies`` on the map with the course's solutions of random_trials and
     zoom_box, computed ahead by ``make datasets`` (100 seeds per budget): a dict of
     (budgets,) arrays."""
-    return _part(experiments(), "strategies/")
-
-
-def _part(results, prefix):
-    return {k[len(prefix) :]: v for k, v in results.items() if k.startswith(prefix)}
+    return grids.section(experiments(), "strategies/")
 
 
 def babysit(days):
@@ -358,7 +354,7 @@ def babysit(days):
     (days,) at the end of each day, and ``ends`` (days,), the epoch each day ends at."""
     if [tuple(d) for d in days] != PANDA_DAYS:
         raise ValueError(f"the panda is trained ahead for the days {PANDA_DAYS} only")
-    return _part(experiments(), "panda/")
+    return grids.section(experiments(), "panda/")
 
 
 def draw_babysitting(run, days):
@@ -392,7 +388,7 @@ def caviar(trials):
     one model at a time, timed when ``make datasets`` trained them. Returns (dict:
     ``dev_cost``, ``dev_acc`` (trials,), models per second stacked, one at a time)."""
     results = experiments()
-    _same_trials(trials, _part(results, "caviar/trials/"), "the caviar's models")
+    _same_trials(trials, grids.section(results, "caviar/trials/"), "the caviar's models")
     stacked_rate, one_by_one_rate = results["caviar/rates"]
     out = {k: results[f"caviar/{k}"] for k in ("dev_cost", "dev_acc")}
     return out, float(stacked_rate), float(one_by_one_rate)
@@ -402,9 +398,11 @@ def trained_choice(chosen):
     """The network of the setting chosen on dev (a dict learning_rate, epsilon), trained
     ahead: parameters (1, ...) and ``dev_cost``, ``dev_acc`` (1,)."""
     results = experiments()
-    stored = {k: np.atleast_1d(v) for k, v in _part(results, "final/chosen/").items()}
+    stored = {k: np.atleast_1d(v) for k, v in grids.section(results, "final/chosen/").items()}
     _same_trials({k: np.atleast_1d(v) for k, v in chosen.items()}, stored, "the final network")
-    return {k: v for k, v in _part(results, "final/").items() if not k.startswith("chosen/")}
+    return {
+        k: v for k, v in grids.section(results, "final/").items() if not k.startswith("chosen/")
+    }
 
 
 # ---------------------------------------------------------------- pictures
