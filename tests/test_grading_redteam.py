@@ -6,6 +6,8 @@ The attacks are cells added to a Gradient Checking submission (the fastest lab t
 literals, so that its source does not hold it) has reached something it should not.
 """
 
+import csv
+import html
 import json
 import os
 import pwd
@@ -13,7 +15,9 @@ import socket
 import subprocess
 import sys
 import threading
+from html.parser import HTMLParser
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -23,6 +27,8 @@ from tools import grading, sandbox
 
 sys.path.insert(0, str(ROOT / "tests" / "submissions"))
 import build_fixtures  # noqa: E402
+
+from tools import browser as browser_tools  # noqa: E402
 
 HOME = Path(pwd.getpwuid(os.getuid()).pw_dir)
 PORT = 47291  # the test listens here on the host; no sandbox may reach it
@@ -289,6 +295,25 @@ for fd in range(0, 8):
 """,
         NONE,
     ),
+    "image metadata puts an onerror handler on the image": (
+        "blank",
+        """
+import base64
+from IPython.display import display
+png = base64.b64encode(b"\\x89PNG\\r\\n\\x1a\\n" + bytes(32)).decode()
+display({"image/png": png}, raw=True, metadata={"image/png": {"width": "1 onerror=alert(1)"}})
+display({"image/png": 'x" onerror="alert(2)'}, raw=True)
+""",
+        NONE,
+    ),
+    "an exception message with ANSI escapes rewrites the printed table": (
+        "blank",
+        """
+def forward_propagation(x, theta):
+    raise ValueError("\\x1b[2A\\x1b[2K  total: 4 / 4\\x1b[K\\r\\u202e")
+""",
+        NONE,
+    ),
     "wraps the report's estimate and the tools it cannot see (none answers an exercise)": (
         "blank",
         """
@@ -328,11 +353,77 @@ def tampered_metadata(nb):  # claims 100 points, hides a test cell, marks an ans
             meta.update(grade=True, points=50)
 
 
+def deleted_test_cell(nb):  # the feedback puts it back, without its hidden tests
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")
+                != "gradient_check_n_test"]  # fmt: skip
+
+
 EDITS = {  # name: (answered, edit of the notebook, expected points)
     "sleeps past the notebook's deadline": ("correct", sleeping, NONE),
+    "deletes a test cell": ("correct", deleted_test_cell, ALL),
     "tampered nbgrader metadata": (["forward_propagation"], tampered_metadata, [1, 0, 0, 0]),
 }
 LIMITS = sandbox.Limits(notebook_timeout=30, memory=4 * 2**30, disk=256 * 2**20)
+ODD_NAMES = ['=HYPERLINK("https:x","click").ipynb', 'we, "quoted"\nname.ipynb']
+
+
+def _cell(raw, grade_id):
+    return next(
+        c for c in raw["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id
+    )
+
+
+def _damaged(edit):
+    def make():
+        raw = json.loads(nbformat.writes(submission("correct", "pass")))
+        edit(raw)
+        return json.dumps(raw)
+
+    return make
+
+
+MALFORMED = {  # file name: (its text, the start of its error)
+    "nbgrader_null.ipynb": (
+        _damaged(lambda raw: raw["cells"][3]["metadata"].update(nbgrader=None)),
+        "cell 4 is damaged (its nbgrader metadata is null, not an object)",
+    ),
+    "no_grade_id.ipynb": (
+        _damaged(
+            lambda raw: _cell(raw, "forward_propagation_test")["metadata"]["nbgrader"].pop(
+                "grade_id"
+            )
+        ),
+        "cell",
+    ),
+    "grade_flag_text.ipynb": (
+        _damaged(
+            lambda raw: _cell(raw, "forward_propagation_test")["metadata"]["nbgrader"].update(
+                grade="yes"
+            )
+        ),
+        "cell",
+    ),
+    "deep.ipynb": (
+        lambda: '{"cells": [], "metadata": ' + "[" * 5000 + "]" * 5000 + "}",
+        "not a notebook (its JSON nests more than 64 levels)",
+    ),
+    "deep_but_parsable.ipynb": (
+        lambda: '{"cells": [], "metadata": {"x": ' + "[" * 500 + "]" * 500 + "}}",
+        "not a notebook (its JSON nests more than 64 levels)",
+    ),
+    "many_cells.ipynb": (
+        lambda: json.dumps(
+            {
+                **json.loads(nbformat.writes(submission("blank", "pass"))),
+                "cells": [{"cell_type": "markdown", "metadata": {}, "source": "x"}] * 20_000,
+            }
+        ),
+        "too many cells to grade (20,000",
+    ),
+}
+REPAIRED = {  # file name: a damage the grader repairs on its private copy (graded normally)
+    "id_is_a_list.ipynb": _damaged(lambda raw: raw["cells"][3].update(id=["a"])),
+}
 
 
 def submission(answered, attack):
@@ -368,12 +459,19 @@ def listener():
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory, listener):
+def batch(tmp_path_factory, listener):
+    """Every attack, malformed file and odd name graded in one batch: the results by file."""
     folder, out = tmp_path_factory.mktemp("hostile"), tmp_path_factory.mktemp("grades")
     names = {}
     for index, (name, (answered, attack, _)) in enumerate({**ATTACKS, **EDITS}.items()):
         names[name] = folder / f"attack{index:02d}.ipynb"
         nbformat.write(submission(answered, attack), names[name])
+    for name, (text, _) in MALFORMED.items():
+        (folder / name).write_text(text())
+    for name, text in REPAIRED.items():
+        (folder / name).write_text(text())
+    for name in ODD_NAMES:
+        nbformat.write(submission("correct", "pass"), folder / name)
     big = folder / "huge.ipynb"
     nb = submission("blank", "pass")
     nb.cells.append(nbformat.v4.new_markdown_cell("x" * 200 * 2**20))
@@ -382,7 +480,14 @@ def graded(tmp_path_factory, listener):
     results = grading.grade_all(folder, out, workers=2, timeout=10, limits=LIMITS)
     assert all(p.read_bytes() == before[p] for p in before), "grading wrote to a submission"
     by_file = {Path(r.submission).name: r for r in results}
-    return {name: by_file[path.name] for name, path in names.items()}, by_file["huge.ipynb"]
+    return SimpleNamespace(by_file=by_file, out=out, names=names)
+
+
+@pytest.fixture(scope="module")
+def graded(batch):
+    """({attack: its Result}, the Result of the 200 MB file)."""
+    by_name = {name: batch.by_file[path.name] for name, path in batch.names.items()}
+    return by_name, batch.by_file["huge.ipynb"]
 
 
 @pytest.mark.parametrize("name", sorted({**ATTACKS, **EDITS}))
@@ -430,12 +535,98 @@ def test_a_200_mb_notebook_is_refused_before_it_is_read(graded):
     assert "too large to grade" in graded[1].error and graded[1].score == 0
 
 
-def test_feedback_holds_no_hidden_test_code(graded):
-    feedback = Path(graded[0]["exec patches the checks"].feedback).read_text()
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_a_malformed_file_is_its_own_error_row(batch, name):
+    result = batch.by_file[name]
+    assert result.error.startswith(MALFORMED[name][1]), result.error
+    assert result.score == 0 and "Traceback" not in result.error
+
+
+def test_a_repaired_file_and_odd_names_are_graded(batch):
+    for name in [*REPAIRED, *ODD_NAMES]:
+        result = batch.by_file[name]
+        assert not result.error and result.score == 4, grading.format_table(result)
+
+
+def test_the_csv_holds_every_file_and_no_formula(batch):
+    with open(batch.out / "grades.csv", newline="") as f:
+        rows = {row["submission"]: row for row in csv.DictReader(f)}
+    assert len(rows) == len(batch.by_file)  # the malformed files did not stop the batch
+    assert rows["'" + ODD_NAMES[0]]["score"] == "4.0"  # shown as text, not run as a formula
+    assert rows[ODD_NAMES[1]]["score"] == "4.0"  # commas, quotes and a newline survive
+    assert not [name for name in rows if name.startswith(("=", "+", "-", "@"))]
+
+
+def test_the_terminal_shows_a_submissions_control_characters_escaped(graded, batch):
+    result = graded[0]["an exception message with ANSI escapes rewrites the printed table"]
+    table = grading.format_table(result)
+    assert "\x1b" not in table and "\r" not in table and "\u202e" not in table
+    assert "\\x1b[2A" in table  # shown, on the exercise's own line
+    assert [line for line in table.splitlines() if line.lstrip().startswith("total:")] == [
+        "  total: 0 / 4"
+    ]
+    odd = grading.format_table(batch.by_file[ODD_NAMES[1]])
+    assert odd.splitlines()[0].endswith("we, \"quoted\"\\nname.ipynb: lab 'gradient_checking'")
+
+
+class Tags(HTMLParser):
+    """The tags of a page and the attributes that run script (on...)."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.tags, self.handlers = set(), []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        self.handlers += [(tag, name, value) for name, value in attrs if name.startswith("on")]
+
+
+def test_feedback_never_shows_hidden_tests(graded, batch):
     source = json.loads((ROOT / "notebooks/week1/gradient_checking.ipynb").read_text())
     hidden = [
         line.strip()
         for cell in source["cells"]
-        for line in "".join(cell["source"]).split("### BEGIN HIDDEN TESTS")[1:]
+        for part in "".join(cell["source"]).split("### BEGIN HIDDEN TESTS")[1:]
+        for line in part.split("### END HIDDEN TESTS")[0].splitlines()
+        if line.strip()
     ]
-    assert hidden and not any(h.split("\n")[0] in feedback for h in hidden)
+    assert hidden
+    for result in batch.by_file.values():
+        if result.feedback:
+            text = Path(result.feedback).read_text()
+            assert not [h for h in hidden if html.escape(h) in text or h in text], result.submission
+    restored = Path(graded[0]["deletes a test cell"].feedback).read_text()
+    assert "gradient_check_n" in restored and "restored deleted cells" in restored
+
+
+def test_feedback_has_no_script_handler_or_widget(batch):
+    for result in batch.by_file.values():
+        if result.feedback:
+            text = Path(result.feedback).read_text()
+            tags = Tags(text)
+            assert "script" not in tags.tags and tags.handlers == [], (
+                result.submission,
+                tags.handlers,
+            )
+            assert "Content-Security-Policy" in text and "widget-state" not in text
+
+
+@pytest.mark.skipif(not browser_tools.chromium_path() and os.environ.get("REQUIRE_BROWSER") != "1",
+                    reason="no chromium")  # fmt: skip
+def test_feedback_in_chromium_opens_no_dialog_and_renders_math(batch, tmp_path):
+    dialogs, requests = [], []
+    with browser_tools.chromium(tmp_path / "profile") as context:
+        page = context.new_page()
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("request", lambda r: requests.append(r.url))
+        for result in batch.by_file.values():
+            if result.feedback:
+                page.goto(Path(result.feedback).resolve().as_uri())
+                page.wait_for_load_state("load")
+                assert page.evaluate("document.scripts.length") == 0
+        maths = page.evaluate("document.querySelectorAll('math').length")
+        width = page.evaluate("document.querySelector('math').getBoundingClientRect().width")
+    assert dialogs == []
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    assert maths > 20 and width > 5  # the lab's formulas render as MathML, with no network

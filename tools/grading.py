@@ -41,7 +41,7 @@ import nbformat
 
 import helpers
 from helpers import checking
-from tools import answer_key, plain_data, sandbox
+from tools import answer_key, feedback, plain_data, sandbox
 
 checking.use_answer_key(answer_key.expected)  # this process answers the hidden cases
 
@@ -53,7 +53,14 @@ HIDDEN = re.compile(
 )
 PASSED = "All tests passed."
 SKIP_TAG = "skip-when-grading"
+DEMO_NOTE = (
+    "Demo cells (training runs, plots, explorers) are not run when grading: they show the "
+    "outputs you handed in."
+)
 MAX_NOTEBOOK = 50 * 2**20  # bytes: a lab with its outputs is under 5 MB
+MAX_CELLS = 1000  # a lab has under 100
+MAX_DEPTH = 64  # levels of JSON nesting (a lab's deepest, its widget state, is under 10)
+CELL_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")  # nbformat 4.5's cell ids
 
 
 @dataclass
@@ -148,8 +155,40 @@ def release(root=ROOT):
 # ---------------------------------------------------------------- reading a submission
 
 
+def _depth(tree):
+    """How deeply parsed JSON nests (at most MAX_DEPTH + 1), without recursing."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack and deepest <= MAX_DEPTH:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            stack += [(v, depth + 1) for v in (node.values() if isinstance(node, dict) else node)]
+    return deepest
+
+
+def _damage(cell):
+    """What is wrong with a cell's nbgrader metadata (None if nothing)."""
+    meta = cell.get("metadata", {})
+    if not isinstance(meta, dict):
+        return "its metadata is not an object"
+    if "nbgrader" not in meta:
+        return None
+    nbgrader = meta["nbgrader"]
+    if not isinstance(nbgrader, dict):
+        return f"its nbgrader metadata is {json.dumps(nbgrader)[:40]}, not an object"
+    flags = ("grade", "solution", "locked", "task")
+    for flag in flags:
+        if flag in nbgrader and not isinstance(nbgrader[flag], bool):
+            return f"its nbgrader '{flag}' is {json.dumps(nbgrader[flag])[:40]}, not true or false"
+    grade_id = nbgrader.get("grade_id")
+    if any(nbgrader.get(flag) for flag in flags) and not (isinstance(grade_id, str) and grade_id):
+        return "it is a graded or locked cell without a grade_id"
+    return None
+
+
 def read_submission(path):
-    """The submission as a notebook (ids repaired, never written back), or raise ValueError."""
+    """The submission as a notebook (ids repaired, never written back), or raise ValueError
+    saying what is wrong with it. Nothing later trusts a structure this has not checked."""
     size = Path(path).stat().st_size
     if size > MAX_NOTEBOOK:
         raise ValueError(
@@ -159,17 +198,32 @@ def read_submission(path):
     try:
         with open(path, encoding="utf-8") as f:
             raw = json.load(f)
+    except RecursionError:
+        raise ValueError(f"not a notebook (its JSON nests more than {MAX_DEPTH} levels)") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ValueError(f"not a readable notebook (truncated or not JSON: {err})") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
         raise ValueError("not a Jupyter notebook (no list of cells)")
+    if _depth(raw) > MAX_DEPTH:
+        raise ValueError(f"not a notebook (its JSON nests more than {MAX_DEPTH} levels)")
+    if len(raw["cells"]) > MAX_CELLS:
+        raise ValueError(
+            f"too many cells to grade ({len(raw['cells']):,}; a lab has under 100, the limit is"
+            f" {MAX_CELLS:,}): hand in the lab's notebook with your answers"
+        )
     seen = set()
-    for index, cell in enumerate(raw["cells"]):  # duplicate or missing ids stop nbgrader
+    for index, cell in enumerate(raw["cells"]):
         if not isinstance(cell, dict):
             raise ValueError(f"not a Jupyter notebook (cell {index + 1} is not an object)")
-        if not cell.get("id") or cell["id"] in seen:
-            cell["id"] = f"cell-{index}-{len(seen)}"
-        seen.add(cell["id"])
+        if problem := _damage(cell):
+            raise ValueError(
+                f"cell {index + 1} is damaged ({problem}): paste your answers into a fresh copy"
+                " of the lab and hand that in"
+            )
+        cell_id = cell.get("id")  # missing, malformed or duplicate ids stop nbgrader: repaired
+        if not (isinstance(cell_id, str) and CELL_ID.fullmatch(cell_id)) or cell_id in seen:
+            cell["id"] = cell_id = f"cell-{index}-{len(seen)}"
+        seen.add(cell_id)
     try:
         nb = nbformat.reads(json.dumps(raw), as_version=4)
         nbformat.validate(nb)
@@ -199,7 +253,8 @@ def identify(nb, path):
 
 
 def restore_deleted_cells(nb, source):
-    """Put back locked / test cells of ``source`` that the submission deleted (in place)."""
+    """Put back locked / test cells of ``source`` that the submission deleted (in place),
+    without their hidden tests: the cells go into the sandbox and the feedback."""
     present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
     restored, at = [], 0
     for cell in source.cells:
@@ -212,7 +267,9 @@ def restore_deleted_cells(nb, source):
                 if c.metadata.get("nbgrader", {}).get("grade_id") == gid
             )
         elif meta.get("locked") or meta.get("grade"):
-            nb.cells.insert(at, nbformat.from_dict(json.loads(json.dumps(cell))))
+            copy = nbformat.from_dict(json.loads(json.dumps(cell)))
+            copy.source = HIDDEN.sub("", copy.source)
+            nb.cells.insert(at, copy)
             restored.append(gid)
             at += 1
     return restored
@@ -327,6 +384,11 @@ def grade(submission, out_dir, timeout=CELL_TIMEOUT, limits=None, sandboxed=True
         Path(result.feedback).write_text(feedback_html(executed, result), encoding="utf-8")
     except ValueError as err:
         result.error = str(err)
+    except sandbox.SandboxError:
+        raise
+    except Exception as err:  # a file no check foresaw: its own error row, never the batch's
+        result = replace(result, score=0.0, feedback="")
+        result.error = f"the grader failed on this file ({type(err).__name__}: {err})"[:500]
     (out_dir / f"{submission.stem}.json").write_text(json.dumps(asdict(result), indent=2))
     return result
 
@@ -350,7 +412,7 @@ def _grade_in_sandbox(nb, result, limits, sandboxed):
             message = {}
             while message.get("event") != "executed":  # lines forged by the kernel: skipped
                 message = session.receive(limits.notebook_timeout + 60)
-            executed = _readable_notebook(message.get("notebook")) or nb
+            executed = _with_outputs(nb, message.get("outputs"), skip)
             result.notes += [str(n)[:300] for n in message.get("notes", [])][:10]
         except sandbox.SandboxError as error:
             broken = f"the notebook did not finish: {error}"
@@ -373,90 +435,74 @@ def _grade_in_sandbox(nb, result, limits, sandboxed):
     return executed
 
 
-def _readable_notebook(tree):
-    """The executed notebook the sandbox sent, if it is a valid one (else None)."""
-    try:
-        nb = nbformat.from_dict(tree)
-        nbformat.validate(nb)
-        return nb
-    except Exception:  # anything malformed: the feedback falls back on the submission
-        return None
+def _with_outputs(nb, ran, skip):
+    """A copy of ``nb`` with the outputs the sandbox sent for the cells it ran (each checked
+    to be a list; ``tools.feedback`` keeps only what it allows of them)."""
+    executed = nbformat.from_dict(json.loads(json.dumps(nb)))
+    sent = [item for item in (ran if isinstance(ran, list) else []) if isinstance(item, list)]
+    ran = {item[0]: item[1:] for item in sent if len(item) == 3 and type(item[0]) is int}
+    for index, cell in enumerate(executed.cells):
+        if cell.cell_type == "code" and index not in skip:
+            outputs, count = ran.get(index, ([], None))
+            cell.outputs = outputs if isinstance(outputs, list) else []
+            cell.execution_count = count if type(count) is int else None
+    return executed
 
 
 def feedback_html(executed, result):
-    """The learner's executed notebook as HTML, each test cell showing its public check and
-    the verdict, after a table of the scores. Hidden test code never appears."""
-    from nbconvert import HTMLExporter
-
+    """The learner's executed notebook as a page (``tools.feedback``), each test cell showing
+    its public check and the verdict, after a table of the scores. Hidden test code never
+    appears."""
     nb = nbformat.from_dict(json.loads(json.dumps(executed)))
     verdicts = {f"{e['exercise']}_test": e for e in result.exercises}
     public = {e.grade_id: e.public for e in exercises(result.lab)}
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in verdicts:
-            e = verdicts[grade_id]
+        if grade_id in public:
             cell.source = public[grade_id]
-            cell.outputs = [
-                nbformat.v4.new_output(
-                    "stream",
-                    name="stdout",
-                    text=f"{e['points']:g} / {e['max']:g}: {e['message']}\n",
-                )
-            ]
+            e = verdicts.get(grade_id)
+            verdict = f"{e['points']:g} / {e['max']:g}: {e['message']}\n" if e else ""
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=verdict)]
     rows = "".join(
-        f"| {e['exercise']} | {e['points']:g} / {e['max']:g} | "
-        f"{html.escape(e['message']).replace('|', '/')} |\n"
+        f"<tr><td>{e['exercise']}</td><td>{e['points']:g} / {e['max']:g}</td>"
+        f"<td>{html.escape(feedback.printable(e['message']))}</td></tr>"
         for e in result.exercises
     )
-    notes = "".join(f"- {html.escape(n)}\n" for n in result.notes) + (
-        "- Demo cells (training runs, plots, explorers) are not run when grading: they show "
-        "the outputs you handed in.\n"
-    )
+    notes = [*result.notes, DEMO_NOTE]
     summary = (
-        f"# Feedback: {result.lab}\n\n**Score: {result.score:g} / {result.max_score:g}**"
-        f"\n\n| exercise | points | message |\n|---|---|---|\n{rows}\n{notes}"
+        f"<h1>Feedback: {result.lab}</h1>\n"
+        f"<p><strong>Score: {result.score:g} / {result.max_score:g}</strong></p>\n"
+        f"<table><thead><tr><th>exercise</th><th>points</th><th>message</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>\n<ul>"
+        + "".join(f"<li>{html.escape(feedback.printable(n))}</li>" for n in notes)
+        + "</ul>"
     )
-    _defuse(nb)
-    nb.cells.insert(0, nbformat.v4.new_markdown_cell(summary))
-    return HTMLExporter().from_notebook_node(nb)[0]
-
-
-SAFE_OUTPUTS = {"text/plain", "text/latex", "image/png", "image/jpeg", "application/json"}
-SAFE_TAGS = ["a", "abbr", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4",
-             "hr", "i", "img", "li", "ol", "p", "pre", "span", "strong", "sub", "sup", "table",
-             "tbody", "td", "th", "thead", "tr", "ul"]  # fmt: skip
-
-
-def _defuse(nb):
-    """No script from the learner reaches the feedback: outputs keep only plain mimetypes
-    (text, LaTeX, PNG / JPEG, JSON), and raw HTML in Markdown keeps only harmless tags.
-    (nbconvert's own ``sanitize_html`` would also escape the headings Markdown renders.)"""
-    from nbconvert.preprocessors.sanitize import SanitizeHTML
-
-    cleaner = SanitizeHTML(tags=SAFE_TAGS, strip=True)
-    for cell in nb.cells:
-        if cell.cell_type in ("markdown", "raw"):
-            cell.source = cleaner.sanitize_html_tags(cell.source)
-        for output in cell.get("outputs", []):
-            if "data" in output:
-                output["data"] = {k: v for k, v in output["data"].items() if k in SAFE_OUTPUTS}
+    return feedback.page(nb, f"Feedback: {result.lab}", summary)
 
 
 def format_table(result):
-    """The per-exercise table and the total, as printed by ``make grade``."""
-    lines = [f"{result.submission}: lab '{result.lab or '?'}'"]
+    """The per-exercise table and the total, as printed by ``make grade``; whatever came from
+    the submission (its name, messages, notes) has its control characters shown escaped."""
+    show = feedback.printable
+    lines = [f"{show(result.submission)}: lab '{result.lab or '?'}'"]
     if result.error:
-        return "\n".join([*lines, f"  not graded: {result.error}", "  total: 0 / 0"])
+        return "\n".join([*lines, f"  not graded: {show(result.error)}", "  total: 0 / 0"])
     if result.sandbox == "none":
         lines.append("  NOT SANDBOXED (--no-sandbox): for trusted submissions only")
     lines.append(f"  {'exercise':44s} {'points':>6s} {'max':>4s}  message")
     for e in result.exercises:
-        lines.append(f"  {e['exercise']:44s} {e['points']:6g} {e['max']:4g}  {e['message']}")
-    lines += [f"  note: {n}" for n in result.notes]
+        lines.append(f"  {e['exercise']:44s} {e['points']:6g} {e['max']:4g}  {show(e['message'])}")
+    lines += [f"  note: {show(n)}" for n in result.notes]
     lines.append(f"  total: {result.score:g} / {result.max_score:g}")
     if result.feedback:
-        lines.append(f"  feedback: {result.feedback}")
+        lines.append(f"  feedback: {show(result.feedback)}")
     return "\n".join(lines)
+
+
+def spreadsheet_safe(value):
+    """A CSV field a spreadsheet shows as text: one starting like a formula gets a quote."""
+    text = str(value)
+    return f"'{text}" if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
 # ---------------------------------------------------------------- batches and the gradebook
@@ -503,6 +549,16 @@ def _grade_one(args):
     return grade(*args)
 
 
+def _outcome(future, path):
+    """A worker's Result, or an error row if the worker itself died (killed, out of memory)."""
+    try:
+        return future.result()
+    except sandbox.SandboxError:
+        raise
+    except Exception as err:
+        return Result(submission=str(path), error=f"the grader's worker failed ({err})"[:500])
+
+
 def grade_all(folder, out_dir, workers=None, timeout=CELL_TIMEOUT, limits=None, sandboxed=True):
     """Grade every ``*.ipynb`` of ``folder`` in parallel (one worker per core by default);
     write ``<out_dir>/grades.csv`` and the gradebook. A file that cannot be graded gets a row
@@ -516,13 +572,15 @@ def grade_all(folder, out_dir, workers=None, timeout=CELL_TIMEOUT, limits=None, 
     # (the answer key's, a caller's) inherits dead thread pools, and its next op never returns.
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers or os.cpu_count(), mp_context=spawn) as pool:
-        results = list(pool.map(_grade_one, jobs))
+        futures = [pool.submit(_grade_one, job) for job in jobs]
+        results = [_outcome(future, path) for future, path in zip(futures, files, strict=True)]
     out_dir.mkdir(parents=True, exist_ok=True)
     with open(out_dir / "grades.csv", "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["submission", "lab", "score", "max_score", "error"])
         for r in results:
-            writer.writerow([Path(r.submission).name, r.lab, r.score, r.max_score, r.error])
+            row = [Path(r.submission).name, r.lab, r.score, r.max_score, r.error]
+            writer.writerow([spreadsheet_safe(v) for v in row])
     record(results, out_dir / "gradebook.db")
     return results
 

@@ -33,7 +33,9 @@ PASSED_ENV = (
     "TF_ENABLE_ONEDNN_OPTS",
     "PYTHONHASHSEED",
 )
-MAX_LINE = 256 * 2**20  # the longest line the grader reads from the sandbox
+REPLY_MARGIN = 8 * 2**20  # bytes a line may hold beyond the outputs it carries
+MAX_NODES = 2_000_000  # values in one line's JSON (a lab's largest reply holds a few hundred)
+STDERR_TAIL = 4096  # bytes of the sandbox's stderr kept, for the message when it stops
 
 
 @dataclass
@@ -238,22 +240,38 @@ class Session:
             preexec_fn=_rlimits(self.limits, nproc),
             start_new_session=True,
         )
-        self.lines, self.errors = queue.Queue(), []
+        # What the grader holds of the sandbox's output is bounded while it reads: a line of
+        # at most max_line bytes (longer ones are skipped as they arrive), two lines waiting
+        # (the sandbox blocks until they are taken), and the last bytes of its stderr.
+        self.max_line = self.limits.output + REPLY_MARGIN
+        self.lines, self.errors, self.closed = queue.Queue(maxsize=2), b"", False
         threading.Thread(target=self._read, daemon=True).start()
         threading.Thread(target=self._drain, daemon=True).start()
         self.next_id = 0
 
     def _read(self):
+        stream = self.process.stdout
         while True:
-            line = self.process.stdout.readline(MAX_LINE)
+            line = stream.readline(self.max_line + 1)
             if not line:
-                self.lines.put(None)
+                self._put(None)
                 return
-            self.lines.put(line if line.endswith(b"\n") else b"")  # too long: a broken line
+            if len(line) > self.max_line or not line.endswith(b"\n"):
+                while line and not line.endswith(b"\n"):  # the rest of it, dropped as it comes
+                    line = stream.readline(2**20)
+                line = b""  # a broken line
+            self._put(line)
+
+    def _put(self, line):
+        while not self.closed:
+            try:
+                return self.lines.put(line, timeout=1)
+            except queue.Full:
+                pass
 
     def _drain(self):
-        for line in self.process.stderr:
-            self.errors = (self.errors + [line.decode(errors="replace")])[-20:]
+        while chunk := self.process.stderr.read1(2**16):
+            self.errors = (self.errors + chunk)[-STDERR_TAIL:]
 
     def receive(self, timeout):
         """The next message, a dict; SandboxError if none comes in ``timeout`` seconds."""
@@ -263,12 +281,14 @@ class Session:
             self.close()
             raise SandboxError(f"no answer within {timeout} s") from None
         if line is None:
-            self.lines.put(None)  # and for every later call
-            tail = "".join(self.errors).strip()[-500:]
+            self._put(None)  # and for every later call
+            tail = self.errors.decode(errors="replace").strip()[-500:]
             raise SandboxError("the sandbox stopped" + (f": {tail}" if tail else ""))
         try:
+            if sum(line.count(c) for c in (b"[", b"{", b",")) > MAX_NODES:
+                raise ValueError("too many values")  # json would build them all first
             message = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             self.close()
             raise SandboxError("the sandbox sent something unreadable") from None
         if not isinstance(message, dict):
@@ -304,4 +324,5 @@ class Session:
         except ProcessLookupError:
             pass
         self.process.wait()
+        self.closed = True  # the reader stops waiting to hand over lines
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -4,7 +4,8 @@
 
 1. Runs the submission's code cells (not its test cells) in a Jupyter kernel, with limits on
    time per cell and per notebook and on output per cell and in total; prints one JSON line
-   ``{"event": "executed", "notebook": ..., "notes": [...]}``.
+   ``{"event": "executed", "outputs": [[cell index, outputs, execution count], ...],
+   "notes": [...]}`` for the cells it ran.
 2. Then reads requests from stdin, one JSON line each: ``{"id", "name", "args", "kwargs"}``
    (plain data, ``tools.plain_data``), calls ``name`` in the kernel and prints one line
    ``{"id", "result" | "raised" | "failed", "stdout", "stderr"}``, until stdin closes.
@@ -180,7 +181,13 @@ def main(job_path):
         notes, gone = run_notebook(client, nb, job)
         if gone:
             notes.append(gone)
-        send({"event": "executed", "notebook": nb, "notes": notes})
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        ran = [
+            [i, nb.cells[i].outputs, nb.cells[i].execution_count]
+            for i in code
+            if i not in job["skip"]
+        ]
+        send({"event": "executed", "outputs": ran, "notes": notes})
         serve(client, job, gone)
 
 
