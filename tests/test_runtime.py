@@ -7,6 +7,7 @@ import matplotlib as mpl
 import numpy as np
 
 import helpers
+from conftest import ROOT
 
 
 def test_setup_seeds_numpy_and_random():
@@ -38,3 +39,15 @@ def test_setup_with_tensorflow_is_seeded_deterministic_and_quiet():
     assert done.returncode == 0, done.stderr
     assert done.stdout == "ok\n"
     assert done.stderr == "", done.stderr
+
+
+
+def test_no_file_of_the_code_is_hidden_from_git_by_gitignore():
+    """A file that .gitignore matches never reaches a clone (the feedback page's template once
+    sat in a folder named like nbgrader's `feedback/`, and a clean clone could not grade)."""
+    folders = ["helpers", "tools", "notebooks", "tests", "binder", "hub"]
+    command = ["git", "ls-files", "--others", "--ignored", "--exclude-standard", "--directory"]
+    listed = subprocess.run(command + folders, cwd=ROOT, capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    ignored = [p for p in listed.stdout.split() if not p.endswith(("__pycache__/", "checkpoints/"))]
+    assert ignored == []

@@ -21,9 +21,14 @@ from latex2mathml.converter import convert
 from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
-TEMPLATES = Path(__file__).resolve().parent / "feedback_templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"  # holds feedback_page/
 MAX_TEXT = 100_000  # characters of one cell's source, or of one output, that the page shows
 MAX_TEX = 5_000  # characters of one formula turned into MathML (longer: shown as its TeX)
+# Markdown rendered as Markdown (beyond: shown as text): mistune is quadratic on some input
+# (50 000 "[" take 12 s), so the work is bounded per cell and per page. A lab's largest
+# Markdown cell holds 1 739 characters, a lab's Markdown 16 883 in all.
+MAX_MARKDOWN_CELL = 5_000
+MAX_MARKDOWN_PAGE = 100_000
 IMAGES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -106,16 +111,20 @@ class Renderer(IPythonRenderer):
 
 
 class FeedbackExporter(HTMLExporter):
-    """nbconvert's JupyterLab page, with the template of ``feedback_templates/feedback``."""
+    """nbconvert's JupyterLab page, with the template of ``templates/feedback_page``."""
 
     def __init__(self):
-        super().__init__(template_name="feedback", extra_template_basedirs=[str(TEMPLATES)])
+        super().__init__(template_name="feedback_page", extra_template_basedirs=[str(TEMPLATES)])
+        self.rendered = 0  # characters of Markdown rendered so far
 
     @jinja2.pass_context
     def markdown2html(self, context, source):
         cell = context.get("cell", {})
         if cell.get("metadata", {}).get("grader_html"):  # the grader's own summary
             return source
+        if len(source) > MAX_MARKDOWN_CELL or self.rendered + len(source) > MAX_MARKDOWN_PAGE:
+            return f'<pre class="not-rendered">{html.escape(source)}</pre>'
+        self.rendered += len(source)
         return MarkdownWithMath(renderer=Renderer(cell.get("attachments", {}))).render(source)
 
     def default_filters(self):
