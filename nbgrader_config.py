@@ -13,3 +13,19 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Per-cell limit when autograding: a runaway loop costs that exercise, not the batch.
 c.Execute.timeout = 120  # nbgrader's executor; tools/grading.py CELL_TIMEOUT is the same (tested)
+
+# The released labs hold no saved widget state: the solved labs' explorer frames (drawn with
+# the solutions) stay out of the learners' copies, which save their own (JupyterLab's
+# saveState, tools/jupyterlab_overrides.json) for the feedback page to show.
+from nbgrader.converters import GenerateAssignment  # noqa: E402
+from nbgrader.preprocessors import NbGraderPreprocessor  # noqa: E402
+
+
+class ClearWidgetState(NbGraderPreprocessor):
+    def preprocess(self, nb, resources):
+        nb.metadata.pop("widgets", None)
+        return nb, resources
+
+
+RELEASE_STEPS = GenerateAssignment.class_traits()["preprocessors"].default()
+c.GenerateAssignment.preprocessors = [*RELEASE_STEPS, ClearWidgetState]

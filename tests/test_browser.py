@@ -9,10 +9,13 @@ functions give for the new value. Screenshots before / after go to ``build/brows
 Without chromium these tests skip; with ``REQUIRE_BROWSER=1`` (set by .ci/run) they fail.
 """
 
+import html
 import json
 import os
+import urllib.request
 from pathlib import Path
 
+import nbformat
 import pytest
 from conftest import ROOT
 
@@ -27,7 +30,7 @@ from helpers.labs import (
     tensorflow_introduction,
 )
 from tools import browser as browser_tools
-from tools import reference, stacked
+from tools import feedback, reference, stacked
 
 CHROMIUM = browser_tools.chromium_path()
 SHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", ROOT / "build" / "browser"))
@@ -181,10 +184,42 @@ def test_lab_runs_and_explorers_respond(lab, browser, notebook):
         page.close()
 
 
+def _saved(url, token, notebook):
+    """The notebook as the server holds it now (Jupyter's contents API)."""
+    query = f"{url}/api/contents/{notebook}?content=1&token={token}"
+    with urllib.request.urlopen(query, timeout=30) as answer:
+        return nbformat.from_dict(json.load(answer)["content"])
+
+
+def test_a_saved_lab_keeps_its_explorers_last_frame_for_the_feedback(lab, browser):
+    """JupyterLab saves the widgets' state (saveState, tools/jupyterlab_overrides.json), so
+    a learner's saved lab holds each explorer's last frame; the feedback page shows it with
+    its status line."""
+    url, token = lab
+    notebook = "week1/gradient_checking.ipynb"
+    page = browser.new_page()
+    try:
+        browser_tools.run_all(page, url, token, notebook)
+        explorer = browser_tools.explorers(page).nth(0)
+        explorer.scroll_into_view_if_needed()
+        _, (status, _) = browser_tools.move_slider(page, explorer, 0)
+        page.keyboard.press("Control+s")
+        for _ in range(60):
+            saved = _saved(url, token, notebook)
+            frames = feedback._frames(saved)
+            if any(shown == status for _, shown in frames.values()):
+                break
+            page.wait_for_timeout(500)
+    finally:
+        page.close()
+    (png,) = {png for png, shown in frames.values() if shown == status}
+    text = feedback.page(saved, "feedback", "")
+    assert f'src="data:image/png;base64,{png}"' in text and html.escape(status, quote=False) in text
+    assert "open the notebook in JupyterLab" not in text  # no explorer left as a placeholder
+
+
 def test_every_explorer_is_timed():
     """The browser timings cover every explorer of every lab (``tools.browser.TIMED``)."""
-    import nbformat
-
     for path in sorted((ROOT / "notebooks").glob("week*/*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         calls = sum(c.source.count("_explorer(") for c in nb.cells if c.cell_type == "code")

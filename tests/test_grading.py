@@ -43,6 +43,10 @@ def test_release_strips_solutions_and_hidden_tests(course):
                 assert "raise NotImplementedError()" in cell.source
             if cell.cell_type == "code":
                 assert cell.outputs == [], "release outputs are cleared"
+        source = nbformat.read(source, as_version=4)
+        assert "widgets" in source.metadata and "widgets" not in nb.metadata, (
+            "the solved lab's saved explorer frames stay out of the release"
+        )
 
 
 def test_grader_runs_the_released_public_checks(course):

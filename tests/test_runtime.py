@@ -5,9 +5,9 @@ import sys
 
 import matplotlib as mpl
 import numpy as np
+from conftest import ROOT
 
 import helpers
-from conftest import ROOT
 
 
 def test_setup_seeds_numpy_and_random():
@@ -39,7 +39,6 @@ def test_setup_with_tensorflow_is_seeded_deterministic_and_quiet():
     assert done.returncode == 0, done.stderr
     assert done.stdout == "ok\n"
     assert done.stderr == "", done.stderr
-
 
 
 def test_no_file_of_the_code_is_hidden_from_git_by_gitignore():

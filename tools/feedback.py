@@ -19,16 +19,23 @@ import jinja2
 import nbformat
 from latex2mathml.converter import convert
 from nbconvert import HTMLExporter
+from nbconvert.filters import Highlight2HTML, strip_ansi
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"  # holds feedback_page/
 MAX_TEXT = 100_000  # characters of one cell's source, or of one output, that the page shows
-MAX_TEX = 5_000  # characters of one formula turned into MathML (longer: shown as its TeX)
-# Markdown rendered as Markdown (beyond: shown as text): mistune is quadratic on some input
-# (50 000 "[" take 12 s), so the work is bounded per cell and per page. A lab's largest
-# Markdown cell holds 1 739 characters, a lab's Markdown 16 883 in all.
-MAX_MARKDOWN_CELL = 5_000
-MAX_MARKDOWN_PAGE = 100_000
+# What turns text into tags is bounded per cell (or output) and per page; beyond, the text is
+# shown as it is. Each is slow or large on hostile input: mistune is quadratic on a run of "["
+# (12 s for 50 000), Pygments takes 22 us a character, and each tag they or the colour codes
+# make costs the page's final parse (BeautifulSoup) about 700 bytes. A lab's largest Markdown
+# cell holds 1 739 characters (17 000 in all), its largest code cell 2 518 (14 000 in all);
+# its outputs hold 4 426 characters in all.
+BUDGETS = {  # kind: (characters per cell or output, characters per page)
+    "markdown": (5_000, 100_000),
+    "code": (20_000, 200_000),
+    "ansi": (20_000, 200_000),  # outputs and tracebacks, with their colour codes
+    "tex": (5_000, 20_000),  # LaTeX outputs, as MathML
+}
 IMAGES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -76,11 +83,13 @@ def _size(metadata, mimetype, key):
 
 def mathml(tex, display=False):
     """A formula as MathML; TeX that does not convert is shown as code."""
-    if len(tex) <= MAX_TEX:
-        try:
-            return convert(tex, display="block" if display else "inline")
-        except Exception:  # noqa: BLE001 - whatever the converter chokes on is shown as TeX
-            pass
+    try:
+        return convert(tex, display="block" if display else "inline")
+    except Exception:  # noqa: BLE001 - whatever the converter chokes on is shown as TeX
+        return _as_code(tex)
+
+
+def _as_code(tex):
     return f"<code>{html.escape(tex)}</code>"
 
 
@@ -110,26 +119,58 @@ class Renderer(IPythonRenderer):
         return html.escape(f"[image: {text or url}]")
 
 
+def _as_text(text):
+    """``text`` shown as it is, not rendered (beyond the page's budgets)."""
+    return f'<pre class="not-rendered">{html.escape(text)}</pre>'
+
+
 class FeedbackExporter(HTMLExporter):
     """nbconvert's JupyterLab page, with the template of ``templates/feedback_page``."""
 
     def __init__(self):
         super().__init__(template_name="feedback_page", extra_template_basedirs=[str(TEMPLATES)])
-        self.rendered = 0  # characters of Markdown rendered so far
+        self.spent = dict.fromkeys(BUDGETS, 0)  # characters rendered so far, by kind
+        highlight = Highlight2HTML(pygments_lexer="python", parent=self)
+        code = self._budgeted(
+            "code", highlight, lambda s: f'<div class="highlight">{_as_text(s)}</div>'
+        )
+        self.filters = {"highlight_code": code}  # nbconvert takes this one from `filters`
+
+    def _affords(self, kind, text):
+        """Whether ``text`` fits what is left of the page's budget for ``kind`` (then spent)."""
+        per_item, per_page = BUDGETS[kind]
+        if len(text) > per_item or self.spent[kind] + len(text) > per_page:
+            return False
+        self.spent[kind] += len(text)
+        return True
+
+    def _budgeted(self, kind, render, fallback):
+        """``render`` while the page's budget for ``kind`` lasts, then ``fallback``."""
+
+        def call(text, *args, **kwargs):
+            return render(text, *args, **kwargs) if self._affords(kind, text) else fallback(text)
+
+        return call
 
     @jinja2.pass_context
     def markdown2html(self, context, source):
         cell = context.get("cell", {})
         if cell.get("metadata", {}).get("grader_html"):  # the grader's own summary
             return source
-        if len(source) > MAX_MARKDOWN_CELL or self.rendered + len(source) > MAX_MARKDOWN_PAGE:
-            return f'<pre class="not-rendered">{html.escape(source)}</pre>'
-        self.rendered += len(source)
+        if not self._affords("markdown", source):
+            return _as_text(source)
         return MarkdownWithMath(renderer=Renderer(cell.get("attachments", {}))).render(source)
 
     def default_filters(self):
-        yield from super().default_filters()
-        yield ("tex_to_mathml", lambda tex: mathml(_text(tex), display=True))
+        for name, function in super().default_filters():
+            if name == "ansi2html":
+                function = self._budgeted("ansi", function, lambda s: html.escape(strip_ansi(s)))
+            yield name, function
+        tex = self._budgeted("tex", lambda tex: mathml(tex, display=True), _as_code)
+        yield ("tex_to_mathml", tex)
+        # nbconvert's rewrite of "files/" links: no page of ours has one, and its regular
+        # expression takes quadratic time on a run of "[" (hours for a notebook of them)
+        yield ("strip_files_prefix", lambda text: text)
 
 
 # ---------------------------------------------------------------- the allow-list
@@ -162,26 +203,28 @@ def _frames(nb):
 
 
 def clean_output(output, frames):
-    """The allowed part of one output (or None): streams, errors, plain text and images."""
+    """The allowed part of one output, as a list of outputs: streams, errors, plain text and
+    images; an explorer as its status line and last frame."""
     if not isinstance(output, dict):
-        return None
+        return []
     kind = output.get("output_type")
     if kind == "stream":
         name = "stderr" if output.get("name") == "stderr" else "stdout"
-        return nbformat.v4.new_output("stream", name=name, text=_text(output.get("text")))
+        return [nbformat.v4.new_output("stream", name=name, text=_text(output.get("text")))]
     if kind == "error":
         lines = [shortened(t) for t in _list(output.get("traceback"))[:200] if isinstance(t, str)]
         names = {key: _text(output.get(key)) for key in ("ename", "evalue")}
-        return nbformat.v4.new_output("error", traceback=lines, **names)
+        return [nbformat.v4.new_output("error", traceback=lines, **names)]
     if kind not in ("display_data", "execute_result") or not isinstance(output.get("data"), dict):
-        return None
+        return []
     data, metadata = output["data"], output.get("metadata", {})
     view = data.get(WIDGET_VIEW)
     if isinstance(view, dict) and view.get("model_id") in frames:
         png, status = frames[view["model_id"]]
-        return nbformat.v4.new_output(
-            "display_data", data={"image/png": png, "text/plain": shortened(status)}
-        )
+        return [
+            nbformat.v4.new_output("stream", name="stdout", text=shortened(status) + "\n"),
+            nbformat.v4.new_output("display_data", data={"image/png": png}),
+        ]
     clean, sizes = {}, {}
     for mimetype in IMAGES:
         if mimetype in data and (found := image_data(mimetype, data[mimetype])):
@@ -196,11 +239,11 @@ def clean_output(output, frames):
     if isinstance(view, dict):
         clean["text/plain"] = "[an explorer: open the notebook in JupyterLab to move its sliders]"
     if not clean:
-        return None
+        return []
     out = nbformat.v4.new_output("display_data", data=clean, metadata=sizes)
     if kind == "execute_result" and type(output.get("execution_count")) is int:
         out.output_type, out.execution_count = "execute_result", output["execution_count"]
-    return out
+    return [out]
 
 
 def clean_notebook(nb):
@@ -224,8 +267,8 @@ def clean_notebook(nb):
                 new.attachments = images
         elif cell.get("cell_type") == "code":
             new = nbformat.v4.new_code_cell(source)
-            outputs = (clean_output(o, frames) for o in _list(cell.get("outputs"))[:100])
-            new.outputs = [o for o in outputs if o]
+            outputs = _list(cell.get("outputs"))[:100]
+            new.outputs = [kept for o in outputs for kept in clean_output(o, frames)]
             count = cell.get("execution_count")
             new.execution_count = count if type(count) is int else None
         else:
