@@ -42,3 +42,14 @@ def _project_datasets():
     from tools import datasets
 
     datasets.build()
+
+
+def lab_text(lab, phrase):
+    """The Markdown cell of ``notebooks/*/<lab>.ipynb`` that holds ``phrase`` (for tests that
+    check a sentence's figures against computed values)."""
+    import nbformat
+
+    (path,) = (ROOT / "notebooks").glob(f"week*/{lab}.ipynb")
+    cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"]
+    (cell,) = [source for source in cells if phrase in source]
+    return cell

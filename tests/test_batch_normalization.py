@@ -4,6 +4,7 @@ backward pass, and agreement with Keras's BatchNormalization and softmax cross-e
 
 import numpy as np
 import pytest
+from conftest import lab_text
 
 from helpers import gradcheck
 from helpers.labs import batch_normalization as lab
@@ -374,3 +375,74 @@ def test_softmax_network_predicts_the_spirals_with_the_learners_functions():
     predicted = np.argmax(reference.softmax(network["W3"] @ A + network["b3"]), axis=0)
     np.testing.assert_array_equal(predicted, stacked.predict(spirals[2], network, "softmax"))
     assert np.mean(predicted == spirals[3]) > 0.95
+
+
+@pytest.fixture(scope="module")
+def bn_grid():
+    return lab.batchnorm_grid()
+
+
+def test_the_explorers_text_says_what_the_spreads_are(bn_grid):
+    """Section 8's sentences on the spread of the activations, read from the grid."""
+    text = lab_text("batch_normalization", "## 8 · Explore")
+    upto = lab.LEARNING_RATES.index(0.1) + 1
+    with_bn = np.concatenate(
+        [
+            lab.grid_run(bn_grid, depth, True, size)["spread"][-1][:upto].ravel()
+            for depth in lab.DEPTHS
+            for size in (16, 64, 300)
+        ]
+    )
+    assert abs(np.median(with_bn) - 0.6) < 0.02 and np.percentile(with_bn, 90) < 0.73
+    assert "near $0.6$ at every depth up to $\\alpha = 0.1$" in text and "below $0.73$" in text
+    assert abs(np.sqrt(0.5 - 1 / (2 * np.pi)) - 0.58) < 0.005  # std of ReLU(N(0, 1))
+
+    def median_spread(depth, size, rate):
+        spread = lab.grid_run(bn_grid, depth, False, size)["spread"][-1][
+            lab.LEARNING_RATES.index(rate)
+        ]
+        return np.median(spread)
+
+    at_one = [median_spread(d, s, 1.0) for d in (6, 10) for s in (16, 64, 300)]
+    assert round(min(at_one), 2) == 0.07 and max(at_one) < 0.3 and "between 0.07 and 0.3" in text
+    at_three = [median_spread(d, s, 3.0) for d in (6, 10) for s in (16, 64, 300)]
+    assert all(
+        not np.isfinite(v) or v < 1e-2 or v > 1e6 for v in at_three
+    )  # dead, exploded, diverged
+    assert (
+        1e21 <= median_spread(6, 64, 3.0) < 1e22 and "about $10^{21}$ with 6 hidden layers" in text
+    )
+
+
+def test_the_covariate_shift_text_says_how_the_unit_drifts(bn_grid):
+    """Section 3's sentences on one unit's input (6 hidden layers, mini-batch 64, alpha 0.1)."""
+    text = lab_text("batch_normalization", "the unit's input drifts")
+    k = lab.LEARNING_RATES.index(0.1)
+    runs = {bn: lab.grid_run(bn_grid, 6, bn, 64) for bn in (False, True)}
+    epochs = list(runs[False]["epochs"])
+    unit = {bn: run["unit"][:, k] for bn, run in runs.items()}  # (15th, 50th, 85th) per record
+    start, at100, end = (unit[False][epochs.index(e)] for e in (0, 100, 300))
+    assert round(start[1], 1) == -0.4 and round(at100[1], 1) == -3.3 and round(end[1], 1) == -3.5
+    assert (
+        "from $-0.4$ to about $-3.3$ in the\nfirst 100 epochs" in text
+        and "($-3.5$ at epoch 300)" in text
+    )
+    assert end[2] < 0 and "85th percentile is\nbelow 0" in text
+    settled = unit[True][epochs.index(20) :, 1]
+    assert np.ptp(settled) < 0.2 and "settles within about 20 epochs" in text
+
+
+def test_the_comparison_text_says_where_each_network_ends_lower(bn_grid):
+    """Section 3's sentences against the table above them (6 hidden layers, mini-batch 64)."""
+    text = lab_text("batch_normalization", "every rate up to $3$ trains")
+    runs = [lab.grid_run(bn_grid, 6, bn, 64)["cost"][-1] for bn in (False, True)]
+    cost = {
+        rate: (round(plain, 3), round(bn, 3))
+        for rate, plain, bn in zip(lab.LEARNING_RATES, *runs, strict=True)
+    }
+    assert cost[0.003] == (0.417, 0.127) and cost[0.01] == (0.122, 0.029)
+    assert "cost $0.127$ against $0.417$ at $\\alpha = 0.003$" in text
+    assert "$0.029$ against $0.122$ at $0.01$" in text
+    assert all(cost[r][0] < cost[r][1] for r in (0.03, 0.1)) and cost[0.1] == (0.001, 0.016)
+    assert "($0.001$ against $0.016$ at $\\alpha = 0.1$)" in text
+    assert all(cost[r][1] < 0.05 for r in lab.LEARNING_RATES[1:])  # with batch norm all train

@@ -3,6 +3,7 @@ the learner-style solutions, the usual mistakes, and what log-scale sampling buy
 
 import numpy as np
 import pytest
+from conftest import lab_text
 
 from helpers.labs import hyperparameter_tuning as lab
 from tools import precompute, reference, stacked
@@ -248,3 +249,27 @@ def test_tuning_explorer_redraws_on_each_control(evaluate):
     expected = lab.search_summary(evaluate, runs["coarse to fine"], "coarse to fine", "linear")
     assert ex.view.status == expected and len(ex.view.status) <= 130
     assert ex.view.status.startswith("coarse to fine, linear scale, 49 trials: best dev cost")
+
+
+def test_the_log_scale_motivation_states_the_uniform_draws_shares():
+    """alpha uniform on [1e-4, 1]: the share of each range the text names."""
+    low, high = 1e-4, 1.0
+    top, bottom = (high - 0.1) / (high - low), (1e-3 - low) / (high - low)
+    text = lab_text("hyperparameter_tuning", "Sampling on the right scale")
+    assert f"{100 * top:.0f}% of the" in text  # 90%
+    assert f"only {100 * bottom:.2f}% between" in text  # 0.09%, not 0.01%
+    assert "about one\ndraw in a thousand" in text and round(1000 * bottom) == 1
+
+
+def test_the_sampling_figure_labels_beta_by_how_many_values_it_averages():
+    """beta averages about 1 / (1 - beta) values (week 2): 10 at 0.9, 100 at 0.99, 1000 at 0.999."""
+    import matplotlib.pyplot as plt
+
+    lab.draw_sampling_scales(reference.sample_log_uniform, reference.sample_beta, size=10)
+    right = plt.gcf().axes[1]
+    labels = [t.get_text() for t in right.get_xticklabels()]
+    assert labels == [
+        "0.9 … 0.99\n(averages about 10 to 100 values)",
+        "0.99 … 0.999\n(about 100 to 1000)",
+    ]
+    assert [round(1 / (1 - b)) for b in (0.9, 0.99, 0.999)] == [10, 100, 1000]

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import lab_text
 
 from helpers import checking, data, nn
 from helpers.labs import initialization as lab
@@ -220,3 +221,22 @@ def test_stderr_and_warnings_from_a_correct_answer_do_not_fail_the_check(capsys)
         and "debug print" in out
     )
     assert out.endswith("All tests passed.\n")
+
+
+def test_the_first_cost_of_weights_x10_is_explained_by_the_numbers():
+    """The sentences under the "random × 10" run: z[3]'s range, the clip and 17.27."""
+    train_X, train_Y, _, _ = data.load_circles()
+    parameters = reference.initialize_parameters_random([train_X.shape[0], 10, 5, 1])
+    A3, cache = nn.forward_propagation(train_X, parameters)
+    z = cache[8].ravel()  # Z3
+    assert (round(z.min()), round(z.max()), round(np.median(z))) == (63, 6929, 3787)
+    assert np.all(A3 == 1.0) and np.mean(train_Y == 0) == 0.5  # every example a certain 1
+    clipped = -np.log(1 - (1 - 1e-15))  # the clip, as float64 holds 1 - 1e-15
+    assert round(clipped, 2) == 34.54 and round(nn.compute_cost(A3, train_Y), 2) == 17.27
+    assert abs(nn.compute_cost(A3, train_Y) - clipped / 2) < 1e-9
+    text = lab_text("initialization", "The first cost is huge")
+    assert "from 63 to 6 929 on the training set, median 3 787" in text
+    assert "34.54" in text and "17.27, is half of 34.54" in text
+    assert nn.sigmoid(np.float64(-709)) > 0 and nn.sigmoid(np.float64(-710)) == 0
+    assert nn.sigmoid(np.float64(36)) < 1 and nn.sigmoid(np.float64(38)) == 1
+    assert "below about $-710$ to exactly\n  0" in text and "Above $z^{[3]} \\approx 37$" in text

@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 import pytest
+from conftest import lab_text
 from test_stacked import course_model
 
 from helpers import data, nn, runtime
@@ -486,3 +487,19 @@ def test_the_explorer_reads_the_paths_trained_ahead():
         np.testing.assert_array_equal(losses, fresh[1])
     with pytest.raises(ValueError, match="not on the explorer's slider"):
         lab.paths_at(trained, "saddle", 0.03, 0.9)
+
+
+def test_the_decay_schedules_text_says_what_the_figure_shows():
+    """The sentences under the schedules figure, read against the schedules (alpha0 = 0.2)."""
+    inverse, exponential, root, _ = (
+        rates / 0.2 for rates in lab.decay_schedules(ref.update_lr, 0.2, 50).values()
+    )
+    text = lab_text("optimization_methods", "falls fastest")
+    percent = [round(100 * r) for r in (inverse[9], exponential[9], root[9], root[49])]
+    assert percent == [9, 60, 32, 14]
+    assert "down to 9% of" in text and "still 60% of" in text and "against 32%" in text
+    assert "(14% of $\\alpha_0$ at epoch\n50)" in text
+    assert inverse[9] < root[9] < exponential[9]  # at epoch 10: 1/(1+e) lowest, exponential highest
+    crossing = 2 + int(np.argmax(exponential[1:] < root[1:]))  # at epoch 1 both are near alpha0
+    assert crossing == 35 and "after\nabout 35 epochs" in text
+    assert root[49] > exponential[49] > inverse[49]  # k / sqrt(epoch): the longest tail

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import NOTEBOOKS, lab_text
 
 from helpers import data, gradcheck, nn
 from helpers.labs import regularization as lab
@@ -295,3 +296,33 @@ def test_dropout_check_holds_the_seed_argument_to_its_word():
     with pytest.raises(AssertionError, match="seed=7"):
         lab.forward_propagation_with_dropout_test(seed_ignored, mask_seed=7)
     lab.forward_propagation_with_dropout_test(reference.forward_propagation_with_dropout, 2, 0.5, 7)
+
+
+def test_what_to_remember_matches_the_labs_results_table():
+    """ "What you should remember" against the lab's own table (its committed output, which
+    nbval holds to what the lab computes)."""
+    import nbformat
+
+    (path,) = [p for p in NOTEBOOKS if p.stem == "regularization"]
+    outputs = [
+        o.get("text", "")
+        for c in nbformat.read(path, 4).cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    ]
+    (table,) = [t for t in outputs if t.startswith("model ")]
+    rows = {line[:28].strip(): line[28:].split() for line in table.splitlines()[1:6]}
+    plain, l2, dropout = (
+        rows["no regularization"],
+        rows["L2, lambda = 0.7"],
+        rows["dropout, keep_prob = 0.86"],
+    )
+    train = {name: float(row[0].rstrip("%")) for name, row in rows.items()}
+    assert (
+        dropout[0] == plain[0]
+        and max(train[n] for n in ("L2, lambda = 0.7", "early stopping at 1000"))
+        < train["no regularization"]
+    )
+    text = lab_text("regularization", "Regularization reduces overfitting")
+    assert f"({plain[1].replace('0%', '%')} to {l2[1].replace('.00', '')} here)" in text
+    assert f"dropout: {plain[0]} with and without" in text

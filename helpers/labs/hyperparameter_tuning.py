@@ -542,8 +542,8 @@ def draw_sampling_scales(sample_log_uniform, sample_beta, size=1000, seed=0):
         right.bar(np.arange(2) + (i - 0.5) * width, halves, width, label=f"{scale} scale")
     left.set_xticks(range(4), ["1e-4 … 1e-3", "1e-3 … 0.01", "0.01 … 0.1", "0.1 … 1"])
     left.set(ylabel=f"draws of {size}", title="learning rate α in [1e-4, 1]")
-    right.set_xticks(range(2), ["0.9 … 0.99\n(averages 10 to 100 days)",
-                                "0.99 … 0.999\n(averages 100 to 1000 days)"])  # fmt: skip
+    right.set_xticks(range(2), ["0.9 … 0.99\n(averages about 10 to 100 values)",
+                                "0.99 … 0.999\n(about 100 to 1000)"])  # fmt: skip
     right.set(title="β in [0.9, 0.999]")
     left.legend()
     fig.tight_layout()
