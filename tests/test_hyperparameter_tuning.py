@@ -273,3 +273,27 @@ def test_the_sampling_figure_labels_beta_by_how_many_values_it_averages():
         "0.99 … 0.999\n(about 100 to 1000)",
     ]
     assert [round(1 / (1 - b)) for b in (0.9, 0.99, 0.999)] == [10, 100, 1000]
+
+
+def test_the_maps_roughness_is_where_the_text_says():
+    """Smooth up to alpha ~ 0.05, rough from ~0.056; the best a lucky cell beside a 0.25 column."""
+    cost, rates = lab.response_map()["dev_cost"], np.asarray(lab.MAP_RATES)
+    step = np.median(np.abs(np.diff(cost, axis=0)), axis=1)  # (80,): from rates[i] to rates[i+1]
+    smooth = (rates[1:] >= 0.01) & (rates[1:] <= 0.0502)
+    assert (
+        step[smooth].max() < 0.005
+        and step[rates[1:] > 0.0562].min() < step[rates[1:] > 0.0562].max()
+    )
+    rough = step[(rates[1:] > 0.055) & (rates[1:] < 1)]
+    assert np.median(rough) > 4 * np.median(step[smooth])
+    column = np.argmin(np.abs(rates - 0.063))
+    assert abs(np.median(cost[column]) - 0.25) < 0.01
+    i, _ = np.unravel_index(np.argmin(cost), cost.shape)
+    assert round(cost.min(), 3) == 0.116 and round(rates[i], 3) == 0.079 and abs(i - column) == 2
+    text = lab_text("hyperparameter_tuning", "The map is smooth up to")
+    assert "smooth up to $\\alpha \\approx 0.05$ and rough from about $0.056$" in text
+    assert (
+        "$0.116$ at\n$\\alpha = 0.079$" in text
+        and "at $\\alpha = 0.063$ a whole column sits near $0.25$" in text
+    )
+    assert "a lucky cell two columns from it" in text

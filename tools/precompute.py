@@ -400,13 +400,13 @@ def babysit(days, splits=None):
     return {"cost": np.concatenate(costs), "dev_cost": np.array(dev), "ends": np.array(ends)}
 
 
-def caviar(trials, splits=None, workers=2, one_by_one=5):
-    """The caviar strategy: every trial trained at once (``train_trials``, one stacked pass on
-    ``workers`` processes), timed, and the first ``one_by_one`` trials trained one model at a
-    time for comparison. Returns (dict of ``train_trials``, models per second stacked, models
-    per second one at a time)."""
+def caviar(trials, splits=None, one_by_one=5):
+    """The caviar strategy: every trial trained at once (``train_trials``, one stacked pass),
+    timed, and the first ``one_by_one`` trials trained one model at a time for comparison, both
+    in this one process (like for like). Returns (dict of ``train_trials``, models per second
+    stacked, models per second one at a time)."""
     start = time.perf_counter()
-    out = train_trials(trials["learning_rate"], trials["epsilon"], splits, workers=workers)
+    out = train_trials(trials["learning_rate"], trials["epsilon"], splits)
     stacked_rate = len(out["dev_cost"]) / (time.perf_counter() - start)
     start = time.perf_counter()
     for k in range(one_by_one):
