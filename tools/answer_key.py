@@ -233,7 +233,9 @@ def _log_uniform(low, high, size, seed):
 
 @answers("hyperparameter_tuning.sample_beta")
 def _beta(low, high, size, seed):
-    return _sampler(reference.sample_beta, low, high, size, seed)
+    out = _sampler(reference.sample_beta, low, high, size, seed)
+    beta_itself = reference.sample_log_uniform(low, high, size, np.random.default_rng(seed))
+    return {**out, "mistake: beta on a log scale": beta_itself}
 
 
 @answers("hyperparameter_tuning.random_trials")

@@ -26,19 +26,38 @@ from helpers.labs import optimization_methods as moons_lab
 # ---------------------------------------------------------------- checks
 
 
-def _check_sampler(where, got, expected, low, high, linear):
-    """Shape, dtype and range first, then the usual mistakes, then the values."""
+LINEAR = (
+    "samples on a linear scale: most draws land in the top decade. Draw the exponent r uniformly "
+    "instead (see the formula above the exercise)."
+)
+BETA_HINT = (
+    "Draw 1 - β on a log scale instead: r uniform in [log10(1 - high), log10(1 - low)], "
+    "β = 1 - 10**r."
+)
+BETA_MISTAKES = {
+    "mistake: linear": (
+        "samples β on a linear scale: 9 draws in 10 land in [0.9, 0.99], where β averages only "
+        f"10 to 100 values, and the range 0.99 ... 0.999 gets 1 in 10. {BETA_HINT}"
+    ),
+    "mistake: beta on a log scale": (
+        "draws β itself on a log scale, which on [0.9, 0.999] is nearly linear: what matters is "
+        f"1 - β (how many values β averages, about 1 / (1 - β)). {BETA_HINT}"
+    ),
+}
+
+
+def _check_sampler(where, got, expected, low, high, mistakes):
+    """Shape, dtype and range first, then the usual mistakes ({draws: message}), then the
+    values."""
     if not isinstance(got, np.ndarray):
         raise AssertionError(f"{where} should return a numpy array, got {type(got).__name__}.")
     if got.shape != expected.shape:
         raise AssertionError(f"{where} has shape {got.shape}, expected {expected.shape}.")
     if not np.all((got >= low) & (got <= high)):
         raise AssertionError(f"{where}: values fall outside [{low:g}, {high:g}].")
-    if np.allclose(got, linear):
-        raise AssertionError(
-            f"{where} samples on a linear scale: most draws land in the top decade. Draw the "
-            "exponent r uniformly instead (see the formula above the exercise)."
-        )
+    for draws, message in mistakes:
+        if np.allclose(got, draws):
+            raise AssertionError(f"{where} {message}")
     if not np.allclose(got, expected, rtol=1e-12, atol=0):
         raise AssertionError(
             f"{where}: the values differ from one rng.uniform(...) call on the generator you "
@@ -46,25 +65,27 @@ def _check_sampler(where, got, expected, low, high, linear):
         )
 
 
-def _sampler_test(target, name, low, high, size, seed):
-    """Call ``target`` as ``name(low, high, size, rng)`` and compare with the expected draws."""
+def _sampler_test(target, name, low, high, size, seed, hints):
+    """Call ``target`` as ``name(low, high, size, rng)`` and compare with the expected draws;
+    ``hints``: {mistake's key in the expected data: message}."""
     where = f"{name}({low:g}, {high:g}, size={size}, rng)"
     want = checking.expected(
         f"hyperparameter_tuning.{name}", low=low, high=high, size=size, seed=seed
     )
     got = checking.call(target, low, high, size, np.random.default_rng(seed))
-    _check_sampler(where, got, want["values"], low, high, want["mistake: linear"])
+    mistakes = [(want[key], message) for key, message in hints.items()]
+    _check_sampler(where, got, want["values"], low, high, mistakes)
     print(checking.PASSED)
 
 
 def sample_log_uniform_test(target, low=1e-4, high=1.0, size=5, seed=0):
     """10 ** r, r uniform in [log10 low, log10 high], drawn with one rng.uniform call."""
-    _sampler_test(target, "sample_log_uniform", low, high, size, seed)
+    _sampler_test(target, "sample_log_uniform", low, high, size, seed, {"mistake: linear": LINEAR})
 
 
 def sample_beta_test(target, low=0.9, high=0.999, size=5, seed=0):
     """1 - 10 ** r, r uniform in [log10(1 - high), log10(1 - low)], one rng.uniform call."""
-    _sampler_test(target, "sample_beta", low, high, size, seed)
+    _sampler_test(target, "sample_beta", low, high, size, seed, BETA_MISTAKES)
 
 
 def decade_counts(values, low, high):
@@ -103,7 +124,7 @@ def random_trials_test(target, box=None, trials=6, seed=0):
             want["trials"][name],
             low,
             high,
-            want["mistake: linear"][name],
+            [(want["mistake: linear"][name], LINEAR)],
         )
     print(checking.PASSED)
 
