@@ -13,7 +13,8 @@ export OPENBLAS_CORETYPE ?= Haswell
 export NPY_DISABLE_CPU_FEATURES ?= X86_V4 AVX512_ICL AVX512_SPR
 endif
 
-.PHONY: lab solutions jupyter-settings test datasets notebooks bench lint release grade grade-all
+.PHONY: lab solutions jupyter-settings test datasets notebooks bench lint release grade grade-all \
+	class-release class-collect class-grade class-feedback
 
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -56,6 +57,11 @@ grade: $(STAMP) datasets  ## grade one lab: make grade SUBMISSION=path/to/lab.ip
 grade-all: $(STAMP) datasets  ## grade a folder: make grade-all SUBMISSIONS=dir/ [OUT=grades] [ARGS=...]
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=folder/ [OUT=dir] [ARGS=--no-sandbox ...]"; exit 2; }
 	$(BIN)/python -m tools.grading grade-all "$(SUBMISSIONS)" --out "$(or $(OUT),grades)" $(ARGS)
+
+# The instructor's week through nbgrader's exchange (README, "Teaching a class").
+class-release class-collect class-grade class-feedback: $(STAMP) datasets  ## instructors: make class-release WEEK=week1 [EXCHANGE=dir]
+	@test -n "$(WEEK)" || { echo "usage: make $@ WEEK=week1 [EXCHANGE=/srv/nbgrader/exchange]"; exit 2; }
+	$(BIN)/python -m tools.classroom $(@:class-%=%) "$(WEEK)" $(if $(EXCHANGE),--exchange "$(EXCHANGE)")
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -510,9 +510,13 @@ def spreadsheet_safe(value):
 
 def student_of(path):
     """The student id of a submission: its file name, or its folder's name when the file is
-    named after a lab (``submitted/alice/initialization.ipynb`` -> alice)."""
+    named after a lab (``submitted/alice/initialization.ipynb`` -> alice), or the one above
+    in nbgrader's layout (``submitted/alice/week1/initialization.ipynb`` -> alice)."""
     path = Path(path)
-    return path.parent.name if path.stem in labs() else path.stem
+    if path.stem not in labs():
+        return path.stem
+    weeks = {lab.parent.name for lab in labs().values()}
+    return path.parent.parent.name if path.parent.name in weeks else path.parent.name
 
 
 def record(results, database):
@@ -559,30 +563,44 @@ def _outcome(future, path):
         return Result(submission=str(path), error=f"the grader's worker failed ({err})"[:500])
 
 
-def grade_all(folder, out_dir, workers=None, timeout=CELL_TIMEOUT, limits=None, sandboxed=True):
-    """Grade every ``*.ipynb`` of ``folder`` in parallel (one worker per core by default);
-    write ``<out_dir>/grades.csv`` and the gradebook. A file that cannot be graded gets a row
-    with its error."""
+def grade_files(jobs, workers=None, timeout=CELL_TIMEOUT, limits=None, sandboxed=True):
+    """Grade each (submission, out_dir) of ``jobs`` in parallel (one worker per core by
+    default): the Results, in order; a worker that dies gives its file an error row."""
     if sandboxed:
         sandbox.check_available()
-    files = sorted(Path(folder).glob("*.ipynb"))
-    out_dir = Path(out_dir)
-    jobs = [(f, out_dir, timeout, limits, sandboxed) for f in files]
     # Fresh worker processes, not forks: a fork of a process whose TensorFlow has run ops
     # (the answer key's, a caller's) inherits dead thread pools, and its next op never returns.
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers or os.cpu_count(), mp_context=spawn) as pool:
-        futures = [pool.submit(_grade_one, job) for job in jobs]
-        results = [_outcome(future, path) for future, path in zip(futures, files, strict=True)]
+        args = [(path, out, timeout, limits, sandboxed) for path, out in jobs]
+        futures = [pool.submit(_grade_one, job) for job in args]
+        return [_outcome(future, path) for future, (path, _) in zip(futures, jobs, strict=True)]
+
+
+def grade_all(folder, out_dir, workers=None, timeout=CELL_TIMEOUT, limits=None, sandboxed=True):
+    """Grade every ``*.ipynb`` of ``folder`` in parallel (one worker per core by default);
+    write ``<out_dir>/grades.csv`` and the gradebook. A file that cannot be graded gets a row
+    with its error."""
+    files, out_dir = sorted(Path(folder).glob("*.ipynb")), Path(out_dir)
+    results = grade_files([(f, out_dir) for f in files], workers, timeout, limits, sandboxed)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / "grades.csv", "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["submission", "lab", "score", "max_score", "error"])
-        for r in results:
-            row = [Path(r.submission).name, r.lab, r.score, r.max_score, r.error]
-            writer.writerow([spreadsheet_safe(v) for v in row])
+    write_grades(out_dir / "grades.csv", results)
     record(results, out_dir / "gradebook.db")
     return results
+
+
+def write_grades(path, results, by_student=False):
+    """One CSV row per Result: submission (or, ``by_student``, the student id), lab, score,
+    max_score, error; no field a spreadsheet would run as a formula."""
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        first = "student" if by_student else "submission"
+        writer.writerow([first, "lab", "score", "max_score", "error"])
+        for r in results:
+            who = student_of(r.submission) if by_student else Path(r.submission).name
+            writer.writerow(
+                [spreadsheet_safe(v) for v in (who, r.lab, r.score, r.max_score, r.error)]
+            )
 
 
 LIMIT_FLAGS = [  # flag, field of sandbox.Limits, unit of the flag, help
