@@ -96,7 +96,8 @@ def plot_costs(costs, every=100, title=None, ax=None, logy=False):
 def plot_layer_spread(spreads, title=None, ax=None, floor=1e-12):
     """Standard deviation of activations per layer on a log scale.
 
-    ``spreads`` maps a label to a (layers,) array (see ``helpers.nn.layer_activation_std``).
+    ``spreads`` maps a label to a (layers,) array (see
+    ``helpers.labs.initialization.layer_activation_std``).
     A flat line keeps the signal; rising lines explode, falling ones vanish. Values at or
     below ``floor`` (all-zero activations) are drawn on the floor.
     """
@@ -136,8 +137,9 @@ _BANDS = {}
 
 
 def plot_loss_surface(surface, ax=None, steps=200, levels=25):
-    """Log-spaced bands of a 2-D loss (``helpers.optim.Surface``), darker where lower, and its
-    minimum (a star). The bands are computed once per surface and drawn as one image."""
+    """Log-spaced bands of a 2-D loss (``helpers.labs.optimization_methods.Surface``), darker
+    where lower, and its minimum (a star). The bands are computed once per surface and drawn as
+    one image."""
     ax = _axes(ax)
     ax.imshow(_loss_bands(surface, steps, levels), origin="lower", aspect="auto",
               extent=(*surface.xlim, *surface.ylim), cmap="gray", vmin=0, vmax=1.2,
@@ -147,15 +149,6 @@ def plot_loss_surface(surface, ax=None, steps=200, levels=25):
     ax.set_ylim(surface.ylim)
     ax.set_xlabel("$x$")
     ax.set_ylabel("$y$")
-
-
-def plot_paths(paths, labels, ax=None):
-    """Optimizer paths (K, steps + 1, 2) as lines from a common start (a circle)."""
-    ax = _axes(ax)
-    for path, label in zip(paths, labels, strict=True):
-        ax.plot(path[:, 0], path[:, 1], lw=1.6, label=label)
-    ax.plot(*paths[0, 0], marker="o", color="k", linestyle="none")
-    ax.legend(fontsize="small", loc="lower right")
 
 
 def plot_images(images, titles=None, columns=8, size=1.4, axes=None):

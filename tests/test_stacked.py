@@ -155,11 +155,11 @@ def test_summed_loss_is_the_mean_with_the_rate_scaled_l2_included():
     X, Y = small_set(m=30)
     onehot = np.eye(3)[np.arange(30) % 3].T
     start = ref.seeded_initialization([2, 6, 3], ref.he_scale, seed=0)
-    for b in (30, 8):
+    for b in (30, 10, 8):  # b = 10 < m: L2's b/m is not 1 (a factor lost would pass at b = m)
         mean = stacked.train(X, onehot, [2, 6, 3], [S("gd", 0.1, l2=0.5)], start, 5,
                              batch_size=b, output="softmax", observe_at=(5,))  # fmt: skip
         # with equal-size batches only: the last batch of 8 holds 6 examples
-        if b == 30:
+        if 30 % b == 0:
             total = stacked.train(X, onehot, [2, 6, 3], [S("gd", 0.1 / b, l2=0.5)], start, 5,
                                   batch_size=b, output="softmax", loss="sum",
                                   observe_at=(5,))  # fmt: skip
