@@ -326,3 +326,24 @@ def test_what_to_remember_matches_the_labs_results_table():
     text = lab_text("regularization", "Regularization reduces overfitting")
     assert f"({plain[1].replace('0%', '%')} to {l2[1].replace('.00', '')} here)" in text
     assert f"dropout: {plain[0]} with and without" in text
+
+
+def test_the_verdict_near_the_line_is_called_a_hint_with_its_numbers():
+    """The sentence on lambda = 20's verdict, against the lab's printed verdicts."""
+    import nbformat
+
+    (path,) = [p for p in NOTEBOOKS if p.stem == "regularization"]
+    outputs = [
+        o.get("text", "")
+        for c in nbformat.read(path, 4).cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    ]
+    (line,) = [t for out in outputs for t in out.splitlines() if t.startswith("λ = 20,")]
+    train = float(line.split("train ")[1].split(",")[0])
+    gap = (1 - train) - lab.GOALKEEPER_BASELINE
+    assert lab.diagnose(1 - train, 0.0) == "high bias" and round(gap, 3) == 0.034
+    assert round(gap - 0.03, 3) == 0.004 and "high bias" in line
+    text = lab_text("regularization", "A verdict calls a gap")
+    assert f"{100 * (1 - train):.1f}%, is {100 * gap:.1f} points above" in text
+    assert "past\nthe line by 0.4 only" in text and 'calls a gap "high" above 3' in text
