@@ -44,12 +44,23 @@ def _project_datasets():
     datasets.build()
 
 
-def lab_text(lab, phrase):
-    """The Markdown cell of ``notebooks/*/<lab>.ipynb`` that holds ``phrase`` (for tests that
-    check a sentence's figures against computed values)."""
+def _lab_cells(lab):
+    """The cells of ``notebooks/*/<lab>.ipynb``."""
     import nbformat
 
     (path,) = (ROOT / "notebooks").glob(f"week*/{lab}.ipynb")
-    cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"]
+    return nbformat.read(path, as_version=4).cells
+
+
+def lab_text(lab, phrase):
+    """The Markdown cell of ``notebooks/*/<lab>.ipynb`` that holds ``phrase`` (for tests that
+    check a sentence's figures against computed values)."""
+    cells = [c.source for c in _lab_cells(lab) if c.cell_type == "markdown"]
     (cell,) = [source for source in cells if phrase in source]
     return cell
+
+
+def lab_printed(lab):
+    """The printed text of each output of ``notebooks/*/<lab>.ipynb``, as committed (nbval
+    holds it to what the lab computes)."""
+    return [o.get("text", "") for c in _lab_cells(lab) if c.cell_type == "code" for o in c.outputs]

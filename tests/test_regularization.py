@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import NOTEBOOKS, lab_text
+from conftest import lab_printed, lab_text
 
 from helpers import data, gradcheck, nn
 from helpers.labs import regularization as lab
@@ -301,16 +301,7 @@ def test_dropout_check_holds_the_seed_argument_to_its_word():
 def test_what_to_remember_matches_the_labs_results_table():
     """ "What you should remember" against the lab's own table (its committed output, which
     nbval holds to what the lab computes)."""
-    import nbformat
-
-    (path,) = [p for p in NOTEBOOKS if p.stem == "regularization"]
-    outputs = [
-        o.get("text", "")
-        for c in nbformat.read(path, 4).cells
-        if c.cell_type == "code"
-        for o in c.outputs
-    ]
-    (table,) = [t for t in outputs if t.startswith("model ")]
+    (table,) = [t for t in lab_printed("regularization") if t.startswith("model ")]
     rows = {line[:28].strip(): line[28:].split() for line in table.splitlines()[1:6]}
     plain, l2, dropout = (
         rows["no regularization"],
@@ -330,16 +321,8 @@ def test_what_to_remember_matches_the_labs_results_table():
 
 def test_the_verdict_near_the_line_is_called_a_hint_with_its_numbers():
     """The sentence on lambda = 20's verdict, against the lab's printed verdicts."""
-    import nbformat
-
-    (path,) = [p for p in NOTEBOOKS if p.stem == "regularization"]
-    outputs = [
-        o.get("text", "")
-        for c in nbformat.read(path, 4).cells
-        if c.cell_type == "code"
-        for o in c.outputs
-    ]
-    (line,) = [t for out in outputs for t in out.splitlines() if t.startswith("λ = 20,")]
+    printed = lab_printed("regularization")
+    (line,) = [t for out in printed for t in out.splitlines() if t.startswith("λ = 20,")]
     train = float(line.split("train ")[1].split(",")[0])
     gap = (1 - train) - lab.GOALKEEPER_BASELINE
     assert lab.diagnose(1 - train, 0.0) == "high bias" and round(gap, 3) == 0.034
