@@ -14,7 +14,7 @@ export NPY_DISABLE_CPU_FEATURES ?= X86_V4 AVX512_ICL AVX512_SPR
 endif
 
 .PHONY: lab solutions jupyter-settings test datasets notebooks bench lint release grade grade-all \
-	class-release class-collect class-grade class-feedback
+	class-release class-collect class-grade class-feedback hub-setup hub bench-class
 
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -47,6 +47,10 @@ notebooks: $(STAMP) datasets  ## maintainers: re-execute every lab in place afte
 bench: $(STAMP) datasets  ## benchmarks (not part of test): Run All, explorer redraws, memory
 	$(BIN)/python -m tools.bench --out "$(or $(OUT),build/bench)"
 
+# Creates system users c2l-* for the run and removes them: root, and never by surprise.
+bench-class: $(STAMP) datasets  ## as root: N learners Run All through a real hub (make bench-class N=10)
+	$(BIN)/python -m tools.class_load --learners "$(or $(N),10)" --out "$(or $(OUT),build/bench)"
+
 release: $(STAMP) datasets  ## instructors: student versions of every week in release/
 	$(BIN)/python -m tools.grading release
 
@@ -59,9 +63,18 @@ grade-all: $(STAMP) datasets  ## grade a folder: make grade-all SUBMISSIONS=dir/
 	$(BIN)/python -m tools.grading grade-all "$(SUBMISSIONS)" --out "$(or $(OUT),grades)" $(ARGS)
 
 # The instructor's week through nbgrader's exchange (README, "Teaching a class").
-class-release class-collect class-grade class-feedback: $(STAMP) datasets  ## instructors: make class-release WEEK=week1 [EXCHANGE=dir]
-	@test -n "$(WEEK)" || { echo "usage: make $@ WEEK=week1 [EXCHANGE=/srv/nbgrader/exchange]"; exit 2; }
-	$(BIN)/python -m tools.classroom $(@:class-%=%) "$(WEEK)" $(if $(EXCHANGE),--exchange "$(EXCHANGE)")
+class-release class-collect class-grade class-feedback: $(STAMP) datasets  ## instructors: make class-release WEEK=week1 [EXCHANGE=dir] [COURSE=dir]
+	@test -n "$(WEEK)" || { echo "usage: make $@ WEEK=week1 [EXCHANGE=/srv/nbgrader/exchange] [COURSE=/srv/course2/course]"; exit 2; }
+	$(BIN)/python -m tools.classroom $(@:class-%=%) "$(WEEK)" $(if $(EXCHANGE),--exchange "$(EXCHANGE)") $(if $(COURSE),--course "$(COURSE)")
+
+# A class on one machine (README): the admin sets it up once (creates system users: it says
+# which first), then starts the hub. Both as root.
+hub-setup: $(STAMP) datasets  ## admins: make hub-setup INSTRUCTOR=name LEARNERS=a,b,c [STATE=/srv/course2]
+	@test -n "$(INSTRUCTOR)" -a -n "$(LEARNERS)" || { echo "usage: make hub-setup INSTRUCTOR=name LEARNERS=name,name,... [STATE=/srv/course2] [EXCHANGE=/srv/nbgrader/exchange]"; exit 2; }
+	$(BIN)/python -m tools.class_hub setup --instructor "$(INSTRUCTOR)" --learners "$(LEARNERS)" $(if $(STATE),--state "$(STATE)") $(if $(EXCHANGE),--exchange "$(EXCHANGE)")
+
+hub: $(STAMP)  ## admins: run the class's JupyterHub (after make hub-setup) [STATE=/srv/course2]
+	$(BIN)/python -m tools.class_hub start $(if $(STATE),--state "$(STATE)")
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from tools.class_hub import clean_copy
+
 HIDDEN = ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS")
 LAB = "notebooks/week1/gradient_checking.ipynb"  # the lab run in the image (the fastest)
 KEPT = (
@@ -26,20 +28,6 @@ KEPT = (
     "my_labs",
     "pyproject.toml",
 )
-
-
-def clean_copy(destination):
-    """The repository's tracked files (what a clone holds) copied to ``destination``."""
-    files = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
-    ).stdout.split(b"\0")
-    for name in filter(None, files):
-        source, target = ROOT / name.decode(), Path(destination) / name.decode()
-        if source.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(source.read_bytes())
-            target.chmod(source.stat().st_mode)
-    return Path(destination)
 
 
 def plain_environment(venv):

@@ -17,6 +17,11 @@ HERE = Path(__file__).resolve().parent
 SOURCE = HERE.parent.parent / "notebooks" / "week1" / "gradient_checking.ipynb"
 OTHER_LAB = HERE.parent.parent / "notebooks" / "week1" / "initialization.ipynb"
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+PATCH_CHECKS = """import helpers.labs.gradient_checking as checks
+
+for name in dir(checks):
+    if name.endswith("_test"):
+        setattr(checks, name, lambda *args, **kwargs: print("All tests passed."))"""
 EXERCISES = ["forward_propagation", "backward_propagation", "gradient_check", "gradient_check_n"]
 
 
@@ -91,6 +96,11 @@ def fixtures():
         '\n\nlab.forward_propagation_test = lambda *args, **kwargs: print("All tests passed.")\n'
     )
     out["redefined_checks.ipynb"] = nb
+
+    nb = student_copy(SOURCE, [])  # answers nothing, makes every check in its kernel pass
+    first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    nb.cells.insert(first_code + 1, nbformat.v4.new_code_cell(PATCH_CHECKS, id="patch-checks"))
+    out["patched_checks.ipynb"] = nb
 
     nb = student_copy(SOURCE)
     cell(nb, "gradient_check").source = cell(nb, "gradient_check").source.replace(
