@@ -30,6 +30,21 @@ def test_the_shipped_table_is_a_fresh_build_from_the_solutions(fresh_table):
     assert not answer_key.same_table(shipped, {**shipped, first: checking.encode([0.5])})
 
 
+def test_tensorflow_cases_agree_to_float32_precision_and_no_further(fresh_table):
+    """TensorFlow's results may differ in their last float32 bits between CPUs; a drift of
+    1e-4 (a changed solution, an eager loop for a tf.function) is still caught."""
+    key = next(k for k in fresh_table if k.startswith("tensorflow_introduction.forward"))
+    value = checking.decode(fresh_table[key])
+    z3 = value["Z3"]
+    assert z3.dtype == np.float32
+
+    def with_z3(new):
+        return {**fresh_table, key: checking.encode({**value, "Z3": new})}
+
+    assert answer_key.same_table(fresh_table, with_z3(np.nextafter(z3, np.float32(1))))
+    assert not answer_key.same_table(fresh_table, with_z3(z3 * np.float32(1 + 1e-4)))
+
+
 def test_the_shipped_starts_are_the_courses_draws():
     with np.load(nn.STARTS) as stored:
         fresh = answer_key.starts()

@@ -450,25 +450,42 @@ def public_cases(labs=None):
     return dict(sorted(table.items()))
 
 
-def same(a, b, rtol=1e-12):
+# TensorFlow computes in float32, and its CPU kernels (oneDNN, Eigen) take other code paths
+# on CPUs with or without AVX-512: the same solution's results agree to float32 precision
+# (measured: 1e-7 relative, 5e-8 absolute on values of 0.04), not to the last bit.
+FLOAT32_CASES = ("tensorflow_introduction.",)
+FLOAT32_RTOL, FLOAT32_ATOL = 1e-5, 1e-6  # the latter relative to the array's largest value
+
+
+def same(a, b, rtol=1e-12, float32=False):
     """Whether two public tables (or values) agree: the same structure and keys, numbers to
-    ``rtol`` (a machine's exp and log may round another way in the last bit)."""
-    return _same(checking.decode(a), checking.decode(b), rtol)
+    ``rtol`` (a machine's exp and log may round another way in the last bit), or to float32
+    precision for values TensorFlow computed (``float32``)."""
+    return _same(checking.decode(a), checking.decode(b), rtol, float32)
 
 
 def same_table(a, b, rtol=1e-12):
     """Whether two public tables ({case key: encoded value}) agree, as ``same``."""
-    return list(a) == list(b) and all(same(a[k], b[k], rtol) for k in a)
+    return list(a) == list(b) and all(
+        same(a[k], b[k], rtol, float32=k.startswith(FLOAT32_CASES)) for k in a
+    )
 
 
-def _same(a, b, rtol):
+def _same(a, b, rtol, float32=False):
     if isinstance(a, dict) and isinstance(b, dict):
-        return list(a) == list(b) and all(_same(a[k], b[k], rtol) for k in a)
+        return list(a) == list(b) and all(_same(a[k], b[k], rtol, float32) for k in a)
     if isinstance(a, (list, tuple)) and type(a) is type(b):
-        return len(a) == len(b) and all(_same(x, y, rtol) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(
+            _same(x, y, rtol, float32) for x, y in zip(a, b, strict=True)
+        )
     if isinstance(a, (np.ndarray, float, int)) and isinstance(b, (np.ndarray, float, int)):
         a, b = np.asarray(a), np.asarray(b)
-        return a.shape == b.shape and a.dtype == b.dtype and np.allclose(a, b, rtol, 0.0, True)
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        if float32 and a.dtype.kind == "f" and a.size:
+            atol = FLOAT32_ATOL * float(np.nanmax(np.abs(a)))
+            return np.allclose(a, b, FLOAT32_RTOL, atol, True)
+        return np.allclose(a, b, rtol, 0.0, True)
     return a == b
 
 

@@ -6,12 +6,13 @@ own users, one server per user started by the local process spawner, nbgrader's 
 
 ``setup`` says what it will do, then: creates the system users that do not exist yet (with
 a random password each, in a root-only file), makes every roster home private, the exchange
-folder (world-writable, sticky, as nbgrader's docs ask), the instructor's course folder, the
-learners' environment (a copy of the course without ``notebooks/``, ``tools/`` or ``tests/``,
-as the learners' image of ``binder/`` holds), the hub's proxy (``configurable-http-proxy``
-from npm) and each role's Jupyter configuration; the course's checkout (which holds the
-solutions) is made unreadable for other users. Running it again adds users and rebuilds
-what changed; it never changes an existing user's password or the instructor's files.
+folder (world-writable, sticky, as nbgrader's docs ask), the instructor's course folder (in
+their home), the learners' environment (a copy of the course without ``notebooks/``,
+``tools/`` or ``tests/``, as the learners' image of ``binder/`` holds), the hub's proxy
+(``configurable-http-proxy`` from npm) and each role's Jupyter configuration; the course's
+checkout (which holds the solutions) is made unreadable for other users. Running it again
+adds users and rebuilds the learners' environment; it never changes an existing user's
+password or the instructor's files.
 ``start`` runs JupyterHub with ``hub/jupyterhub_config.py`` on that state.
 """
 
