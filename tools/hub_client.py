@@ -101,7 +101,10 @@ class Session:
             ws.send(json.dumps(message))
             out, error = [], None
             while True:
-                msg = json.loads(ws.recv())
+                raw = ws.recv()
+                if isinstance(raw, bytes):  # a message with buffers (a widget's frame)
+                    continue
+                msg = json.loads(raw)
                 if msg.get("parent_header", {}).get("msg_id") != msg_id:
                     continue
                 if msg["msg_type"] == "stream":
