@@ -200,8 +200,19 @@ def test_limit_flags_reach_the_sandbox(tmp_path, monkeypatch):
 
     monkeypatch.setattr(grading, "grade", fake_grade)
     monkeypatch.setattr(grading, "record", lambda *args: None)
-    flags = ["--memory-gib", "2", "--disk-mib", "64", "--notebook-timeout", "30", "--no-sandbox"]
+    flags = ["--memory-gib", "2", "--disk-mib", "64", "--notebook-timeout", "30"]
+    flags += ["--budget", "300", "--no-sandbox"]
     grading.main(["grade", str(SUBMISSIONS / "partial.ipynb"), "--out", str(tmp_path), *flags])
     limits = seen["limits"]
     assert (limits.memory, limits.disk, limits.notebook_timeout) == (2 * 2**30, 64 * 2**20, 30)
+    assert limits.budget == 300
     assert limits.processes == 256 and seen["sandboxed"] is False and seen["timeout"] == 120
+
+
+def test_grade_all_says_when_busy_submissions_can_slow_the_others(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(grading, "grade_all", lambda *args, **kwargs: [])
+    monkeypatch.setattr(grading.sandbox, "cpu_isolated", lambda: False)
+    grading.main(["grade-all", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert grading.CPU_SHARED in capsys.readouterr().err
+    grading.main(["grade-all", str(tmp_path), "--out", str(tmp_path / "out"), "--workers", "1"])
+    assert grading.CPU_SHARED not in capsys.readouterr().err

@@ -76,6 +76,7 @@ BOMBS = {  # bomb: what each exercise's message says
     "rendering bomb": "forward_propagation returned something unreadable",
 }
 HEAVY = 48_000  # characters per added cell of the rendering bomb (one took 1-12 s to render)
+NESTED = 40_000  # <div> in the deepest Markdown cell of the rendering bomb
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +89,8 @@ def files(tmp_path_factory):
     for _ in range(475):  # 46 MB, 988 cells: under the limits a file is held to
         nb.cells.append(nbformat.v4.new_markdown_cell("[" * HEAVY))  # mistune: quadratic
         nb.cells.append(nbformat.v4.new_code_cell("'a" * (HEAVY // 2)))  # Pygments: 22 us/char
+    for depth in (NESTED, 400):  # nested tags: 429 KiB of them took a sanitizer 200 s
+        nb.cells.append(nbformat.v4.new_markdown_cell("<div>" * depth + "</div>" * depth))
     nbformat.write(nb, folder / "rendering bomb.ipynb")
     return folder
 
@@ -108,4 +111,8 @@ def test_the_graders_memory_stays_bounded(files, bomb):
         page = (files / "out" / "rendering bomb.html").read_text()
         assert page.count('<pre class="not-rendered">' + "[" * HEAVY) == 475
         assert page.count('<pre class="not-rendered">' + "'a" * (HEAVY // 2)) == 475
+        deep = '<pre class="not-rendered">' + "&lt;div&gt;" * 9000  # shown as text, shortened
+        assert deep in page and "[shortened: 340,000 more characters]" in page
+        shallow = "&lt;div&gt;" * 400 + "&lt;/div&gt;" * 400  # rendered, its tags as text
+        assert shallow in page and "<div><div>" not in page
         assert "<h1" in page and '<span class="k">def</span>' in page  # the lab's own cells

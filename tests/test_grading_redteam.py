@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
@@ -71,6 +72,58 @@ def find(names, roots=("/",)):
             dirs[:] = [d for d in dirs if folder != "/" or d not in ("proc", "sys", "dev")]
             hits += [os.path.join(folder, f) for f in files if f in names]
     return hits
+"""
+REACH_RUNNER = """
+import ctypes, json, os, signal, stat, threading, time
+libc = ctypes.CDLL(None, use_errno=True)
+PIDFD_SEND_SIGNAL, PIDFD_OPEN, PIDFD_GETFD, PTRACE_ATTACH = 424, 434, 438, 16
+me = int(os.readlink("/proc/self"))  # in /proc's numbering, which may not be its own
+def key(fd):
+    info = os.fstat(fd)
+    return info.st_dev, info.st_ino
+own = {key(int(fd)) for fd in os.listdir("/proc/self/fd") if os.path.exists(f"/proc/self/fd/{fd}")}
+grabbed = []
+def take(fd, how):
+    if fd >= 0 and key(fd) not in own and not stat.S_ISCHR(os.fstat(fd).st_mode):
+        print("ESC" "APED:", how)
+        grabbed.append(fd)
+def process(pidfd):  # the pid a pidfd refers to, in /proc's numbering
+    with open(f"/proc/self/fdinfo/{pidfd}") as f:
+        return int(dict(line.split(":", 1) for line in f if ":" in line).get("Pid", -1))
+for pid in range(1, 4096):
+    if libc.ptrace(PTRACE_ATTACH, pid, 0, 0) == 0:
+        print("ESC" "APED: ptrace attached to", pid)
+    pidfd = libc.syscall(PIDFD_OPEN, pid, 0)  # processes, not threads
+    if pidfd >= 0 and process(pidfd) != me:
+        for fd in range(32):
+            take(libc.syscall(PIDFD_GETFD, pidfd, fd, 0), f"pidfd_getfd {pid} {fd}")
+        for sig in (signal.SIGSTOP, signal.SIGKILL):
+            if libc.syscall(PIDFD_SEND_SIGNAL, pidfd, sig, 0, 0) == 0:
+                print("ESC" "APED: signalled", pid)
+    if pid != me and os.path.isdir(f"/proc/{pid}"):
+        for fd in range(32):
+            try:
+                take(os.open(f"/proc/{pid}/fd/{fd}", os.O_RDWR | os.O_NONBLOCK), f"/proc/{pid}/fd")
+            except OSError:
+                pass
+for sig in (signal.SIGSTOP, signal.SIGKILL):  # returns 0 even when every process refused
+    try:
+        os.kill(-1, sig)
+    except OSError:
+        pass
+def forge():  # while the grader calls: steal its requests, answer them with a wrong value
+    for _ in range(3000):
+        for fd in grabbed:
+            try:
+                os.read(fd, 65536)
+            except OSError:
+                pass
+            try:
+                os.write(fd, (json.dumps({"id": _ % 40, "result": -1.0}) + "\\n").encode())
+            except OSError:
+                pass
+        time.sleep(0.01)
+threading.Thread(target=forge, daemon=True).start()
 """
 
 ATTACKS = {  # name: (answered, cell added at the end, expected points)
@@ -278,7 +331,12 @@ while True:
 import os, signal
 os.kill(os.getppid(), signal.SIGKILL)
 """,
-        NONE,
+        ALL,
+    ),
+    "reaches for the runner: signals, ptrace, pidfd_getfd, /proc/<pid>/fd": (
+        "correct",
+        REACH_RUNNER,
+        ALL,
     ),
     "forges the runner's protocol on its stdout": (
         "blank",
@@ -421,6 +479,18 @@ MALFORMED = {  # file name: (its text, the start of its error)
         "too many cells to grade (20,000",
     ),
 }
+NOT_FILES = {  # file name: (what makes it in the folder, the start of its error)
+    "link_to_the_source.ipynb": (
+        lambda path: path.symlink_to(ROOT / "notebooks/week1/gradient_checking.ipynb"),
+        "a symbolic link, not a notebook",
+    ),
+    "link_to_dev_zero.ipynb": (
+        lambda path: path.symlink_to("/dev/zero"),
+        "a symbolic link, not a notebook",
+    ),
+    "fifo.ipynb": (os.mkfifo, "not a regular file (a folder, pipe or device)"),
+    "folder.ipynb": (lambda path: path.mkdir(), "not a regular file (a folder, pipe or device)"),
+}
 REPAIRED = {  # file name: a damage the grader repairs on its private copy (graded normally)
     "id_is_a_list.ipynb": _damaged(lambda raw: raw["cells"][3].update(id=["a"])),
 }
@@ -470,13 +540,15 @@ def batch(tmp_path_factory, listener):
         (folder / name).write_text(text())
     for name, text in REPAIRED.items():
         (folder / name).write_text(text())
+    for name, (make, _) in NOT_FILES.items():
+        make(folder / name)
     for name in ODD_NAMES:
         nbformat.write(submission("correct", "pass"), folder / name)
     big = folder / "huge.ipynb"
     nb = submission("blank", "pass")
     nb.cells.append(nbformat.v4.new_markdown_cell("x" * 200 * 2**20))
     nbformat.write(nb, big)
-    before = {p: p.read_bytes() for p in folder.glob("*.ipynb")}
+    before = {p: p.read_bytes() for p in folder.glob("*.ipynb") if p.name not in NOT_FILES}
     results = grading.grade_all(folder, out, workers=2, timeout=10, limits=LIMITS)
     assert all(p.read_bytes() == before[p] for p in before), "grading wrote to a submission"
     by_file = {Path(r.submission).name: r for r in results}
@@ -533,6 +605,13 @@ def test_the_deadline_and_the_unresponsive_kernel_are_named(graded):
 
 def test_a_200_mb_notebook_is_refused_before_it_is_read(graded):
     assert "too large to grade" in graded[1].error and graded[1].score == 0
+
+
+@pytest.mark.parametrize("name", sorted(NOT_FILES))
+def test_what_is_not_a_notebook_file_is_refused_unread(batch, name):
+    result = batch.by_file[name]
+    assert result.error.startswith(NOT_FILES[name][1]), result.error
+    assert result.score == 0 and result.feedback == "" and result.lab == ""
 
 
 @pytest.mark.parametrize("name", sorted(MALFORMED))
@@ -630,3 +709,84 @@ def test_feedback_in_chromium_opens_no_dialog_and_renders_math(batch, tmp_path):
     assert dialogs == []
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
     assert maths > 20 and width > 5  # the lab's formulas render as MathML, with no network
+
+
+HANGS = """
+import time
+def hang(*args, **kwargs):
+    while True:
+        time.sleep(1)
+forward_propagation = backward_propagation = gradient_check = gradient_check_n = hang
+"""
+
+
+def test_one_time_budget_holds_every_call_of_a_submission(tmp_path):
+    """Each graded call of this submission hangs until its 10 s timeout; the gradient checking
+    lab makes 9 of them. The 25 s budget stops them all: the exercises it cuts say so."""
+    path = tmp_path / "gradient_checking.ipynb"
+    nbformat.write(submission("correct", HANGS), path)
+    limits = sandbox.Limits(notebook_timeout=30, budget=25)
+    start = time.monotonic()
+    result = grading.grade(path, tmp_path / "out", timeout=10, limits=limits)
+    took = time.monotonic() - start
+    table = grading.format_table(result)
+    assert [e["points"] for e in result.exercises] == NONE, table
+    assert "timed out after 10 s" in result.exercises[0]["message"], table
+    cut = "the submission's time budget ran out (25 s for its cells and graded calls)"
+    assert result.exercises[-1]["message"] == cut, table
+    assert took < 25 + 20, f"grading took {took:.0f} s"
+
+
+STARVES = """
+import os, time
+until = time.time() + 45
+for _ in range(150):  # busy processes, each in a session of its own
+    if os.fork() == 0:
+        os.setsid()
+        while time.time() < until:
+            pass
+        os._exit(0)
+"""
+
+
+@pytest.mark.skipif(not sandbox.cpu_isolated(), reason="no cgroup to make here (needs root)")
+def test_a_busy_neighbour_does_not_change_a_grade(tmp_path):
+    """150 busy processes in one sandbox, a correct TensorFlow lab in the other, graded at
+    once, three times: the lab keeps 7 / 7 (without a cgroup per sandbox it got 0 / 7)."""
+    busy = tmp_path / "busy" / "gradient_checking.ipynb"
+    busy.parent.mkdir()
+    nbformat.write(submission("blank", STARVES), busy)
+    lab = tmp_path / "lab" / "tensorflow_introduction.ipynb"
+    lab.parent.mkdir()
+    nbformat.write(build_fixtures.student_copy(grading.labs()["tensorflow_introduction"]), lab)
+    for run in range(3):
+        jobs = [(busy, tmp_path / f"out{run}"), (lab, tmp_path / f"out{run}")]
+        starved, graded_lab = grading.grade_files(jobs, workers=2, timeout=30)
+        assert [e["points"] for e in starved.exercises] == NONE, grading.format_table(starved)
+        assert graded_lab.score == graded_lab.max_score == 7, grading.format_table(graded_lab)
+
+
+def test_without_root_the_kernel_has_no_number_for_the_runner(tmp_path, monkeypatch):
+    """The grader's other way to keep the kernel from the runner (a grader that is not root,
+    whose sandbox has one user): the kernel in a PID namespace of its own. Exercised here, as
+    root, by running the sandbox that way: the attacks on the runner gain nothing."""
+    monkeypatch.setattr(
+        sandbox, "kernel_isolation", lambda sandboxed, uid: {"kernel_namespace": True}
+    )
+    command = sandbox.command
+
+    def one_user(*args, **kwargs):  # the runner without the capabilities to change user
+        argv, env = command(*args, **kwargs)
+        argv = [a for a in argv if not a.startswith(("--ambient-caps", "--bounding-set"))]
+        return [a.replace(",+setuid,+setgid", "") for a in argv], env
+
+    monkeypatch.setattr(sandbox, "command", one_user)
+    for name in ("reaches for the runner: signals, ptrace, pidfd_getfd, /proc/<pid>/fd",
+                 "forges the runner's protocol on its stdout"):  # fmt: skip
+        answered, attack, expected = ATTACKS[name]
+        path = tmp_path / "gradient_checking.ipynb"
+        nbformat.write(submission(answered, attack), path)
+        result = grading.grade(path, tmp_path / "out", timeout=10, limits=LIMITS)
+        table = grading.format_table(result)
+        assert [e["points"] for e in result.exercises] == expected, table
+        assert "ESCAPED:" not in Path(result.feedback).read_text(), table

@@ -96,6 +96,11 @@ def model_returning_three(*args, **kwargs):
     return ref.model(*args, **kwargs)[:3]
 
 
+def model_with_accuracies_swapped(*args, **kwargs):  # right lengths, wrong values
+    parameters, costs, train_acc, test_acc = ref.model(*args, **kwargs)
+    return parameters, costs, test_acc, train_acc
+
+
 @pytest.mark.parametrize(
     ("check", "target", "message"),
     [
@@ -111,6 +116,7 @@ def model_returning_three(*args, **kwargs):
         (lab.compute_total_loss_test, untransposed_loss, r"has shape|is .*, expected"),
         (lab.model_test, model_without_training, r"costs \[.*\], expected"),
         (lab.model_test, model_returning_three, r"should return \(parameters, costs, train_acc, test_acc\)"),
+        (lab.model_test, model_with_accuracies_swapped, r"train_acc \[.*\], expected"),
     ],
 )  # fmt: skip
 def test_mistakes_are_explained(check, target, message):

@@ -22,6 +22,7 @@ import argparse
 import builtins
 import contextlib
 import csv
+import errno
 import functools
 import html
 import importlib
@@ -30,6 +31,7 @@ import json
 import multiprocessing
 import os
 import re
+import stat
 import subprocess
 import sys
 import warnings
@@ -56,6 +58,11 @@ SKIP_TAG = "skip-when-grading"
 DEMO_NOTE = (
     "Demo cells (training runs, plots, explorers) are not run when grading: they show the "
     "outputs you handed in."
+)
+CPU_SHARED = (
+    "note: this grader cannot make a cgroup per sandbox (it is not root), so submissions graded"
+    " at once share the CPU process by process: one running many processes slows the others"
+    " down, to timeouts. Grade as root, or with --workers 1."
 )
 MAX_NOTEBOOK = 50 * 2**20  # bytes: a lab with its outputs is under 5 MB
 MAX_CELLS = 1000  # a lab has under 100
@@ -186,21 +193,51 @@ def _damage(cell):
     return None
 
 
+def _too_large(size):
+    return ValueError(
+        f"too large to grade ({size / 2**20:.0f} MB; the limit is {MAX_NOTEBOOK / 2**20:.0f}"
+        " MB): clear its outputs (Edit > Clear Outputs of All Cells) and hand it in again"
+    )
+
+
+def read_bytes(path):
+    """A submitted file's bytes, read as a hostile folder could hold it: never through a
+    symbolic link, never blocking (a FIFO, a device), never more than MAX_NOTEBOOK bytes;
+    ValueError says why not."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise ValueError(
+                "a symbolic link, not a notebook: hand in the notebook file itself"
+            ) from None
+        raise ValueError(f"cannot be read ({err.strerror})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(
+                "not a regular file (a folder, pipe or device): hand in the notebook file itself"
+            )
+        if info.st_size > MAX_NOTEBOOK:
+            raise _too_large(info.st_size)
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(MAX_NOTEBOOK + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_NOTEBOOK:  # it grew while being read
+        raise _too_large(len(data))
+    return data
+
+
 def read_submission(path):
     """The submission as a notebook (ids repaired, never written back), or raise ValueError
     saying what is wrong with it. Nothing later trusts a structure this has not checked."""
-    size = Path(path).stat().st_size
-    if size > MAX_NOTEBOOK:
-        raise ValueError(
-            f"too large to grade ({size / 2**20:.0f} MB; the limit is {MAX_NOTEBOOK / 2**20:.0f}"
-            " MB): clear its outputs (Edit > Clear Outputs of All Cells) and hand it in again"
-        )
+    data = read_bytes(path)
     try:
-        with open(path, encoding="utf-8") as f:
-            raw = json.load(f)
+        raw = json.loads(data.decode("utf-8"))
     except RecursionError:
         raise ValueError(f"not a notebook (its JSON nests more than {MAX_DEPTH} levels)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ValueError(f"not a readable notebook (truncated or not JSON: {err})") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
         raise ValueError("not a Jupyter notebook (no list of cells)")
@@ -417,9 +454,12 @@ def _grade_in_sandbox(nb, result, limits, sandboxed):
         except sandbox.SandboxError as error:
             broken = f"the notebook did not finish: {error}"
         for exercise in exercises(result.lab):
-            points, message = (
-                (0.0, broken) if broken else check_exercise(exercise, lab_module, session)
-            )
+            if broken or session.left() <= 0:
+                points, message = 0.0, broken or session.out_of_time()
+            else:
+                points, message = check_exercise(exercise, lab_module, session)
+                if session.left() <= 0 and points < exercise.points:  # cut short by it
+                    message = session.out_of_time()
             result.exercises.append(
                 {
                     "exercise": exercise.grade_id.removesuffix("_test"),
@@ -605,6 +645,7 @@ def write_grades(path, results, by_student=False):
 
 LIMIT_FLAGS = [  # flag, field of sandbox.Limits, unit of the flag, help
     ("--notebook-timeout", "notebook_timeout", 1, "seconds for all the notebook's cells"),
+    ("--budget", "budget", 1, "seconds for everything a submission runs (cells, graded calls)"),
     ("--memory-gib", "memory", 2**30, "memory per process, GiB"),
     ("--processes", "processes", 1, "processes and threads"),
     ("--output-mib", "output", 2**20, "output kept in all, MiB"),
@@ -654,7 +695,7 @@ def main(argv=None):
     options = dict(timeout=args.timeout, limits=limits, sandboxed=not args.no_sandbox)
     try:
         if args.command == "grade":
-            if not Path(args.submission).is_file():
+            if not os.path.lexists(args.submission):
                 parser.error(f"{args.submission}: no such file")
             result = grade(args.submission, args.out, **options)
             record([result], Path(args.out) / "gradebook.db")
@@ -663,6 +704,8 @@ def main(argv=None):
             return 0
         if not Path(args.folder).is_dir():
             parser.error(f"{args.folder}: no such folder")
+        if options["sandboxed"] and args.workers != 1 and not sandbox.cpu_isolated():
+            print(CPU_SHARED, file=sys.stderr)
         results = grade_all(args.folder, args.out, args.workers, **options)
     except sandbox.SandboxError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -3,10 +3,13 @@
 Inside, the learner's code sees read-only: the system's ``/usr``, the Python install and the
 virtual environment, ``helpers``, ``datasets/`` and the grader's codec and runner; it writes
 only to private tmpfs folders (``/scratch``, ``/tmp``) of bounded size; it has no network and
-sees no other process. When the grader runs as root, the sandbox drops to an unprivileged
-user of its own (so process limits hold). Limits: ``Limits``. ``Session`` talks to it.
+sees no process outside the sandbox. When the grader runs as root, the sandbox drops to an
+unprivileged user of its own (so process limits hold) and the kernel to another, so that it
+cannot signal, trace or take the pipes of the runner that answers the grader
+(``kernel_isolation``). Limits: ``Limits``. ``Session`` talks to it.
 """
 
+import contextlib
 import json
 import os
 import queue
@@ -17,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -47,9 +51,14 @@ class Limits:
     cpu: int = 1800  # CPU seconds per process
     cell_timeout: int = 120  # wall seconds per cell and per graded call
     notebook_timeout: int = 900  # wall seconds for all the notebook's cells
+    budget: int = 1200  # wall seconds for everything: the cells, then every graded call
     cell_output: int = 2 * 2**20  # bytes of output kept per cell
     output: int = 20 * 2**20  # bytes of output kept in all
     disk: int = 512 * 2**20  # bytes in the scratch folder (and in /tmp)
+
+
+CGROUPS = Path("/sys/fs/cgroup")
+CGROUP_GROUP = "course2-grading"  # every sandbox's cgroup sits in this one
 
 
 class SandboxError(RuntimeError):
@@ -170,13 +179,15 @@ def command(files, limits, sandboxed=True, uid=None):
             "--cap-add",
             "CAP_SETGID",
         ]
-        args += [
+        args += [  # the runner keeps only the capability to start the kernel as its user
             "--",
             "setpriv",
             f"--reuid={uid}",
             f"--regid={uid}",
             "--clear-groups",
-            "--inh-caps=-all",
+            "--inh-caps=-all,+setuid,+setgid",
+            "--ambient-caps=-all,+setuid,+setgid",
+            "--bounding-set=-all,+setuid,+setgid",
             "--no-new-privs",
         ]
     else:
@@ -186,8 +197,95 @@ def command(files, limits, sandboxed=True, uid=None):
     return args, None
 
 
-def _rlimits(limits, nproc):
+def kernel_isolation(sandboxed, uid):
+    """How the runner keeps the kernel away from itself (``submission_runner.kernel_command``):
+    as root, the kernel gets a user of its own (``uid`` + 10000; the runner is ``uid``);
+    otherwise a PID namespace of its own, where the runner has no number."""
+    if not sandboxed:
+        return {}
+    if os.geteuid() == 0:
+        return {"kernel_user": uid + 10000}
+    return {"kernel_namespace": True}
+
+
+class Cgroup:
+    """The cgroup of one sandbox, where the machine lets this process make one (root, cgroup
+    v2 or v1's ``cpu`` and ``pids``): every sandbox gets the same share of the CPU however many
+    processes it runs, and at most ``processes`` of them. ``folders`` is empty where there is
+    no cgroup to make (then ``available()`` is False and the CPU is shared per process)."""
+
+    def __init__(self, name, processes, make=True):
+        self.folders = []
+        for parent, settings in _hierarchies(processes) if make else ():
+            folder = parent / name
+            try:
+                folder.mkdir(exist_ok=True)
+                for file, value in settings.items():
+                    (folder / file).write_text(value)
+            except OSError:
+                continue
+            self.folders.append(folder)
+
+    def join(self):
+        """Move the calling process into the cgroup (in the sandbox's child, before exec)."""
+        for folder in self.folders:
+            (folder / "cgroup.procs").write_text(str(os.getpid()))
+
+    def remove(self):
+        """Kill what is left in it, then remove it."""
+        for folder in self.folders:
+            for _ in range(50):
+                try:
+                    pids = (folder / "cgroup.procs").read_text().split()
+                    for pid in pids:
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(int(pid), signal.SIGKILL)
+                    folder.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.1)
+
+
+def _hierarchies(processes):
+    """(parent folder, {file: value}) for each cgroup hierarchy a sandbox joins; [] if this
+    process may not make cgroups."""
+    pids = {"pids.max": str(processes)}
+    if (CGROUPS / "cgroup.controllers").exists():  # v2: one tree, the controllers enabled
+        parent = CGROUPS / CGROUP_GROUP
+        try:
+            parent.mkdir(exist_ok=True)
+            for folder in (CGROUPS, parent):
+                (folder / "cgroup.subtree_control").write_text("+cpu +pids")
+        except OSError:
+            return []
+        return [(parent, {"cpu.weight": "100", **pids})]
+    found = []
+    for controller, settings in (("cpu", {"cpu.shares": "1024"}), ("pids", pids)):
+        parent = CGROUPS / controller / CGROUP_GROUP
+        try:
+            parent.mkdir(exist_ok=True)
+        except OSError:
+            continue
+        found.append((parent, settings))
+    return found
+
+
+def cpu_isolated():
+    """Whether sandboxes graded at once each get their own share of the CPU here."""
+    probe = Cgroup(f"probe-{os.getpid()}", 1)
+    try:
+        return any(
+            (f / "cpu.shares").exists() or (f / "cpu.weight").exists() for f in probe.folders
+        )
+    finally:
+        probe.remove()
+
+
+def _rlimits(limits, nproc, cgroup):
     def apply():
+        cgroup.join()
         for what, value in (
             (resource.RLIMIT_AS, limits.memory),
             (resource.RLIMIT_CPU, limits.cpu),
@@ -222,14 +320,22 @@ class Session:
                 os.makedirs(f"{scratch}/{sub}")
             paths = {"notebook": files["submission.ipynb"], "workdir": f"{scratch}/work",
                      "io": f"{scratch}/io", "codec": str(HERE / "plain_data.py")}  # fmt: skip
-        job = {**asdict(self.limits), "skip": sorted(skip), **paths}
+        uid = 60000 + os.getpid() % 5000  # a user per grading process: its own process count
+        job = {
+            **asdict(self.limits),
+            "skip": sorted(skip),
+            **paths,
+            **kernel_isolation(sandboxed, uid),
+        }
         Path(files["job.json"]).write_text(json.dumps(job))
         Path(files["submission.ipynb"]).write_text(json.dumps(submission_nb))
         for path in (self.folder, *files.values()):
             os.chmod(path, 0o755 if os.path.isdir(path) else 0o644)
-        uid = 60000 + os.getpid() % 5000  # a user per grading process: its own process count
         argv, env = command(files, self.limits, sandboxed, uid)
         nproc = self.limits.processes + (0 if os.geteuid() == 0 and sandboxed else _own_tasks())
+        # the runner's and the kernel's users each have limits.processes: the cgroup, both
+        name, processes = f"sandbox-{os.getpid()}-{id(self)}", 2 * self.limits.processes
+        self.cgroup = Cgroup(name, processes, make=sandboxed)
         self.process = subprocess.Popen(
             argv,
             stdin=subprocess.PIPE,
@@ -237,7 +343,7 @@ class Session:
             stderr=subprocess.PIPE,
             env=env,
             cwd=None if sandboxed else paths["workdir"],
-            preexec_fn=_rlimits(self.limits, nproc),
+            preexec_fn=_rlimits(self.limits, nproc, self.cgroup),
             start_new_session=True,
         )
         # What the grader holds of the sandbox's output is bounded while it reads: a line of
@@ -248,6 +354,18 @@ class Session:
         threading.Thread(target=self._read, daemon=True).start()
         threading.Thread(target=self._drain, daemon=True).start()
         self.next_id = 0
+        self.deadline = time.monotonic() + self.limits.budget
+
+    def left(self):
+        """Seconds left of the submission's time budget (``Limits.budget``)."""
+        return self.deadline - time.monotonic()
+
+    def out_of_time(self):
+        """The note for what the budget cut short."""
+        return (
+            f"the submission's time budget ran out ({self.limits.budget} s for "
+            "its cells and graded calls)"
+        )
 
     def _read(self):
         stream = self.process.stdout
@@ -274,11 +392,14 @@ class Session:
             self.errors = (self.errors + chunk)[-STDERR_TAIL:]
 
     def receive(self, timeout):
-        """The next message, a dict; SandboxError if none comes in ``timeout`` seconds."""
+        """The next message, a dict; SandboxError if none comes in ``timeout`` seconds or
+        before the budget runs out."""
         try:
-            line = self.lines.get(timeout=timeout)
+            line = self.lines.get(timeout=max(0, min(timeout, self.left())))
         except queue.Empty:
             self.close()
+            if self.left() <= 0:
+                raise SandboxError(self.out_of_time()) from None
             raise SandboxError(f"no answer within {timeout} s") from None
         if line is None:
             self._put(None)  # and for every later call
@@ -324,5 +445,6 @@ class Session:
         except ProcessLookupError:
             pass
         self.process.wait()
+        self.cgroup.remove()  # and whatever of the sandbox outlived it
         self.closed = True  # the reader stops waiting to hand over lines
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -11,9 +11,13 @@
    ``{"id", "result" | "raised" | "failed", "stdout", "stderr"}``, until stdin closes.
 
 Everything this process prints comes from the learner's sandbox: ``tools.grading`` reads it
-as untrusted plain data and decides the scores in its own process.
+as untrusted plain data and decides the scores in its own process. The kernel cannot reach
+this process: it runs as another user (``job['kernel_user']``, when the grader is root) or in
+a PID namespace of its own, and this process is not dumpable (no ptrace, no ``pidfd_getfd``,
+no ``/proc/<pid>/fd``).
 """
 
+import ctypes
 import json
 import os
 import sys
@@ -22,6 +26,57 @@ import time
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
+
+KERNEL_NAME = "sandboxed-python"
+PR_SET_DUMPABLE = 4
+
+
+def unreachable():
+    """Make this process non-dumpable: a process of the same user may then not ptrace it,
+    take its file descriptors (``pidfd_getfd``) or open them through ``/proc``."""
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+
+
+def kernel_command(job, private):
+    """The kernel's command line: ipykernel as ``job['kernel_user']`` with no capabilities
+    (the connection file, which jupyter_client writes for this user only, copied readable
+    into ``private``), or in a PID namespace where no process but its own is addressable
+    (``job['kernel_namespace']``), or plainly (--no-sandbox)."""
+    kernel = [sys.executable, "-m", "ipykernel_launcher", "-f"]
+    if job.get("kernel_user") is not None:
+        user = int(job["kernel_user"])
+        drop = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups",
+                "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all",
+                "--no-new-privs"]  # fmt: skip
+        copy = f"{private}/connection.json"
+        script = f'umask 022 && cat "$0" > {copy} && exec "$@" {copy}'
+        return ["/bin/sh", "-c", script, "{connection_file}", *drop, *kernel]
+    if job.get("kernel_namespace"):
+        # the kernel is process 1 there (no bwrap init beside it that it could trace), and
+        # its parent has no number there (ipykernel would take that for the parent's death)
+        isolate = ["bwrap", "--unshare-user", "--unshare-pid", "--as-pid-1", "--disable-userns",
+                   "--die-with-parent", "--dev-bind", "/", "/",
+                   "--unsetenv", "JPY_PARENT_PID", "--"]  # fmt: skip
+        return [*isolate, *kernel, "{connection_file}"]
+    return [*kernel, "{connection_file}"]
+
+
+def install_kernel(job):
+    """Write the kernelspec ``KERNEL_NAME`` into a folder of this process's own (readable,
+    not writable, by the kernel) and point Jupyter at it."""
+    private = f"{job['io']}/runner"
+    os.makedirs(f"{private}/kernels/{KERNEL_NAME}", mode=0o755, exist_ok=True)
+    spec = {
+        "argv": kernel_command(job, private),
+        "display_name": "Python 3 (sandboxed)",
+        "language": "python",
+        "interrupt_mode": "message",  # SIGINT would reach a wrapper, not the kernel
+    }
+    with open(f"{private}/kernels/{KERNEL_NAME}/kernel.json", "w") as f:
+        json.dump(spec, f)
+    os.environ["JUPYTER_PATH"] = private
+    return private
 
 
 def send(message):
@@ -108,7 +163,9 @@ def run_notebook(client, nb, job):
 
 def serve(client, job, gone):
     """Answer call requests from stdin until it closes."""
-    request_path, reply_path = f"{job['io']}/request.json", f"{job['io']}/reply.json"
+    # the request in this process's folder (the kernel reads it), the reply in a folder both
+    # may write without a sticky bit (so that this process removes the kernel's old reply)
+    request_path, reply_path = f"{job['io']}/runner/request.json", f"{job['io']}/reply/reply.json"
     call = nbformat.v4.new_code_cell(
         f"__grader__.call_in_kernel(globals(), {request_path!r}, {reply_path!r})"
     )
@@ -157,16 +214,20 @@ def serve(client, job, gone):
 
 
 def main(job_path):
+    unreachable()
     with open(job_path, encoding="utf-8") as f:
         job = json.load(f)
     os.makedirs(job["io"], exist_ok=True)
+    install_kernel(job)
+    os.makedirs(f"{job['io']}/reply", exist_ok=True)
+    os.chmod(f"{job['io']}/reply", 0o777)
     nb = nbformat.read(job["notebook"], as_version=4)
     client = LimitedClient(
         nb,
         job["cell_output"],
         job["output"],
         timeout=job["cell_timeout"],
-        kernel_name="python3",
+        kernel_name=KERNEL_NAME,
         allow_errors=True,
         interrupt_on_timeout=True,
         error_on_timeout={
