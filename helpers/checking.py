@@ -138,10 +138,29 @@ def assert_array(name, got, expected, atol=1e-8, rtol=1e-6):
         raise AssertionError(f"{name} has dtype {got.dtype}, expected a float dtype.")
     if not np.allclose(got, expected, atol=atol, rtol=rtol):
         worst = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape)
+        factor = constant_factor(got, expected)  # part of what is expected: hidden with it
+        hint = "" if factor is None else (
+            f" (every entry is {factor:.4g} × what is expected: a factor is off)")  # fmt: skip
         raise AssertionError(
             f"{name} has wrong values: at index {tuple(int(i) for i in worst)} "
-            f"got {got[worst]:.8g}, expected {expected[worst]:.8g}."
+            f"got {got[worst]:.8g}, expected {expected[worst]:.8g}{hint}."
         )
+
+
+def constant_factor(got, expected, rtol=1e-6):
+    """c when ``got`` is c × ``expected`` entry by entry (c not 1, two entries at least not
+    zero; zeros where ``expected`` has them), else None: a scale left out or put twice."""
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    if got.shape != expected.shape or not np.all(np.isfinite(got)):
+        return None
+    nonzero = expected != 0
+    if nonzero.sum() < 2 or np.any(got[~nonzero] != 0):
+        return None
+    ratios = got[nonzero] / expected[nonzero]
+    factor = float(np.median(ratios))
+    if factor == 0 or np.isclose(factor, 1.0) or not np.allclose(ratios, factor, rtol=rtol):
+        return None
+    return factor
 
 
 GRADIENT_RTOL = 1e-11  # a backward pass, to round-off (see assert_gradient)

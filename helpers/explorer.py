@@ -29,11 +29,17 @@ kernel. Other settings are drawn when the kernel gets the move. Sliders send val
 dragged (``continuous_update=True``); ipywidgets' front end keeps at most one update in
 flight, so a drag never queues up redraws. A redraw calls ``needs_training()`` before it
 trains: such settings are drawn only when a learner moves there.
+
+One thread: JupyterLab 4.6+ sends widget messages to a kernel subshell, a thread with an
+event loop of its own, while a training's end and the timers of drawing ahead land on the
+loop the explorer was made in. An explorer handles everything on that one loop (moves from
+another thread are passed to it), so no two threads ever share its state.
 """
 
 import asyncio
 import html
 import io
+import threading
 from collections import OrderedDict, deque
 from pathlib import Path
 
@@ -177,6 +183,7 @@ class FigureView(anywidget.AnyWidget):
     ahead (custom messages), shown at once when the controls reach their setting."""
 
     _esm = Path(__file__).with_name("explorer_view.js")
+    _css = Path(__file__).with_name("explorer_view.css")
     controls = traitlets.List(traitlets.Instance(w.Widget)).tag(sync=True, **w.widget_serialization)
     attributes = traitlets.List(traitlets.Unicode()).tag(sync=True)  # "index" or "value"
     limit = traitlets.Int().tag(sync=True)  # the frames' PNG bytes the browser keeps
@@ -184,6 +191,7 @@ class FigureView(anywidget.AnyWidget):
     value = traitlets.Bytes().tag(sync=True)
     status = traitlets.Unicode().tag(sync=True)
     reopen = traitlets.Unicode().tag(sync=True)
+    training = traitlets.Bool(False).tag(sync=True)  # a training runs in the kernel
 
 
 class NotAhead(Exception):
@@ -223,6 +231,8 @@ class Explorer:
         self._queue, self._timer, self._ready, self._shown = deque(), None, False, None
         self._training, self._partial = None, False  # the training in the background
         self._unsynced = None  # the setting shown from a frame, not yet in the view's model
+        self._home, self._home_thread = _running_loop(), threading.get_ident()
+        self._refresh_queued = False  # a move waits for the explorer's loop
         for name, value in (start or {}).items():
             self._set(name, value)
         self.view = FigureView(
@@ -328,10 +338,26 @@ class Explorer:
         while self._bytes > self.FRAME_BYTES:
             self._bytes -= len(self._frames.popitem(last=False)[1][0])
 
+    def _at_home(self, handler, *args):
+        """Run ``handler`` on the explorer's own loop: now when this is its thread (or it has
+        none: a script, a test), else as soon as that loop is free."""
+        if self._home is None or threading.get_ident() == self._home_thread:
+            return handler(*args)
+        try:
+            self._home.call_soon_threadsafe(handler, *args)
+        except RuntimeError:  # the loop it was made in has closed
+            handler(*args)
+
     def _on_change(self, name, change):
         if change["new"] == change["old"]:
             return
         self._changed = name
+        if not self._refresh_queued:  # moves that arrive meanwhile are drawn by that refresh
+            self._refresh_queued = True
+            self._at_home(self._queued_refresh)
+
+    def _queued_refresh(self):
+        self._refresh_queued = False
         self._refresh()
 
     def _refresh(self):
@@ -371,6 +397,7 @@ class Explorer:
         if self._training is None:  # one training at a time; the next setting's comes after
             self._training = loop.run_in_executor(None, work)
             self._training.add_done_callback(self._trained)
+            self.view.training = True
         return False
 
     def _trained(self, future):
@@ -378,11 +405,15 @@ class Explorer:
         if future.exception() is not None:
             self.say(f"training failed: {future.exception()!r}")
         else:
-            self._refresh()
+            self._refresh()  # may start the training of the setting of the moment
+        self.view.training = self._training is not None
 
     # ---------------------------------------------------------------- drawing ahead
 
     def _on_message(self, _view, content, _buffers):
+        self._at_home(self._on_browser, content)
+
+    def _on_browser(self, content):
         if content.get("type") == "ready":  # a browser shows the view: send what is drawn
             self._ready = True
             for key, (png, status, reopen) in self._frames.items():

@@ -7,6 +7,24 @@
 // A setting's key, written as Python writes it (helpers.explorer.setting_key).
 const canon = (v) => (typeof v === "number" ? v.toExponential(6).replace("e+", "e") : String(v));
 
+// What a screen reader says of the explorer's sliders (axe-core's rules): each handle is named
+// after its label and says the value its readout shows (a log slider's handle holds an
+// exponent). Sliders are drawn by ipywidgets beside this view, in the explorer's box.
+const labelSliders = (box) => {
+  for (const slider of box.querySelectorAll(".widget-hslider")) {
+    const handle = slider.querySelector(".noUi-handle");
+    if (!handle || handle.dataset.named) continue;
+    handle.dataset.named = "true";
+    const label = slider.querySelector(".widget-label")?.textContent.trim();
+    if (label) handle.setAttribute("aria-label", label);
+    const readout = slider.querySelector(".widget-readout");
+    if (!readout) continue;
+    const say = () => handle.setAttribute("aria-valuetext", readout.textContent.trim());
+    say();
+    new MutationObserver(say).observe(readout, { childList: true, characterData: true, subtree: true });
+  }
+};
+
 const pngUrl = (bytes) =>
   bytes && bytes.byteLength ? URL.createObjectURL(new Blob([bytes], { type: "image/png" })) : "";
 
@@ -37,6 +55,7 @@ async function render({ model, el }) {
     if (state.url) img.src = state.url;
     else img.removeAttribute("src");
     img.style.display = state.url ? "" : "none";
+    img.alt = state.status; // the figure's text alternative: what its status line says
     status.textContent = state.status;
     reopen.innerHTML = state.reopen;
   };
@@ -77,6 +96,7 @@ async function render({ model, el }) {
     };
     refresh();
   };
+  const onTraining = () => (el.dataset.training = String(model.get("training")));
   const onValue = () => readModel(true);
   const onText = () => readModel(false);
   const onMessage = (msg, buffers) => {
@@ -93,11 +113,21 @@ async function render({ model, el }) {
   };
 
   readModel(true);
+  onTraining();
+  model.on("change:training", onTraining);
   model.on("change:value", onValue);
   model.on("change:key change:status change:reopen", onText);
   model.on("msg:custom", onMessage);
   controls.forEach((c, i) => c.on(`change:${attributes[i]}`, onControl));
   el.dataset.ahead = "waiting";
+  const sliders = controls.filter((c) => /Slider/.test(c.get("_view_name"))).length;
+  const nameSliders = () => {
+    const box = el.closest(".widget-vbox");
+    if (box) labelSliders(box);
+    return Boolean(box) && box.querySelectorAll(".noUi-handle[data-named]").length >= sliders;
+  };
+  const named = new MutationObserver(() => nameSliders() && named.disconnect());
+  if (!nameSliders()) named.observe(document.body, { childList: true, subtree: true });
   try {
     model.send({ type: "ready" }); // frames ahead: only for a view someone sees
   } catch {
@@ -105,6 +135,8 @@ async function render({ model, el }) {
   }
 
   return () => {
+    named.disconnect();
+    model.off("change:training", onTraining);
     model.off("change:value", onValue);
     model.off("change:key change:status change:reopen", onText);
     model.off("msg:custom", onMessage);

@@ -1,4 +1,4 @@
-"""One call at the top of every lab: seeds, quiet logs, plot defaults."""
+"""One call at the top of every lab: seeds, quiet logs, plot defaults, brief errors."""
 
 import contextlib
 import gc
@@ -18,7 +18,8 @@ PLOT_DEFAULTS = {
 
 
 def setup(seed=1, tensorflow=False):
-    """Seed numpy, ``random`` and (if used) TensorFlow; silence TF logs; set plot defaults.
+    """Seed numpy, ``random`` and (if used) TensorFlow; silence TF logs; set plot defaults;
+    in a notebook, show a failed check's message alone (``helpers.errors``).
 
     Used in the setup cell of every lab. Pass ``tensorflow=True`` in the TensorFlow labs
     (week 3): TensorFlow is then imported, seeded with ``tf.keras.utils.set_random_seed``
@@ -43,7 +44,20 @@ def setup(seed=1, tensorflow=False):
     import matplotlib as mpl
 
     mpl.rcParams.update(PLOT_DEFAULTS)
+    shell = _ipython()
+    if shell is not None:
+        from helpers import errors
+
+        errors.install(shell)
     return tf
+
+
+def _ipython():
+    """The IPython shell this runs in, None in a plain script."""
+    if "IPython" not in sys.modules:
+        return None
+    shell = sys.modules["IPython"].get_ipython()
+    return shell if hasattr(shell, "set_custom_exc") else None
 
 
 @contextlib.contextmanager

@@ -321,7 +321,7 @@ def test_batchnorm_explorer_redraws_on_each_control(grid):
     fig = lab.BatchnormFigure().update(view, 10, 300, 1.0).fig
     assert len(fig.axes) == 2 and "10 hidden layers" in fig._suptitle.get_text()
     assert ex.view.reopen.endswith(
-        "lab.batchnorm_explorer(spirals, rate=1.0, depth=10, batch=300, batchnorm=False)</code></small>"
+        "lab.batchnorm_explorer(rate=1.0, depth=10, batch=300, batchnorm=False)</code></small>"
     )
 
 

@@ -66,7 +66,7 @@ def expected_initialization(scale):
     initialization.train_run(run, initialization.ITERATIONS, data.load_circles())
     acc = initialization.initialization_metrics(run, initialization.ITERATIONS, data.load_circles())
     return (
-        f"He × {scale:g} after {initialization.ITERATIONS} iterations: "
+        f"{initialization.setting_label('He', scale)} after {initialization.ITERATIONS} iterations: "
         f"train accuracy {acc['train']:.3f}, test accuracy {acc['test']:.3f}"
     )
 
@@ -134,14 +134,29 @@ LABS = {
 }
 
 
+# notebook: (explorer, slider that trains, the start of its status at slider position v)
+TRAINS = {
+    "week1/initialization.ipynb": (
+        0,
+        0,
+        lambda v: f"{initialization.setting_label('He', 10**v)} after ",
+    ),
+    "week3/tensorflow_introduction.ipynb": (0, 0, lambda v: f"lr {10**v:.2g}, mini-batch 32, "),
+}
+
+
 @pytest.mark.parametrize("notebook", sorted(LABS))
 def test_lab_runs_and_explorers_respond(lab, browser, notebook):
     """Run All shows no error; one key press on a slider changes the figure and the status
     line to what the compute functions give (from a frame drawn ahead, or drawn by the
-    kernel for a setting that trains); then every explorer of the lab answers each of 12
+    kernel for a setting that trains), the figure fits its cell at a 1280-px window; then
+    every explorer of the lab passes axe-core's rules (the figure's text alternative is its
+    status line, each slider handle is named and says its value), answers each of 12
     key presses with a frame drawn ahead, painted on screen (the time each took goes to
     ``latency-<lab>.json``; ``make bench`` reports it), and a mouse drag across the slider
-    paints the figures of the values it passes."""
+    paints the figures of the values it passes. An explorer that trains is then hammered
+    (``browser.hammer``): after each pause it settles on the setting its slider shows, never
+    stuck on "training…"."""
     url, token = lab
     page = browser.new_page()
     try:
@@ -152,6 +167,8 @@ def test_lab_runs_and_explorers_respond(lab, browser, notebook):
             explorer = browser_tools.explorers(page).nth(index)
             explorer.scroll_into_view_if_needed()
             browser_tools.drawn_ahead(explorer)
+            past, scale = browser_tools.figure_fit(page, explorer)
+            assert past <= 0.5 and scale <= 1.0, f"the figure is cut off ({past:.0f} px)"
             shown = browser_tools.frames_shown(explorer)
             stem = f"{Path(notebook).stem}-{index}"
             explorer.screenshot(path=SHOTS / f"{stem}-before.png")
@@ -168,6 +185,10 @@ def test_lab_runs_and_explorers_respond(lab, browser, notebook):
         for index, slider, name in browser_tools.TIMED[notebook]:
             explorer = browser_tools.explorers(page).nth(index)
             explorer.scroll_into_view_if_needed()
+            # axe-core: the figure's text alternative (its status line), every control named
+            assert browser_tools.accessibility(page, explorer) == {}, name
+            alt = explorer.locator(".explorer-figure").get_attribute("alt")
+            assert alt == explorer.locator(".explorer-status").inner_text(), name
             shown = browser_tools.frames_shown(explorer)
             times = browser_tools.time_key_presses(page, explorer, slider, moves=12)
             assert len(times) == 12 and all(0 < t < 60_000 for t in times), times
@@ -177,6 +198,11 @@ def test_lab_runs_and_explorers_respond(lab, browser, notebook):
             # a mouse drag across the slider: the figure follows it, not only its end
             latencies[name]["drag"] = sweep = browser_tools.drag(page, explorer, slider)
             assert sweep["painted"] >= (sweep["values"] - 1) // 2, sweep
+        if notebook in TRAINS:  # bursts of presses, presses while training, a drag
+            index, slider, status_at = TRAINS[notebook]
+            explorer = browser_tools.explorers(page).nth(index)
+            for position, status in browser_tools.hammer(page, explorer, slider):
+                assert status.startswith(status_at(float(position))), (position, status)
         assert browser_tools.errors(page) == []
         (SHOTS / f"latency-{Path(notebook).stem}.json").write_text(json.dumps(latencies))
         print(latencies)

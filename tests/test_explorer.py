@@ -198,6 +198,58 @@ def test_training_runs_in_the_background_and_the_explorer_answers_meanwhile():
     assert ex._frames[ex.key()][1] == "lr 0.3: model at 0.3"
 
 
+def test_moves_from_a_subshell_thread_are_handled_on_the_explorers_own_loop():
+    """JupyterLab 4.6+ sends widget messages to a kernel subshell: a thread with an event loop
+    of its own. A burst of moves from there while a setting trains is handled on the loop the
+    explorer was made in, and ends with the last setting trained and drawn. (Handled in both
+    threads, a training's end redrew a setting drawn ahead in the other, and the last setting
+    said "training…" for good: issue #31, found in chromium.)"""
+    trained, threads = {}, set()
+    controls = {"lr": choice_slider(tuple(range(6)), 0, "lr"), "n": w.IntSlider(1, 1, 4)}
+    live, (ax,) = LiveFigure.subplots(1, 1, figsize=(2, 2))
+
+    def work(lr):
+        time.sleep(0.2)
+        trained[lr] = f"model at {lr}"
+
+    def redraw(ex):
+        threads.add(threading.current_thread().name)
+        lr, n = ex.values["lr"], ex.values["n"]
+        if lr not in trained:
+            ex.say(f"lr {lr}: training…")
+            if not ex.train(lambda: work(lr)):
+                return
+        ex.show(live, f"lr {lr}, n {n}: {trained[lr]}")
+
+    def subshell(ex):
+        async def moves():
+            ex._on_message(ex.view, {"type": "ready"}, [])
+            for lr in (1, 2, 3, 4, 5):
+                controls["lr"].value = lr
+                await asyncio.sleep(0.03)
+            await asyncio.sleep(1.0)  # the subshell's loop stays, as in a kernel
+
+        asyncio.run(moves())
+
+    async def kernel():
+        ex = Explorer(controls, redraw)  # made in a cell: on the kernel's main loop
+        ex.view.send = lambda content, buffers=None: None
+        trainings = []
+        ex.view.observe(lambda change: trainings.append(change["new"]), "training")
+        await asyncio.to_thread(subshell, ex)
+        for _ in range(100):  # 10 s
+            if not ex.view.training and "training" not in ex.view.status:
+                break
+            await asyncio.sleep(0.1)
+        return ex, trainings
+
+    ex, trainings = asyncio.run(kernel())
+    assert ex.view.status == "lr 5, n 1: model at 5", "the last setting was never drawn"
+    assert threads == {threading.current_thread().name}
+    assert trainings[0] is True and trainings[-1] is False and not ex.view.training
+    assert 5 in trained and ex._training is None
+
+
 def test_frames_kept_stay_under_their_byte_limit_oldest_dropped_first():
     ex, _ = explorer()
     ex.view.send = lambda content, buffers=None: None

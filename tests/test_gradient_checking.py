@@ -136,8 +136,8 @@ def test_gradient_check_explorer_builds_and_reports_unfinished_exercise():
     assert ex.view.status.startswith("epsilon = 1e-04: correct 1.9e-10, ")
     ex = lab.gradient_check_explorer(not_done_n)
     assert ex.view.status == (
-        "not_done_n is not implemented yet: finish that exercise first (this explorer runs "
-        "your own check)."
+        "not_done_n is not written yet: this explorer runs your own code. Write it, run its "
+        "cell, then move a control here."
     )
     assert not hasattr(lab, "reference_gradient_check_n")
 

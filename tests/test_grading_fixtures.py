@@ -6,9 +6,11 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import ROOT
 
+from helpers import checking
 from tools import grading
 
 SUBMISSIONS = ROOT / "tests" / "submissions"
@@ -188,6 +190,12 @@ def test_hidden_failures_do_not_show_the_expected_values():
     )
     assert grading.without_expected_values("b has shape (3, 1), expected (4, 1).") == (
         "b has shape (3, 1)."
+    )
+    # a constant factor, with what was got, would tell the expected values: it goes too
+    with pytest.raises(AssertionError, match="every entry is 0.1 ×") as failed:
+        checking.assert_array("W1", np.array([0.5, 1.0]), np.array([5.0, 10.0]))
+    assert grading.without_expected_values(str(failed.value)) == (
+        "W1 has wrong values: at index (1,) got 1."
     )
 
 

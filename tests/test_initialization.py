@@ -103,11 +103,52 @@ def test_wrong_solutions_are_explained(check, target, message):
         )
 
 
-def test_values_that_ignore_the_seed_fail():
+def test_values_that_ignore_the_seed_fail_and_say_so():
     # Without np.random.seed(3) the draws are another stream: the check must notice.
     np.random.seed(99)
-    with pytest.raises(AssertionError, match="wrong values"):
+    with pytest.raises(AssertionError, match="wrong values.*A second call returns other weights"):
         lab.initialize_parameters_random_test(no_seed)
+
+
+def seed_in_the_loop(scale):
+    def initialize(layers_dims):
+        p = {}
+        for l in range(1, len(layers_dims)):
+            np.random.seed(3)
+            p[f"W{l}"] = np.random.randn(layers_dims[l], layers_dims[l - 1]) * scale(layers_dims, l)
+            p[f"b{l}"] = np.zeros((layers_dims[l], 1))
+        return p
+
+    return initialize
+
+
+def xavier(layers_dims):
+    return reference.seeded_initialization(layers_dims, lambda draw, n_prev, n: draw / n_prev**0.5)
+
+
+@pytest.mark.parametrize(
+    ("check", "target", "message"),
+    [(lab.initialize_parameters_random_test, seed_in_the_loop(lambda dims, l: 10),
+      r"W2 has wrong values.*W2 starts with the same random numbers as W1: np\.random\.seed\(3\)"
+      r" is called inside the loop"),
+     (lab.initialize_parameters_he_test,
+      seed_in_the_loop(lambda dims, l: (2 / dims[l - 1]) ** 0.5), "inside the loop"),
+     (lab.initialize_parameters_random_test, wrong_scale,
+      r"expected -18\.634927 \(every entry is 0\.1 × what is expected: a factor is off\)\.$"),
+     (lab.initialize_parameters_he_test, xavier, r"every entry is 0\.7071 × what is expected")],
+)  # fmt: skip
+def test_the_usual_mistakes_are_named(check, target, message):
+    with pytest.raises(AssertionError, match=message):
+        check(target)
+
+
+def test_a_constant_factor_is_found_only_when_every_entry_has_it():
+    want = np.array([[1.0, -2.0], [0.0, 4.0]])
+    assert checking.constant_factor(want * 0.5, want) == 0.5
+    assert checking.constant_factor(want, want) is None
+    assert checking.constant_factor(want * [[0.5, 0.5], [0.0, 0.25]], want) is None
+    assert checking.constant_factor(want * 2 + [[0, 0], [1e-3, 0]], want) is None  # 0 -> 1e-3
+    assert checking.constant_factor(np.zeros((2, 2)), want) is None
 
 
 def test_non_array_value_is_named():
@@ -165,23 +206,27 @@ def test_explorer_trains_on_demand_and_reports_unfinished_exercises(circles):
     assert (choice.value, scale.value, iterations.value) == ("He", 1.0, lab.ITERATIONS)
     assert scale.continuous_update is False  # trains: a drag sends one value, on release
     assert iterations.continuous_update is True  # a lookup: follows the drag
-    assert (
-        ex.view.status == "He × 1 after 15000 iterations: train accuracy 0.993, test accuracy 0.960"
-    )
+    assert ex.view.status == "He after 15000 iterations: train accuracy 0.993, test accuracy 0.960"
     iterations.value = 1000  # a lookup in the cached run
-    assert ex.view.status.startswith("He × 1 after 1000 iterations: train accuracy")
+    assert ex.view.status.startswith("He after 1000 iterations: train accuracy")
     choice.value = "mine"  # not written yet, and no reference of that name
     assert ex.view.status == (
-        "not_done is not implemented yet: finish that exercise first (this explorer runs your "
-        "own initializers)."
+        "not_done is not written yet: this explorer runs your own code. Write it, run its "
+        "cell, then move a control here."
     )
+
+
+def test_a_setting_names_the_scale_once():
+    assert lab.setting_label("He", 1.0) == "He"
+    assert lab.setting_label("random × 10", 1.0) == "random × 10"  # not "random × 10 × 1"
+    assert lab.setting_label("random × 10", 0.1) == "random × 10, weights × 0.1"
 
 
 def test_explorer_runs_only_the_learners_initializers(circles):
     ex = lab.initialization_explorer({"He": not_done, "zeros": he}, circles, start="He")
     assert ex.view.status == (
-        "not_done is not implemented yet: finish that exercise first (this explorer runs your "
-        "own initializers)."
+        "not_done is not written yet: this explorer runs your own code. Write it, run its "
+        "cell, then move a control here."
     )
     assert ex.view.value == b""  # no figure: nothing of a reference is shown
     assert not hasattr(lab, "REFERENCE_INITIALIZERS")

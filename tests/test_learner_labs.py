@@ -75,6 +75,30 @@ def test_a_deleted_copy_is_released_again(course, tmp_path):
     assert json.loads((mine / ".released.json").read_text())[LAB]
 
 
+def test_only_a_lab_whose_source_changed_is_released_again(course, tmp_path, monkeypatch):
+    """A later ``make lab`` runs nbgrader only for what changed (content hashes of the source
+    lab and nbgrader's config), not for every lab."""
+    other = "week1/initialization.ipynb"
+    shutil.copy(ROOT / "notebooks" / other, course / "notebooks" / other)
+    mine = tmp_path / "my_labs"
+    assert len(learner_labs.prepare(mine, course)) == 2
+    released = []
+    real = learner_labs.release
+    monkeypatch.setattr(learner_labs, "release", lambda root: released.append(
+        sorted(p.relative_to(root / "notebooks").as_posix()
+               for p in (root / "notebooks").glob("week*/*.ipynb"))) or real(root))  # fmt: skip
+    assert learner_labs.prepare(mine, course) == [] and released == []  # nothing changed
+    change_upstream(course, "A clearer sentence.")
+    [line] = learner_labs.prepare(mine, course)
+    assert line.startswith(f"{LAB} changed upstream") and released == [[LAB]]
+    assert learner_labs.prepare(mine, course) == [] and released == [[LAB]]
+    (course / "nbgrader_config.py").write_text(
+        (course / "nbgrader_config.py").read_text() + "\n# edited\n"
+    )
+    assert learner_labs.prepare(mine, course) == []  # the same student versions: nothing new
+    assert released[-1] == sorted([LAB, other])  # but both were made again to know it
+
+
 def test_jupyterlab_news_prompt_is_off():
     overrides = json.loads((ROOT / "tools" / "jupyterlab_overrides.json").read_text())
     settings = overrides["@jupyterlab/apputils-extension:notification"]

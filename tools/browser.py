@@ -159,6 +159,35 @@ def explorer_state(explorer):
     return status, image
 
 
+def figure_fit(page, explorer, width=1280):
+    """At a ``width``-px window (the file browser open, as JupyterLab starts): how far the
+    explorer's figure reaches past its output area (px, <= 0 when it fits) and how much it
+    is scaled (its content's width on screen / its PNG's own width)."""
+    page.set_viewport_size({"width": width, "height": 1000})
+    page.wait_for_timeout(300)
+    try:
+        return explorer.locator(".explorer-figure").evaluate(
+            """img => [img.getBoundingClientRect().right
+                       - img.closest('.jp-OutputArea').getBoundingClientRect().right,
+                       img.clientWidth / img.naturalWidth]"""
+        )
+    finally:
+        page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def accessibility(page, explorer):
+    """axe-core's rules (axe-playwright-python) run on the explorer: {rule id: [the HTML of
+    each element that breaks it]} (empty when it passes them all)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    explorer.evaluate("el => el.setAttribute('data-axe-target', '')")
+    try:
+        found = Axe().run(page, context="[data-axe-target]").response["violations"]
+    finally:
+        explorer.evaluate("el => el.removeAttribute('data-axe-target')")
+    return {v["id"]: [node["html"][:200] for node in v["nodes"]] for v in found}
+
+
 def move_slider(page, explorer, index, key="ArrowRight"):
     """Focus the index-th slider's handle and press a key, as a person would; wait until the
     figure and the status line changed (and nothing is training). (before, after) states."""
@@ -270,6 +299,50 @@ def drag(page, explorer, index, moves=60):
     page.wait_for_timeout(300)
     return page.evaluate("""() => { const s = window.__drag; s.stop = true;
                                    return {values: s.values.size, painted: s.painted}; }""")
+
+
+def _settled(page, explorer, timeout):
+    """Wait until the kernel trains nothing (the view's ``data-training``) and the status
+    line no longer says "training…"; returns the status, or raises AssertionError when it
+    says "training…" for 3 s with nothing training (a stuck explorer)."""
+    since = None  # when "training…" with nothing training was first seen
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        view = explorer.locator(".explorer-view")
+        status = explorer.locator(".explorer-status").inner_text()
+        idle = view.get_attribute("data-training") == "false"
+        if idle and "training…" not in status:
+            return status
+        since = (since or time.monotonic()) if idle else None
+        if since is not None and time.monotonic() - since > 3:
+            raise AssertionError(f"the status says {status!r} but nothing trains")
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still training after {timeout} s: {status!r}")
+
+
+def hammer(page, explorer, index, bursts=6, seed=0, timeout=180):
+    """Press the index-th slider's keys as an impatient learner does: ``bursts`` bursts of
+    1-5 presses 20-100 ms apart, either way, about half of them while the last setting
+    still trains, then a mouse drag across it. After each pause the explorer must settle
+    (``_settled``: nothing stuck on "training…"). Returns [(aria-valuenow, status)] of the
+    settled moments, the last one after the drag."""
+    rng = np.random.default_rng(seed)
+    handle = explorer.locator(".widget-hslider .noUi-handle").nth(index)
+    settled = []
+    for burst in range(bursts):
+        handle.focus()
+        key = str(rng.choice(["ArrowRight", "ArrowLeft"]))
+        for _ in range(int(rng.integers(1, 6))):
+            page.keyboard.press(key)
+            page.wait_for_timeout(int(rng.choice([20, 50, 100])))
+        if burst < bursts - 1 and rng.random() < 0.5:
+            continue  # the next burst while this one's setting trains
+        page.wait_for_timeout(500)  # the last press reaches the kernel
+        settled.append((handle.get_attribute("aria-valuenow"), _settled(page, explorer, timeout)))
+    drag(page, explorer, index, moves=20)
+    page.wait_for_timeout(500)
+    settled.append((handle.get_attribute("aria-valuenow"), _settled(page, explorer, timeout)))
+    return settled
 
 
 def latency_stats(times):

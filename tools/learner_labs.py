@@ -8,11 +8,15 @@ replaced by ``raise NotImplementedError()``, hidden tests and outputs removed, c
 kept) and copied to ``my_labs/weekN/NAME.ipynb`` if the learner has no copy yet. A lab that
 changed upstream since the learner's copy was made is put beside it as
 ``NAME.updated.ipynb``, with one line saying so; the learner's copy stays as it is.
-``my_labs/.released.json`` remembers which release each copy came from.
+``my_labs/.released.json`` remembers which release each copy came from, and which source
+lab (with the nbgrader config and version) each release was made from: a lab whose source
+has not changed and whose copy is there is not released again, so a later ``make lab``
+starts JupyterLab in seconds.
 """
 
 import argparse
 import hashlib
+import importlib.metadata
 import json
 import shutil
 import tempfile
@@ -22,19 +26,33 @@ from tools.grading import ROOT, release
 
 FOLDER = ROOT / "my_labs"
 MANIFEST = ".released.json"
+SOURCES = "released from"  # manifest key: {lab: hash of what its release was made from}
 
 
 def _sha(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def released_labs(root=ROOT):
-    """Release every lab of ``root``/notebooks in a private folder; {"weekN/NAME.ipynb":
-    bytes of the student version}."""
+def source_hashes(root=ROOT):
+    """{"weekN/NAME.ipynb": hash of the source lab, the nbgrader config and nbgrader's
+    version}: what its student version is made from."""
+    made_with = Path(root, "nbgrader_config.py").read_bytes()
+    made_with += importlib.metadata.version("nbgrader").encode()
+    return {
+        f"{p.parent.name}/{p.name}": hashlib.sha256(made_with + p.read_bytes()).hexdigest()
+        for p in sorted(Path(root, "notebooks").glob("week*/*.ipynb"))
+    }
+
+
+def released_labs(root=ROOT, names=None):
+    """Release the labs ``names`` (default: all) of ``root``/notebooks in a private folder;
+    {"weekN/NAME.ipynb": bytes of the student version}."""
     with tempfile.TemporaryDirectory(prefix="release-") as tmp:
         course = Path(tmp)
         shutil.copy(Path(root) / "nbgrader_config.py", course)
-        shutil.copytree(Path(root) / "notebooks", course / "notebooks")
+        for name in names if names is not None else source_hashes(root):
+            (course / "notebooks" / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(Path(root) / "notebooks" / name, course / "notebooks" / name)
         return {f"{p.parent.name}/{p.name}": p.read_bytes() for p in release(course)}
 
 
@@ -50,7 +68,10 @@ def prepare(folder=FOLDER, root=ROOT):
     manifest_path = folder / MANIFEST
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     lines = []
-    for name, content in released_labs(root).items():
+    sources, released_from = source_hashes(root), manifest.get(SOURCES, {})
+    stale = [n for n, sha in sources.items()
+             if released_from.get(n) != sha or not (folder / n).exists()]  # fmt: skip
+    for name, content in (released_labs(root, stale) if stale else {}).items():
         sha = hashlib.sha256(content).hexdigest()
         target = folder / name
         updated = target.with_name(target.stem + ".updated.ipynb")
@@ -68,6 +89,8 @@ def prepare(folder=FOLDER, root=ROOT):
             manifest[f"{name} (updated)"] = sha
             lines.append(f"{name} changed upstream: the new version is {updated.name} beside "
                          "it; your copy is untouched")  # fmt: skip
+        released_from[name] = sources[name]
+    manifest[SOURCES] = released_from
     folder.mkdir(parents=True, exist_ok=True)
     manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return lines

@@ -423,4 +423,4 @@ def batchnorm_explorer(spirals=None, **start):
                 batchnorm_summary(view, depth, batch, rate))  # fmt: skip
 
     return Explorer(controls, redraw, rows=[["rate", "depth", "batch"], ["batchnorm"]],
-                    start=start, call="lab.batchnorm_explorer(spirals")  # fmt: skip
+                    start=start, call="lab.batchnorm_explorer(")  # fmt: skip

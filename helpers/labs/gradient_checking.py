@@ -4,7 +4,7 @@ numerical gradient, block report) are shared: ``helpers.gradcheck``."""
 
 import numpy as np
 
-from helpers import checking, gradcheck, nn, plots
+from helpers import checking, errors, gradcheck, nn, plots
 from helpers.explorer import WIDE, Explorer, LiveFigure, log_slider
 
 # ---------------------------------------------------------------- checks
@@ -169,17 +169,18 @@ class EpsilonFigure:
         return self.live
 
 
-def gradient_check_explorer(check_fn, case=None, **start):
+def gradient_check_explorer(check_fn=None, case=None, **start):
     """Explorer of the Gradient Checking lab: epsilon (log slider) and a planted bug.
 
-    ``check_fn`` is the learner's ``gradient_check_n``; until it is written
-    (``NotImplementedError``), the status line says to finish that exercise first. The
+    ``check_fn`` is the learner's ``gradient_check_n`` (default: as the notebook defines it
+    when used); until it is written and run, the status line says so. The
     sweep over all epsilons is computed once per curve and cached; the slider only moves
     the marker. ``start`` sets bug, epsilon. Returns the
     explorer (a cell shows it).
     """
     import ipywidgets as w
 
+    check_fn = check_fn or errors.notebook_function("gradient_check_n")
     bugs = [name for name in PLANTED_BUGS if name != "none"]
     controls = {
         "bug": w.Dropdown(
@@ -200,16 +201,11 @@ def gradient_check_explorer(check_fn, case=None, **start):
             if name not in sweeps:
                 try:
                     sweeps[name] = epsilon_sweep(check_fn, name, case)
-                except NotImplementedError:
-                    mine = getattr(check_fn, "__name__", "gradient_check_n")
-                    ex.say(
-                        f"{mine} is not implemented yet: finish that exercise first "
-                        "(this explorer runs your own check).",
-                        True,
-                    )
+                except NotImplementedError as error:
+                    ex.say(errors.explorer_waits(error), True)
                     return
         curves = {"correct": sweeps["none"], bug: sweeps[bug]}
         ex.show(figure.update(curves, epsilon), epsilon_summary(curves, epsilon))
 
     return Explorer(controls, redraw, start=start,
-                    call="lab.gradient_check_explorer(gradient_check_n")  # fmt: skip
+                    call="lab.gradient_check_explorer(")  # fmt: skip

@@ -19,7 +19,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import NullLocator
 
-from helpers import checking, data, grids, nn
+from helpers import checking, data, errors, grids, nn
 from helpers.explorer import WIDE, Explorer, LiveFigure, choice_slider
 from helpers.labs import optimization_methods as moons_lab
 
@@ -574,15 +574,17 @@ def draw_sampling_scales(sample_log_uniform, sample_beta, size=1000, seed=0):
 # ---------------------------------------------------------------- the explorer
 
 
-def tuning_explorer(surface, random_trials, zoom_box, **start):
+def tuning_explorer(surface=None, random_trials=None, zoom_box=None, **start):
     """Explorer of the Hyperparameter Tuning lab: budget x strategy x scale x seed on the
     response map (``response_map``); trials are read off the map and drawn by the learner's
-    ``random_trials`` and ``zoom_box`` (until both are written, the status line says which
-    to finish). ``start`` sets controls (budget, seed, strategy, scale). Returns the
-    explorer (a cell shows it)."""
+    ``random_trials`` and ``zoom_box`` (default: as the notebook defines them when used;
+    until both are written and run, the status line says which to finish). ``start`` sets
+    controls (budget, seed, strategy, scale). Returns the explorer (a cell shows it)."""
     import ipywidgets as w
 
     evaluate = MapReader(surface if surface is not None else response_map())
+    random_trials = random_trials or errors.notebook_function("random_trials")
+    zoom_box = zoom_box or errors.notebook_function("zoom_box")
     controls = {
         "budget": choice_slider(BUDGETS, 25, "trials", style=WIDE),
         "seed": choice_slider(tuple(range(10)), 0, "seed"),
@@ -595,10 +597,8 @@ def tuning_explorer(surface, random_trials, zoom_box, **start):
         budget, seed, strategy, scale = ex.values.values()
         try:
             runs = tuning_runs(evaluate, budget, random_trials, zoom_box, seed, scale)
-        except NotImplementedError:
-            ex.say(
-                "random_trials and zoom_box drive this explorer: finish both exercises first.", True
-            )
+        except NotImplementedError as error:
+            ex.say(errors.explorer_waits(error), True)
             return
         ex.show(figure.update(runs, strategy),
                 search_summary(evaluate, runs[strategy], strategy, scale))  # fmt: skip
@@ -609,5 +609,5 @@ def tuning_explorer(surface, random_trials, zoom_box, **start):
         redraw,
         rows=rows,
         start=start,
-        call="lab.tuning_explorer(surface, random_trials, zoom_box",
+        call="lab.tuning_explorer(",
     )

@@ -3,23 +3,53 @@ iterations) of ``notebooks/week1/initialization.ipynb``."""
 
 import numpy as np
 
-from helpers import checking, data, nn, plots
+from helpers import checking, data, errors, nn, plots
 from helpers.explorer import Explorer, LiveFigure, iterations_slider, log_slider
 
 # ---------------------------------------------------------------- checks
 
 
-def _check_initializer(target, exercise, layers_dims):
+def _check_initializer(target, exercise, layers_dims, seeded=True):
     layers_dims = tuple(layers_dims)
     want = checking.expected(f"initialization.{exercise}", layers_dims=layers_dims)
     got = checking.call(target, list(layers_dims))
-    checking.assert_parameters(got, want, f"{exercise}({list(layers_dims)})")
+    try:
+        checking.assert_parameters(got, want, f"{exercise}({list(layers_dims)})")
+    except AssertionError as error:
+        mistake = _seed_mistake(target, layers_dims, got) if seeded else None
+        if mistake is None:
+            raise
+        raise AssertionError(f"{error} {mistake}") from None
     print(checking.PASSED)
+
+
+def _seed_mistake(target, layers_dims, got):
+    """What is wrong with the seeding of an initializer whose values are wrong, if it shows:
+    other draws on a second call (no seed), or each layer's draws starting the same stream
+    again (the seed inside the loop). None otherwise."""
+    if not isinstance(got, dict):
+        return None
+    again = checking.called(target, list(layers_dims))[0]
+    if isinstance(again, dict) and any(
+        not np.array_equal(np.asarray(got[k]), np.asarray(again[k])) for k in got if k in again
+    ):
+        return (
+            "A second call returns other weights: call np.random.seed(3) once, at the start "
+            "of the function, so that the same dims always give the same weights."
+        )
+    first, second = (np.asarray(got.get(k, ())).ravel() for k in ("W1", "W2"))
+    n = min(first.size, second.size)
+    if n >= 2 and first[0] and np.allclose(second[:n] * first[0], first[:n] * second[0]):
+        return (
+            "W2 starts with the same random numbers as W1: np.random.seed(3) is called inside "
+            "the loop. Call it once, before the loop, so that each layer draws the next numbers."
+        )
+    return None
 
 
 def initialize_parameters_zeros_test(target, layers_dims=(3, 2, 1)):
     """Every W_l and b_l is zeros of the right shape."""
-    _check_initializer(target, "initialize_parameters_zeros", layers_dims)
+    _check_initializer(target, "initialize_parameters_zeros", layers_dims, seeded=False)
 
 
 def initialize_parameters_random_test(target, layers_dims=(3, 2, 1)):
@@ -137,17 +167,32 @@ class InitializationFigure:
         return self.live, acc
 
 
+def setting_label(name, scale):
+    """How the explorer names a setting: "He", "He, weights × 10" (the scale on the
+    initializer's own weights, which may carry a scale of their own: "random × 10")."""
+    return name if scale == 1 else f"{name}, weights × {scale:g}"
+
+
 SPREAD_FLOOR = 1e-12  # all-zero activations are drawn here (as in plots.plot_layer_spread)
 
 
-def initialization_explorer(initializers, circles=None, start=None, **settings):
+INITIALIZER_NAMES = {  # the explorer's initializers: the lab's functions, by label
+    "zeros": "initialize_parameters_zeros",
+    "random × 10": "initialize_parameters_random",
+    "He": "initialize_parameters_he",
+    "Xavier": "initialize_parameters_xavier",
+}
+
+
+def initialization_explorer(initializers=None, circles=None, start=None, **settings):
     """Explorer of the Initialization lab: initializer, weight scale (log), iterations.
 
-    ``initializers`` maps a label to a function ``layers_dims -> parameters`` (the learner's
-    own); ``start`` is the label shown first (default: the first one); ``settings`` sets
-    name, scale, iterations. Returns the explorer (a cell shows it).
-    It runs only the learner's functions: one not written yet (``NotImplementedError``)
-    gets a status line naming the exercise to finish first.
+    ``initializers`` maps a label to a function ``layers_dims -> parameters`` (default: the
+    learner's own functions of ``INITIALIZER_NAMES``, as the notebook defines them when used);
+    ``start`` is the label shown first (default: the first one); ``settings`` sets name,
+    scale, iterations. Returns the explorer (a cell shows it).
+    It runs only the learner's functions: one not written or not run yet gets a status
+    line naming the exercise (``errors.explorer_waits``).
     Runs are cached per (initializer, scale) with a snapshot every 500 iterations, so moving
     the iterations slider back or revisiting a setting only redraws. A new setting redraws
     at once with what is known (the spread at initialization), trains (in the background
@@ -156,6 +201,8 @@ def initialization_explorer(initializers, circles=None, start=None, **settings):
     import ipywidgets as w
 
     circles = circles if circles is not None else data.load_circles()
+    if initializers is None:
+        initializers = {k: errors.notebook_function(f) for k, f in INITIALIZER_NAMES.items()}
     controls = {
         "name": w.Dropdown(
             options=list(initializers),
@@ -184,18 +231,13 @@ def initialization_explorer(initializers, circles=None, start=None, **settings):
 
     def redraw(ex):
         name, scale, iterations = ex.values.values()
-        label = f"{name} × {scale:g}"
+        label = setting_label(name, scale)
         if (name, scale) not in runs:
             ex.needs_training()
             try:
                 runs[name, scale] = initialization_run(initializers[name], scale, circles)
-            except NotImplementedError:
-                mine = getattr(initializers[name], "__name__", name)
-                ex.say(
-                    f"{mine} is not implemented yet: finish that exercise first "
-                    "(this explorer runs your own initializers).",
-                    True,
-                )
+            except NotImplementedError as error:
+                ex.say(errors.explorer_waits(error), True)
                 return
         run, note = runs[name, scale], ""
         if max(run["snapshots"]) < iterations:
@@ -207,4 +249,4 @@ def initialization_explorer(initializers, circles=None, start=None, **settings):
         show(ex, run, label, note)
 
     return Explorer(controls, redraw, start=settings,
-                    call="lab.initialization_explorer(INITIALIZERS, circles")  # fmt: skip
+                    call="lab.initialization_explorer(")  # fmt: skip

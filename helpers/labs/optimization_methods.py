@@ -463,7 +463,7 @@ def ewa_explorer(series=None, **start):
         beta, corrected = ex.values.values()
         ex.show(figure.update(beta, corrected), ewa_summary(series, beta, corrected))
 
-    return Explorer(controls, redraw, start=start, call="lab.ewa_explorer(temperatures")
+    return Explorer(controls, redraw, start=start, call="lab.ewa_explorer(")
 
 
 PATH_STEPS = 300
@@ -647,4 +647,4 @@ def optimizer_explorer(moons=None, **start):
         ex.show(figure.update(view, setting, batch), optimizer_summary(view, setting, batch))
 
     rows = [["optimizer"], ["decay"], ["lr", "beta", "beta2", "batch"]]
-    return Explorer(controls, redraw, rows, start=start, call="lab.optimizer_explorer(moons")
+    return Explorer(controls, redraw, rows, start=start, call="lab.optimizer_explorer(")

@@ -306,5 +306,4 @@ def regularization_explorer(goalkeeper=None, **start):
         ex.show(figure.update(view, lambd, keep_prob),
                 regularization_summary(view, lambd, keep_prob, iterations))  # fmt: skip
 
-    call = "lab.regularization_explorer((train_X, train_Y, dev_X, dev_Y)"
-    return Explorer(controls, redraw, start=start, call=call)
+    return Explorer(controls, redraw, start=start, call="lab.regularization_explorer(")

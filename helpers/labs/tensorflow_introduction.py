@@ -420,4 +420,4 @@ def signs_explorer(signs=None, **start):
         run = signs_run(signs, lr, batch, regularizer)
         ex.show(figure.update(run, epochs, label), signs_summary(run, epochs, label))
 
-    return Explorer(controls, redraw, start=start, call="lab.signs_explorer(signs")
+    return Explorer(controls, redraw, start=start, call="lab.signs_explorer(")
