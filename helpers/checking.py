@@ -238,12 +238,17 @@ def assert_python_float(where, value):
         )
 
 
-def assert_close(name, got, expected, rtol=1e-7, atol=0.0):
-    """``got`` is a number within ``rtol`` / ``atol`` of ``expected``."""
+def assert_close(name, got, expected, rtol=1e-7, atol=0.0, hint=None):
+    """``got`` is a number within ``rtol`` / ``atol`` of ``expected``. ``hint(got)``, if
+    given, names the mistake a wrong value shows (or None); it is said with what was expected
+    (the grader hides both in a hidden case)."""
     if not isinstance(got, (int, float, np.floating, np.integer)) or np.ndim(got):
         raise AssertionError(f"{name} should be a number, got {type(got).__name__}.")
     if not np.isclose(got, expected, rtol=rtol, atol=atol):
-        raise AssertionError(f"{name} is {got!r}, expected {expected!r}.")
+        said = hint(got) if hint is not None else None
+        raise AssertionError(
+            f"{name} is {got!r}, expected {expected!r}{f' ({said})' if said else ''}."
+        )
 
 
 def assert_dict(where, grads, expected, keys, what="the gradients", exact=False):

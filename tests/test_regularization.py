@@ -97,17 +97,30 @@ def backward_ignoring_masks(X, Y, cache, keep_prob):
         (
             lab.compute_cost_with_regularization_test,
             l2_without_half,
-            r"compute_cost_with_regularization\(lambd=0\.1\) is",
+            r"compute_cost_with_regularization\(lambd=0\.1\) is .*, expected .* \(the L2 term is "
+            r"twice as large: lambd / \(2m\), not lambd / m\)\.$",
+        ),
+        (
+            lab.compute_cost_with_regularization_test,
+            lambda A3, Y, parameters, lambd: nn.compute_cost(A3, Y),
+            r"lambd=0\.1\) is .* \(the L2 term is missing\)\.$",
         ),
         (
             lab.backward_propagation_with_regularization_test,
             l2_on_biases_too,
-            r"db1 has wrong values",
+            r"db1 has wrong values.* db_l changed with lambd: the L2 term goes into dW_l only\.$",
+        ),
+        (
+            lab.backward_propagation_with_regularization_test,
+            lambda X, Y, cache, lambd: reference.backward_propagation_with_regularization(
+                X, Y, cache, lambd / 2
+            ),
+            r"dW1 has wrong values.* Each dW_l's L2 term is half of lambd / m × W_l",
         ),
         (
             lab.forward_propagation_with_dropout_test,
             dropout_without_scaling,
-            r"cache A1 has wrong values",
+            r"cache A1 has wrong values.*\(every entry is 0\.7 × what is expected: a factor is off\)",
         ),
         (
             lab.backward_propagation_with_dropout_test,

@@ -37,13 +37,23 @@ def backward_propagation_test(target, cases=((2.0, 4.0), (-3.0, 0.5))):
     print(checking.PASSED)
 
 
+TWO_SIDED = "the two-sided difference is (J(θ + ε) - J(θ - ε)) / (2ε)"
+
+
+def _two_sided_hint(difference):
+    """A relative difference of 1/3: the estimate is twice or half the gradient."""
+    if np.isclose(difference, 1 / 3, rtol=1e-3):
+        return f"1/3 comes from an estimate twice or half the gradient: {TWO_SIDED}"
+    return None
+
+
 def gradient_check_test(target, x=2.0, theta=4.0, epsilon=1e-7):
     """Returns the relative difference as a Python float, below 2e-7, and prints the verdict."""
     where = f"gradient_check({x}, {theta})"
     want = checking.expected("gradient_checking.gradient_check", x=x, theta=theta, epsilon=epsilon)
     difference, printed = checking.called(target, x, theta, epsilon=epsilon, print_msg=True)
     checking.assert_python_float(where, difference)
-    checking.assert_close(where, difference, want, rtol=1e-3, atol=1e-12)
+    checking.assert_close(where, difference, want, rtol=1e-3, atol=1e-12, hint=_two_sided_hint)
     if GOOD not in printed:
         raise AssertionError(
             f"{where} with print_msg=True should print {GOOD!r}; it printed {printed!r}."
@@ -84,13 +94,16 @@ def gradient_check_n_test(target, seed=1, bugs=("none", "dW2 × 2", "db1 × 4"))
         checking.assert_python_float(where, difference)
         if bug == "none" and epsilon == 1e-7:  # round-off territory: same size, under 2e-7
             if not difference < gradcheck.THRESHOLD:
+                hint = _two_sided_hint(difference)
                 raise AssertionError(
                     f"{where} returned {difference:.3e}, expected below 2e-7 "
-                    f"(about {expected:.2e})."
+                    f"(about {expected:.2e}{f'; {hint}' if hint else ''})."
                 )
             checking.assert_close(where, difference, expected, rtol=0.5)
         else:  # the bug or the truncation error dominates: a two-sided difference gives this
-            checking.assert_close(where, difference, expected, rtol=1e-2)
+            hint = (lambda _: f"at this epsilon the estimate's own error shows: {TWO_SIDED}") if (
+                bug == "none") else None  # fmt: skip
+            checking.assert_close(where, difference, expected, rtol=1e-2, hint=hint)
         verdict = GOOD if bug == "none" else BAD
         if verdict not in printed:
             raise AssertionError(f"{where} should print {verdict!r}; it printed {printed!r}.")

@@ -44,12 +44,23 @@ def compute_cost_with_regularization_test(target, seed=1, lambd=0.1):
         "regularization.compute_cost_with_regularization", seed=seed, lambd=lambd
     )
     A3, _ = nn.forward_propagation(X, parameters)
-    for lam, value in zip((lambd, 0.0), want, strict=True):
+    cross_entropy = want[1]  # the cost at lambd = 0
+
+    def l2_term_hint(got):  # the L2 term the learner added, against the one asked for
+        ratio = (got - cross_entropy) / (want[0] - cross_entropy)
+        if np.isclose(ratio, 0, atol=1e-6):
+            return "the L2 term is missing"
+        if np.isclose(ratio, 2):
+            return "the L2 term is twice as large: lambd / (2m), not lambd / m"
+        return f"the L2 term is {ratio:.3g} × as large: lambd / (2m) × the sum over every W_l"
+
+    for lam, value in zip((0.0, lambd), want[::-1], strict=True):  # the cross-entropy first
         checking.assert_close(
             f"compute_cost_with_regularization(lambd={lam})",
             checking.call(target, A3, Y, parameters, lam),
             value,
             rtol=1e-6,
+            hint=l2_term_hint if lam else None,
         )
     print(checking.PASSED)
 
@@ -63,10 +74,41 @@ def backward_propagation_with_regularization_test(target, seed=1, lambd=0.7):
     _, cache = nn.forward_propagation(X, parameters)
     keys = ["dW1", "db1", "dW2", "db2", "dW3", "db3"]
     grads = checking.call(target, X, Y, cache, lambd)
-    checking.assert_dict(
-        f"backward_propagation_with_regularization(lambd={lambd})", grads, want, keys, exact=True
-    )
+    where = f"backward_propagation_with_regularization(lambd={lambd})"
+    try:
+        checking.assert_dict(where, grads, want, keys, exact=True)
+    except AssertionError as error:
+        plain = checking.called(target, X, Y, cache, 0.0)[0]  # the learner's own, lambd = 0
+        mistake = _l2_gradient_mistake(grads, plain, want, parameters, lambd)
+        if mistake is None:
+            raise
+        raise AssertionError(f"{error} {mistake}") from None
     print(checking.PASSED)
+
+
+def _l2_gradient_mistake(grads, plain, want, parameters, lambd):
+    """What the L2 part of the learner's gradients gets wrong, measured against their own
+    gradients at lambd = 0 (no number: a hidden case must not tell its answer); None if it
+    is not that."""
+    if not (isinstance(grads, dict) and isinstance(plain, dict)):
+        return None
+    try:
+        if any(not np.allclose(grads[f"db{l}"], plain[f"db{l}"]) for l in (1, 2, 3)):
+            return "db_l changed with lambd: the L2 term goes into dW_l only."
+        ratios = {
+            l: checking.constant_factor(
+                np.asarray(grads[f"dW{l}"]) - plain[f"dW{l}"], want[f"dW{l}"] - plain[f"dW{l}"]
+            )
+            for l in (1, 2, 3)
+        }
+    except (KeyError, TypeError, ValueError):
+        return None
+    if ratios[1] is not None and all(np.isclose(r, ratios[1]) for r in ratios.values() if r):
+        if np.isclose(ratios[1], 0.5):
+            return ("Each dW_l's L2 term is half of lambd / m × W_l: lambd / (2m) is the "
+                    "cost's factor; its derivative is lambd / m × W_l.")  # fmt: skip
+        return "Each dW_l's L2 term is off by the same factor: it is lambd / m × W_l."
+    return None
 
 
 def forward_propagation_with_dropout_test(target, seed=1, keep_prob=0.7, mask_seed=1):
