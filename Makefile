@@ -13,7 +13,7 @@ export OPENBLAS_CORETYPE ?= Haswell
 export NPY_DISABLE_CPU_FEATURES ?= X86_V4 AVX512_ICL AVX512_SPR
 endif
 
-.PHONY: lab solutions jupyter-settings test datasets notebooks bench lint release grade grade-all \
+.PHONY: lab solutions jupyter-settings test check datasets notebooks bench lint release grade grade-all \
 	class-release class-collect class-grade class-feedback hub-setup hub bench-class
 
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
@@ -35,6 +35,11 @@ test: $(STAMP) datasets jupyter-settings  ## set up, then lint and run every tes
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check helpers tests tools
 	$(BIN)/pytest
+
+check: $(STAMP) datasets  ## maintainers, while working: lint + the unit tests (no labs run, no browser, no sandbox), ~2 min
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check helpers tests tools
+	$(BIN)/pytest -p no:nbval -o addopts=-ra -m "not slow" tests
 
 datasets: $(STAMP)  ## build missing datasets (never overwrites yours), pretrain explorer grids
 	$(BIN)/python -m tools.datasets build

@@ -10,6 +10,24 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("week*/*.ipynb"))
 
 collect_ignore_glob = ["**/*.ipynb"]
 
+# What `make check` leaves to `make test` (marked "slow"): the files that execute labs, drive a
+# browser, grade in the sandbox, run nbgrader, start a hub, build the learners' environment or
+# train models to judge the data. The rest are the unit tests of the helpers, the checks, the
+# codec, the explorers and the tools' logic.
+SLOW_FILES = {
+    "test_browser.py", "test_hub.py", "test_binder.py", "test_classroom.py",
+    "test_grading.py", "test_grading_fixtures.py", "test_grading_memory.py",
+    "test_grading_redteam.py", "test_grading_wrappers.py", "test_learner_labs.py",
+    "test_reference_data.py", "test_signs.py",
+}  # fmt: skip
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name in SLOW_FILES or item.path.suffix == ".ipynb":  # nbval's labs
+            item.add_marker(pytest.mark.slow)
+
+
 # The source labs' hidden tests (run by nbval) and the tests' own hidden cases are answered by
 # the instructor's answer key; kernels started by the tests inherit this.
 from tools.execute_notebooks import answer_key_environment  # noqa: E402
