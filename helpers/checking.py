@@ -147,6 +147,19 @@ def assert_array(name, got, expected, atol=1e-8, rtol=1e-6):
         )
 
 
+@contextlib.contextmanager
+def explained(mistake):
+    """Run the comparisons in the block; when one fails, add ``mistake()`` (the usual mistake
+    the learner's result shows, a sentence without numbers, or None) to its message."""
+    try:
+        yield
+    except AssertionError as error:
+        said = mistake()
+        if said is None:
+            raise
+        raise AssertionError(f"{error} {said}") from None
+
+
 def constant_factor(got, expected, rtol=1e-6):
     """c when ``got`` is c × ``expected`` entry by entry (c not 1, two entries at least not
     zero; zeros where ``expected`` has them), else None: a scale left out or put twice."""

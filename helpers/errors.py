@@ -100,13 +100,12 @@ def _frames(tb):
         tb = tb.tb_next
 
 
-def _kernel(tb):
-    filename = tb.tb_frame.f_code.co_filename
-    return filename.startswith(HELPERS) or f"{os.sep}IPython{os.sep}" in filename
-
-
 def _in_helpers(tb):
     return tb.tb_frame.f_code.co_filename.startswith(HELPERS)
+
+
+def _kernel(tb):  # the helpers' or IPython's frames: not the learner's
+    return _in_helpers(tb) or f"{os.sep}IPython{os.sep}" in tb.tb_frame.f_code.co_filename
 
 
 def brief(etype, value, tb):

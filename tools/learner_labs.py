@@ -44,13 +44,13 @@ def source_hashes(root=ROOT):
     }
 
 
-def released_labs(root=ROOT, names=None):
-    """Release the labs ``names`` (default: all) of ``root``/notebooks in a private folder;
-    {"weekN/NAME.ipynb": bytes of the student version}."""
+def released_labs(names, root=ROOT):
+    """Release the labs ``names`` ("weekN/NAME.ipynb") of ``root``/notebooks in a private
+    folder; {"weekN/NAME.ipynb": bytes of the student version}."""
     with tempfile.TemporaryDirectory(prefix="release-") as tmp:
         course = Path(tmp)
         shutil.copy(Path(root) / "nbgrader_config.py", course)
-        for name in names if names is not None else source_hashes(root):
+        for name in names:
             (course / "notebooks" / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(Path(root) / "notebooks" / name, course / "notebooks" / name)
         return {f"{p.parent.name}/{p.name}": p.read_bytes() for p in release(course)}
@@ -71,7 +71,7 @@ def prepare(folder=FOLDER, root=ROOT):
     sources, released_from = source_hashes(root), manifest.get(SOURCES, {})
     stale = [n for n, sha in sources.items()
              if released_from.get(n) != sha or not (folder / n).exists()]  # fmt: skip
-    for name, content in (released_labs(root, stale) if stale else {}).items():
+    for name, content in (released_labs(stale, root) if stale else {}).items():
         sha = hashlib.sha256(content).hexdigest()
         target = folder / name
         updated = target.with_name(target.stem + ".updated.ipynb")

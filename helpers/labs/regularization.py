@@ -75,18 +75,16 @@ def backward_propagation_with_regularization_test(target, seed=1, lambd=0.7):
     keys = ["dW1", "db1", "dW2", "db2", "dW3", "db3"]
     grads = checking.call(target, X, Y, cache, lambd)
     where = f"backward_propagation_with_regularization(lambd={lambd})"
-    try:
+
+    def mistake():  # against the learner's own gradients at lambd = 0
+        return _l2_gradient_mistake(grads, checking.called(target, X, Y, cache, 0.0)[0], want)
+
+    with checking.explained(mistake):
         checking.assert_dict(where, grads, want, keys, exact=True)
-    except AssertionError as error:
-        plain = checking.called(target, X, Y, cache, 0.0)[0]  # the learner's own, lambd = 0
-        mistake = _l2_gradient_mistake(grads, plain, want, parameters, lambd)
-        if mistake is None:
-            raise
-        raise AssertionError(f"{error} {mistake}") from None
     print(checking.PASSED)
 
 
-def _l2_gradient_mistake(grads, plain, want, parameters, lambd):
+def _l2_gradient_mistake(grads, plain, want):
     """What the L2 part of the learner's gradients gets wrong, measured against their own
     gradients at lambd = 0 (no number: a hidden case must not tell its answer); None if it
     is not that."""
