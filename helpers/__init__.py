@@ -15,6 +15,6 @@ answer: the solutions, the answer key and the stacked trainer (whose update rule
 exercises) are instructors' tools in ``tools/``, never importable from a lab's kernel.
 """
 
-from helpers.runtime import setup
+from helpers.runtime import setup, setup_tensorflow
 
-__all__ = ["setup"]
+__all__ = ["setup", "setup_tensorflow"]

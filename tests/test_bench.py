@@ -41,8 +41,8 @@ def test_report_says_which_targets_are_missed_and_by_how_much():
     result = {
         "machine": "test CPU",
         "labs": [
-            {"lab": "week1/a.ipynb", "seconds": 100.0, "peak_mib": 300.0},
-            {"lab": "week2/b.ipynb", "seconds": 30.0, "peak_mib": 400.0},
+            {"lab": "week1/a", "seconds": 100.0, "peak_mib": 300.0, "course_seconds": 80.0},
+            {"lab": "week2/b", "seconds": 30.0, "peak_mib": 400.0, "course_seconds": None},
         ],  # fmt: skip
         "course_seconds": 130.0,
         "explorers": [explorer("fast", 0.05, "analytic"), explorer("slow", 0.62, "retrains")],
@@ -65,7 +65,9 @@ def test_report_says_which_targets_are_missed_and_by_how_much():
         "| Slow (β) | 12 (3) | 90 / 130 ms | ≤ 100 ms: missed by 30 ms | 7, 0.5 s | 40, 35 |"
         in text
     )
-    assert "| **whole course** | **130.0 s** (target < 120 s: missed by 10 s) | |" in text
+    assert "| week1/a | 100.0 s | 80.0 s | 1.25x | 300 MiB |" in text
+    assert "| week2/b | 30.0 s | none (the course trains nothing here) |  | 400 MiB |" in text
+    assert "| **whole course** | **130.0 s** (target < 90 s: missed by 40 s) | 80.0 s | | |" in text
     assert "< 100 ms: met" in text and "< 500 ms: missed by 120 ms" in text
     assert "0.21 s with the lab's `@tf.function` step, 0.58 s eager" in text
     assert "a setting not trained yet: 6.0 s" in text
@@ -78,3 +80,13 @@ def test_cli_has_help(argv, capsys):
     with pytest.raises(SystemExit) as done:
         bench.main(argv)
     assert done.value.code == 0 and "--skip-labs" in capsys.readouterr().out
+
+
+def test_course_trainings_cover_the_labs_the_course_trains_in():
+    from conftest import NOTEBOOKS
+
+    from tools import course_trainings
+
+    labs = {f"{p.parent.name}/{p.stem}" for p in NOTEBOOKS}
+    assert set(course_trainings.TRAININGS) <= labs  # every yardstick names a lab that exists
+    assert course_trainings.seconds("week1/gradient_checking") is None  # the course trains nothing

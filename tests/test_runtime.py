@@ -41,6 +41,38 @@ def test_setup_with_tensorflow_is_seeded_deterministic_and_quiet():
     assert done.stderr == "", done.stderr
 
 
+def test_numpy_labs_leave_tensorflow_to_their_keras_section():
+    """The numpy labs' set-up and modules do not import TensorFlow (about 6 s and 500 MB per
+    kernel, paid by every Run All and every graded submission); their Keras section calls
+    ``helpers.setup_tensorflow``, which seeds it and makes its ops deterministic."""
+    labs = [
+        "gradient_checking",
+        "initialization",
+        "regularization",
+        "optimization_methods",
+        "batch_normalization",
+        "hyperparameter_tuning",
+    ]
+    code = (
+        "import sys, helpers\n"
+        "helpers.setup(seed=1)\n"
+        f"for lab in {labs!r}:\n"
+        "    __import__(f'helpers.labs.{lab}')\n"
+        "assert 'tensorflow' not in sys.modules, 'a numpy lab imported TensorFlow'\n"
+        "tf = helpers.setup_tensorflow(seed=3)\n"
+        "from tensorflow.python.framework import config\n"
+        "assert config.is_op_determinism_enabled()\n"
+        "print('ok')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "ok\n" and done.stderr == "", done.stderr
+    for lab in ("optimization_methods", "batch_normalization"):
+        (path,) = (ROOT / "notebooks").glob(f"week*/{lab}.ipynb")
+        assert "tensorflow=True" not in path.read_text() and "setup_tensorflow" in path.read_text()
+
+
 def test_no_file_of_the_code_is_hidden_from_git_by_gitignore():
     """A file that .gitignore matches never reaches a clone (the feedback page's template once
     sat in a folder named like nbgrader's `feedback/`, and a clean clone could not grade)."""

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import helpers
 from helpers import data
 from helpers.labs import tensorflow_introduction as lab
 from tools import reference_tf as ref
@@ -156,6 +157,28 @@ def test_explorer_trains_once_per_setting_and_reports(shipped):
     epochs.value = 20  # a lookup in the same run
     assert ex.view.status == lab.signs_summary(run, 20, label)
     assert lab.signs_run(shipped, lr.value, batch.value, regularizer.value) is run
+
+
+def test_explorer_opens_on_a_run_trained_ahead(shipped, tmp_path, monkeypatch):
+    start = lab.SIGNS_START
+    setting = (start["lr"], start["batch"], start["regularizer"])
+    monkeypatch.setattr(lab, "_SIGNS_RUNS", {})
+    assert lab.signs_trained(shipped, *setting)  # `make datasets` trained it: no waiting
+    monkeypatch.setattr(lab, "_SIGNS_RUNS", {})
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))  # no file trained ahead here
+    assert not lab.signs_trained(shipped, *setting)
+    assert not lab.signs_trained(shipped, 1e-3, *setting[1:])  # only the opening setting
+
+
+@pytest.mark.slow
+def test_run_trained_ahead_is_what_the_kernel_trains(shipped):
+    start = lab.SIGNS_START
+    ahead = lab._pretrained(shipped, start["lr"], start["batch"], start["regularizer"])
+    helpers.setup(seed=1, tensorflow=True)  # as in the lab's kernel
+    fresh = lab.train_signs(shipped, start["lr"], lab.SIGNS_EPOCHS, start["batch"])
+    assert ahead is not None and ahead.keys() == fresh.keys()
+    for key, values in fresh.items():
+        np.testing.assert_array_equal(ahead[key], values, err_msg=key)
 
 
 def test_signs_figure_shows_misclassified_images(shipped):

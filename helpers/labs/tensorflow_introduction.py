@@ -5,12 +5,15 @@ The checks compare with expected values (``checking.expected``); for the exercis
 inputs to vary (``linear_function``, ``initialize_parameters``) and the trained weights of
 ``model``, the public table holds a ``summary`` and only the grader compares every value.
 The explorer trains
-the lab's network with Keras (``train_signs``), a few seconds a setting.
+the lab's network with Keras (``train_signs``), a few seconds a setting; the setting it opens
+on is trained ahead by ``make datasets`` (``signs_run_inputs``), so Run All does not wait for it.
 """
+
+from importlib import metadata
 
 import numpy as np
 
-from helpers import checking, data, nn
+from helpers import checking, data, grids, nn
 from helpers.explorer import WIDE, Explorer, LiveFigure, choice_slider, log_slider
 from helpers.runtime import import_tensorflow_quietly
 
@@ -256,6 +259,7 @@ def model_test(target, seed=1, num_epochs=2, minibatch_size=32, learning_rate=0.
 SIGNS_REGULARIZERS = {"none": {}, "L2 (λ = 1)": {"l2": 1.0},
                       "dropout (keep_prob 0.9)": {"keep_prob": 0.9}}  # fmt: skip
 SIGNS_EPOCHS = 60  # the explorer's budget; the lab trains 100 epochs
+SIGNS_START = {"lr": 1e-4, "batch": 32, "regularizer": "none"}  # where the explorer opens
 _SIGNS_RUNS = {}  # (data source, learning rate, mini-batch, regularizer) -> run
 
 
@@ -329,9 +333,41 @@ def train_signs(signs, learning_rate=1e-3, epochs=40, batch_size=32, l2=0.0, kee
     return {k: np.array(v) for k, v in out.items()}
 
 
+def signs_run_inputs(signs, learning_rate, batch_size, regularizer, epochs=SIGNS_EPOCHS):
+    """What one explorer run depends on (the cache key of a run trained ahead): the images,
+    the network and its start, the setting, the budget and the TensorFlow that trains it."""
+    return (
+        signs.train_x,
+        signs.train_y,
+        signs.test_x,
+        signs.test_y,
+        LAYERS,
+        *nn.start_weights("signs", LAYERS).values(),
+        [learning_rate, batch_size, epochs],
+        regularizer,
+        repr(SIGNS_REGULARIZERS[regularizer]),
+        metadata.version("tensorflow"),
+    )
+
+
+def _pretrained(signs, learning_rate, batch_size, regularizer, cache_dir=None):
+    """The run ``make datasets`` trained ahead for this setting (the explorer's start), or None."""
+    inputs = signs_run_inputs(signs, learning_rate, batch_size, regularizer)
+    try:
+        return grids.load("signs-explorer", inputs, cache_dir)
+    except grids.GridMissing:
+        return None
+
+
 def signs_trained(signs, learning_rate, batch_size, regularizer):
-    """Whether ``signs_run`` has this setting already (it then returns without training)."""
-    return (signs.source, learning_rate, batch_size, regularizer) in _SIGNS_RUNS
+    """Whether ``signs_run`` has this setting already, in this kernel or trained ahead by
+    ``make datasets`` (it then returns without training)."""
+    key = (signs.source, learning_rate, batch_size, regularizer)
+    if key not in _SIGNS_RUNS:
+        run = _pretrained(signs, learning_rate, batch_size, regularizer)
+        if run is not None:
+            _SIGNS_RUNS[key] = run
+    return key in _SIGNS_RUNS
 
 
 def signs_run(signs, learning_rate, batch_size, regularizer):
@@ -399,12 +435,16 @@ def signs_explorer(signs=None, **start):
 
     signs = signs if signs is not None else data.load_signs()
     controls = {
-        "lr": log_slider(1e-4, -5, -2, 0.25, "learning rate", style=WIDE),
+        "lr": log_slider(SIGNS_START["lr"], -5, -2, 0.25, "learning rate", style=WIDE),
         "epochs": w.IntSlider(
             value=SIGNS_EPOCHS, min=5, max=SIGNS_EPOCHS, step=5, description="epochs"
+        ),
+        "batch": choice_slider([16, 32, 64, 128], SIGNS_START["batch"], "mini-batch"),
+        "regularizer": w.Dropdown(
+            options=list(SIGNS_REGULARIZERS),
+            value=SIGNS_START["regularizer"],
+            description="regularizer",
         ),  # fmt: skip
-        "batch": choice_slider([16, 32, 64, 128], 32, "mini-batch"),
-        "regularizer": w.Dropdown(options=list(SIGNS_REGULARIZERS), description="regularizer"),
     }
     for trains in ("lr", "batch"):  # a drag would train each value it passes
         controls[trains].continuous_update = False
