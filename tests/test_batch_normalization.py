@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import lab_text
 
-from helpers import gradcheck
+from helpers import gradcheck, nn
 from helpers.labs import batch_normalization as lab
 from tools import reference, stacked
 
@@ -446,3 +446,9 @@ def test_the_comparison_text_says_where_each_network_ends_lower(bn_grid):
     assert all(cost[r][0] < cost[r][1] for r in (0.03, 0.1)) and cost[0.1] == (0.001, 0.016)
     assert "($0.001$ against $0.016$ at $\\alpha = 0.1$)" in text
     assert all(cost[r][1] < 0.05 for r in lab.LEARNING_RATES[1:])  # with batch norm all train
+
+
+def test_softmax_of_two_classes_is_the_sigmoid_of_the_difference():
+    z = np.random.RandomState(1).randn(2, 5) * 3
+    np.testing.assert_allclose(reference.softmax(z)[0], nn.sigmoid(z[0] - z[1]), rtol=1e-12)
+    assert "\\sigma(z_1 - z_2)" in lab_text("batch_normalization", "hard max")

@@ -503,3 +503,27 @@ def test_the_decay_schedules_text_says_what_the_figure_shows():
     crossing = 2 + int(np.argmax(exponential[1:] < root[1:]))  # at epoch 1 both are near alpha0
     assert crossing == 35 and "after\nabout 35 epochs" in text
     assert root[49] > exponential[49] > inverse[49]  # k / sqrt(epoch): the longest tail
+
+
+def test_ewa_weight_after_one_over_one_minus_beta_steps_is_about_one_over_e():
+    text = " ".join(lab_text("optimization_methods", "Unroll the recursion").split())
+    for beta, steps in ((0.9, 10), (0.98, 50)):
+        assert round(1 / (1 - beta)) == steps
+        assert f"{beta:g}^{{{steps}}} = {beta**steps:.2f}" in text
+    assert f"\\approx {np.exp(-1):.2f}" in text
+
+
+def test_momentum_without_one_minus_beta_takes_the_same_steps_at_a_scaled_rate():
+    """v = beta v + dW with alpha (1 - beta) moves W exactly as the lab's form with alpha."""
+    rng = np.random.RandomState(0)
+    grads = rng.randn(20, 3)
+    beta, alpha = 0.9, 0.05
+    v = v_plain = np.zeros(3)
+    w = w_plain = np.zeros(3)
+    for g in grads:
+        v = beta * v + (1 - beta) * g
+        w = w - alpha * v
+        v_plain = beta * v_plain + g
+        w_plain = w_plain - alpha * (1 - beta) * v_plain
+    np.testing.assert_allclose(w_plain, w, rtol=1e-12)
+    assert "multiplied by\n$(1 - \\beta)$" in lab_text("optimization_methods", "Some texts drop")

@@ -343,3 +343,19 @@ def test_the_verdict_near_the_line_is_called_a_hint_with_its_numbers():
     text = lab_text("regularization", "A verdict calls a gap")
     assert f"{100 * (1 - train):.1f}%, is {100 * gap:.1f} points above" in text
     assert "past\nthe line by 0.4 only" in text and 'calls a gap "high" above 3' in text
+
+
+def test_dropouts_weight_sizes_in_the_text_are_the_explorers():
+    """The sentence on dropout's L2-like effect, against the pretrained grid's last snapshot."""
+    grid = lab.regularization_grid()
+    norms = {(lam, kp): grid["norms"][-1, k] for k, (lam, kp) in enumerate(grid["settings"])}
+    text = " ".join(lab_text("regularization", "Why it regularizes").split())
+
+    def said(n):
+        return f"{n[0]:.1f}, {n[1]:.1f} and {n[2]:.1f}"
+
+    strong, plain, mild = norms[0.0, 0.5], norms[0.0, 1.0], norms[0.0, 0.86]
+    assert np.all(strong < plain)  # every layer smaller at keep_prob 0.5
+    assert np.any(mild > plain) and np.any(mild < plain)  # mixed at 0.86
+    assert f"are {said(strong)}, against {said(plain)} without dropout" in text
+    assert f"mixed ({said(mild)})" in text
