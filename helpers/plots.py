@@ -93,11 +93,11 @@ def plot_costs(costs, every=100, title=None, ax=None, logy=False):
         ax.legend()
 
 
-def plot_layer_spread(spreads, title=None, ax=None, floor=1e-12):
-    """Standard deviation of activations per layer on a log scale.
+def plot_layer_spread(spreads, title=None, ax=None, floor=1e-12, ylabel="std of activations"):
+    """Standard deviation of activations (or of their gradients) per layer on a log scale.
 
     ``spreads`` maps a label to a (layers,) array (see
-    ``helpers.labs.initialization.layer_activation_std``).
+    ``helpers.labs.initialization.layer_activation_std`` and ``layer_gradient_spread``).
     A flat line keeps the signal; rising lines explode, falling ones vanish. Values at or
     below ``floor`` (all-zero activations) are drawn on the floor.
     """
@@ -113,7 +113,7 @@ def plot_layer_spread(spreads, title=None, ax=None, floor=1e-12):
         )
     log_scale(ax)
     ax.set_xlabel("hidden layer")
-    ax.set_ylabel("std of activations")
+    ax.set_ylabel(ylabel)
     ax.axhline(1.0, color="grey", lw=0.8, ls=":")
     if title:
         ax.set_title(title)

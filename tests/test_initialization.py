@@ -285,3 +285,26 @@ def test_the_first_cost_of_weights_x10_is_explained_by_the_numbers():
     assert nn.sigmoid(np.float64(-709)) > 0 and nn.sigmoid(np.float64(-710)) == 0
     assert nn.sigmoid(np.float64(36)) < 1 and nn.sigmoid(np.float64(38)) == 1
     assert "below about $-710$ to exactly\n  0" in text and "Above $z^{[3]} \\approx 37$" in text
+
+
+def test_gradients_vanish_and_explode_as_the_lab_says():
+    """Section 7's gradient sentences, against layer_gradient_spread on the lab's probe net."""
+    X, Y, _, _ = data.load_circles()
+    inits = {"random": RANDOM, "He": HE, "Xavier": xavier, "zeros": ZEROS}
+    spread = {name: lab.layer_gradient_spread(X, Y, init(lab.PROBE_LAYERS))
+              for name, init in inits.items()}  # fmt: skip
+    dA = {name: s[0] for name, s in spread.items()}
+    dW = {name: s[1] for name, s in spread.items()}
+    per_layer = {
+        name: (dA[name][0] / dA[name][-1]) ** (1 / 9) for name in ("random", "He", "Xavier")
+    }
+    assert 0.8 < per_layer["He"] < 1.25  # keeps its size
+    assert round(1 / per_layer["Xavier"], 1) == 1.5  # shrinks towards the input
+    assert 40 < per_layer["random"] < 60  # grows about 50 times per layer
+    ratio = dW["He"] / dW["Xavier"]
+    assert np.all((70 < ratio) & (ratio < 140)), ratio  # about 100 times smaller, every layer
+    assert np.all((1e15 < dW["random"]) & (dW["random"] < 1e17))  # around 1e16
+    assert np.all(dW["zeros"] == 0) and dA["zeros"].shape == (10,) and dW["zeros"].shape == (11,)
+    text = " ".join(lab_text("initialization", "Read the lines from the right").split())
+    assert "a factor of about 1.5 per layer" in text and "about 100 times smaller" in text
+    assert "grows about 50 times per layer" in text and "around $10^{16}$ in every layer" in text

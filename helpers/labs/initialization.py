@@ -76,6 +76,27 @@ def layer_activation_std(X, parameters):
         return np.array([float(np.std(A)) for A in hidden])
 
 
+def layer_gradient_spread(X, Y, parameters):
+    """Backpropagation at initialization through a ReLU net of any depth with a sigmoid output
+    and the mean cross-entropy cost (X (n_x, m), Y (1, m)).
+
+    Returns the standard deviation of dA^[l], the gradient of the cost with respect to each
+    hidden layer's activations (L - 1,), and the Frobenius norm of each dW^[l] (L,), layer 1
+    first. Shows vanishing / exploding gradients (the lab's Section 7).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        A, Z_out = nn.deep_forward(X, parameters)
+        dZ = (nn.sigmoid(Z_out) - Y) / X.shape[1]
+        dA_std, dW_norm = [], []
+        for l in range(len(A), 0, -1):
+            dW_norm.append(float(np.linalg.norm(dZ @ A[l - 1].T)))
+            if l > 1:
+                dA = parameters[f"W{l}"].T @ dZ
+                dA_std.append(float(np.std(dA)))
+                dZ = dA * (A[l - 1] > 0)
+    return np.array(dA_std[::-1]), np.array(dW_norm[::-1])
+
+
 def scaled(parameters, scale):
     """Parameters with every W_l multiplied by ``scale`` (biases unchanged)."""
     return {k: v * scale if k.startswith("W") else v for k, v in parameters.items()}
