@@ -1,9 +1,11 @@
-"""Gradient checking tools of the Gradient Checking lab (week 1).
+"""Gradient checking tools of the Gradient Checking lab (week 1), reused in week 3.
 
 Parameters are flattened in the course's order W1, b1, W2, b2, ..., WL, bL into one column
 vector theta (n, 1), for any number and size of layers (the course's provided
-``dictionary_to_vector`` and friends). ``report`` goes beyond the course: after a failed
-check it says which parameter block and which entries disagree most. It estimates the
+``dictionary_to_vector`` and friends). A dict with other names (batch norm's ``Z``,
+``gamma``, ``beta``) is flattened in its own order, its gradients under ``"d" + name``.
+``report`` goes beyond the course: after a failed check it says which parameter block and
+which entries disagree most. It estimates the
 gradient at its own fixed epsilon (``REPORT_EPSILON``), block by block: it is a diagnosis,
 not the lab's ``gradient_check_n`` (which takes any epsilon and returns one difference).
 """
@@ -13,8 +15,15 @@ import numpy as np
 THRESHOLD = 2e-7  # a relative difference above this means a bug in the backward pass
 
 
+def _layered(key):
+    return key[:1] in ("W", "b") and key[1:].isdigit()
+
+
 def parameter_keys(parameters):
-    """The keys W1, b1, ..., WL, bL of an L-layer parameter dict, in the course's order."""
+    """The keys W1, b1, ..., WL, bL of an L-layer parameter dict, in the course's order; the
+    dict's own order when no key is a layer's W or b (any names: ``{"Z": ..., "gamma": ...}``)."""
+    if not any(_layered(k) for k in parameters):
+        return list(parameters)
     layers = len(parameters) // 2
     keys = [f"{kind}{layer}" for layer in range(1, layers + 1) for kind in "Wb"]
     missing = [k for k in keys if k not in parameters]
@@ -71,8 +80,19 @@ def _estimate(cost_fn, parameters):
     return approx
 
 
+def _gradient_column(gradients, keys):
+    """The gradients ``"d" + key`` of ``keys``, flattened into one column (n, 1)."""
+    missing = [f"d{k}" for k in keys if f"d{k}" not in gradients]
+    if missing:
+        raise KeyError(f"the gradients have no {missing} (one 'd' + name per parameter)")
+    return np.concatenate([np.reshape(gradients[f"d{k}"], (-1, 1)) for k in keys])
+
+
 def report(parameters, gradients, cost_fn, top=3):
     """Where backpropagation and the numerical gradient disagree, block by block.
+
+    ``parameters``: the course's W1, b1, ... or a dict of any names (arrays);
+    ``gradients``: ``"d" + name`` for each; ``cost_fn(parameters) -> float``.
 
     At the check's epsilon (1e-7) round-off alone puts small blocks near 2e-7; the epsilon
     here (1e-5) keeps a correct block near 1e-9, so a flagged block is a real mismatch.
@@ -81,7 +101,7 @@ def report(parameters, gradients, cost_fn, top=3):
     check), ``ok`` (difference below 2e-7) and ``worst``: up to ``top`` entries
     (index, backprop, numerical) with the largest absolute disagreement.
     """
-    grad = gradients_to_vector(gradients)
+    grad = _gradient_column(gradients, parameter_keys(parameters))
     approx = _estimate(cost_fn, parameters)
     _, names = dictionary_to_vector(parameters)
     names = np.array(names)

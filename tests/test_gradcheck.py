@@ -101,3 +101,26 @@ def test_print_report_shows_the_factor(capsys):
     )
     out = capsys.readouterr().out
     assert "b1       6.000e-01  MISMATCH" in out and "(x 4)" in out and out.count("MISMATCH") == 1
+
+
+def test_any_names_are_checked_in_their_own_order():
+    """Batch norm's inputs under their own names: Z, gamma, beta, gradients dZ, dgamma, dbeta."""
+    rng = np.random.RandomState(0)
+    inputs = {"Z": rng.randn(3, 4), "gamma": rng.randn(3, 1), "beta": rng.randn(3, 1)}
+    theta, names = gradcheck.dictionary_to_vector(inputs)
+    assert names == ["Z"] * 12 + ["gamma"] * 3 + ["beta"] * 3
+    back = gradcheck.vector_to_dictionary(theta, inputs)
+    assert all(np.array_equal(back[k], v) for k, v in inputs.items())
+
+    def cost(p):  # sum(gamma * Z^2) + sum(beta): dZ = 2 gamma Z, dgamma = sum Z^2, dbeta = 1
+        return float(np.sum(p["gamma"] * p["Z"] ** 2) + np.sum(p["beta"]))
+
+    Z, gamma = inputs["Z"], inputs["gamma"]
+    right = {"dZ": 2 * gamma * Z, "dgamma": np.sum(Z**2, axis=1, keepdims=True),
+             "dbeta": np.ones((3, 1))}  # fmt: skip
+    rows = gradcheck.report(inputs, right, cost)
+    assert [r["block"] for r in rows] == ["Z", "gamma", "beta"] and all(r["ok"] for r in rows)
+    wrong = {**right, "dgamma": 2 * right["dgamma"]}
+    assert [r["ok"] for r in gradcheck.report(inputs, wrong, cost)] == [True, False, True]
+    with pytest.raises(KeyError, match=r"no \['dbeta'\]"):
+        gradcheck.report(inputs, {"dZ": right["dZ"], "dgamma": right["dgamma"]}, cost)
