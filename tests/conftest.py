@@ -78,6 +78,14 @@ def lab_text(lab, phrase):
     return cell
 
 
+def lab_code(lab, start):
+    """The code cell of ``notebooks/*/<lab>.ipynb`` that starts with ``start``."""
+    (cell,) = [
+        c.source for c in _lab_cells(lab) if c.cell_type == "code" and c.source.startswith(start)
+    ]
+    return cell
+
+
 def lab_printed(lab):
     """The printed text of each output of ``notebooks/*/<lab>.ipynb``, as committed (nbval
     holds it to what the lab computes)."""

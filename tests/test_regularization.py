@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import lab_printed, lab_text
+from conftest import lab_code, lab_printed, lab_text
 
 from helpers import data, gradcheck, nn
 from helpers.labs import regularization as lab
@@ -359,3 +359,18 @@ def test_dropouts_weight_sizes_in_the_text_are_the_explorers():
     assert np.any(mild > plain) and np.any(mild < plain)  # mixed at 0.86
     assert f"are {said(strong)}, against {said(plain)} without dropout" in text
     assert f"mixed ({said(mild)})" in text
+
+
+def test_the_two_backward_passes_differ_only_in_where_one_over_m_goes():
+    """The note under Exercise 2: dW, db equal; dZ, dA m times larger in the course's pass."""
+    cell = lab_code("regularization", "# GRADED FUNCTION: backward_propagation_with_reg")
+    lab_cell = {"np": np}
+    exec(cell, lab_cell)  # the solved lab's function, skeleton and solution as the learner sees it
+    X, Y, params = lab.regularization_case(seed=3, m=7)
+    cache = nn.forward_propagation(X, params)[1]
+    plain = nn.backward_propagation(X, Y, cache)
+    course = lab_cell["backward_propagation_with_regularization"](X, Y, cache, 0.0)
+    for key in plain:
+        factor = 7 if key[:2] in ("dZ", "dA") else 1
+        np.testing.assert_allclose(course[key], factor * plain[key], rtol=1e-12, err_msg=key)
+    assert "differ by the factor $m$" in lab_text("regularization", "follows the course's backward")
