@@ -374,3 +374,16 @@ def test_the_two_backward_passes_differ_only_in_where_one_over_m_goes():
         factor = 7 if key[:2] in ("dZ", "dA") else 1
         np.testing.assert_allclose(course[key], factor * plain[key], rtol=1e-12, err_msg=key)
     assert "differ by the factor $m$" in lab_text("regularization", "follows the course's backward")
+
+
+def test_the_explorers_title_clears_the_panel_titles():
+    """The two-line verdict above the three panels overlaps none of their titles."""
+    grid = lab.regularization_grid()
+    figure = lab.RegularizationFigure(grid, data.load_goalkeeper())
+    view = lab.regularization_view(grid, 20.0, 1.0, lab.ITERATIONS)
+    live = figure.update(view, 20.0, 1.0)
+    live.png()  # drawn as the learner sees it
+    renderer = live.fig.canvas.get_renderer()
+    title = figure.title.get_window_extent(renderer)
+    for ax in live.fig.axes:
+        assert not title.overlaps(ax.title.get_window_extent(renderer)), ax.get_title()

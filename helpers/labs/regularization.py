@@ -253,7 +253,7 @@ class RegularizationFigure:
     def __init__(self, grid, goalkeeper):
         train_X, train_Y = goalkeeper[:2]
         self.live, axes = LiveFigure.subplots(1, 3, figsize=(13, 3.8), width_ratios=[1.2, 1, 0.8])
-        self.live.fig.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.8, wspace=0.3)
+        self.live.fig.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.76, wspace=0.3)
         self.regions = plots.DecisionRegions(axes[0], train_X, train_Y)
         axes[0].set_title("decision boundary (training set)")
         ax = axes[1]
