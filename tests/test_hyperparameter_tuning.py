@@ -301,3 +301,52 @@ def test_the_maps_roughness_is_where_the_text_says():
         and "at $\\alpha = 0.063$ a whole column sits near $0.25$" in text
     )
     assert "a lucky cell two columns from it" in text
+
+
+def test_grid_values_at_the_ends_or_at_the_centres_of_their_cells():
+    ends = lab.grid_trials(lab.BOX, 25)["learning_rate"]
+    centres = lab.grid_trials(lab.BOX, 25, placement="centres")["learning_rate"]
+    np.testing.assert_allclose(np.unique(ends), [1e-4, 1e-3, 1e-2, 1e-1, 1.0])
+    np.testing.assert_allclose(np.unique(centres), 10 ** np.linspace(-3.6, -0.4, 5))
+    linear = lab.grid_trials({"a": (0.0, 1.0), "b": (0.0, 1.0)}, 4, "linear", "centres")
+    np.testing.assert_allclose(np.unique(linear["a"]), [0.25, 0.75])
+    with pytest.raises(ValueError, match="placement must be one of"):
+        lab.grid_trials(lab.BOX, 25, placement="middle")
+
+
+def test_a_lucky_grid_wins_as_the_lab_says(evaluate):
+    """The placement paragraph's figures, from the map and 100 seeds of random search."""
+    best = {}
+    for trials in (25, 36):
+        random = np.array([lab.best_trial(lab.search(evaluate, "random", trials, seed=s,
+                                                     sample=reference.random_trials))[0]
+                           for s in range(100)])  # fmt: skip
+        centres = lab.best_trial(lab.search(evaluate, "grid", trials, placement="centres"))
+        best[trials] = random, centres
+    random, (cost, chosen) = best[25]
+    assert np.all(cost < random) and round(cost, 3) == 0.117  # better than all 100
+    assert round(chosen["learning_rate"], 3) == 0.063 and chosen["learning_rate"] > 0.056  # rough
+    random, (cost, _) = best[36]
+    assert round(cost, 3) == 0.130 and int(np.sum(random < cost)) == 99  # worse than 99
+    text = " ".join(lab_text("hyperparameter_tuning", "a lucky grid wins").split())
+    assert "lands on $\\alpha = 0.063$ and finds $0.117$" in text
+    assert (
+        "better than all 100 random searches" in text
+        and "finds $0.130$, worse than nearly all" in text
+    )
+
+
+def test_the_zoom_rests_on_two_trials_and_the_best_is_on_its_edge(evaluate):
+    fine = lab.search(evaluate, "coarse to fine", 25, seed=0, sample=reference.random_trials,
+                      zoom=reference.zoom_box)  # fmt: skip
+    first, second = fine
+    assert len(first["scores"]) == 12 and max(2, round(0.2 * 12)) == 2  # the box of 2 trials
+    cost, best = lab.best_trial(fine)
+    assert cost == second["scores"].min()  # round 2's best is the search's best
+    low, high = second["box"]["learning_rate"]
+    assert round(best["learning_rate"], 4) == 0.0352 and round(high, 4) == 0.0353
+    assert high - best["learning_rate"] < 0.01 * (high - low)  # on the upper edge
+    text = " ".join(lab_text("hyperparameter_tuning", "Read the zoom with care").split())
+    assert (
+        "**2** trials" in text and "$\\alpha = 0.0352$" in text and "upper edge, $0.0353$" in text
+    )

@@ -245,15 +245,28 @@ STRATEGIES = ("grid", "random", "coarse to fine")
 SCALES = ("log", "linear")
 
 
-def _axis(low, high, count, scale):
-    return np.geomspace(low, high, count) if scale == "log" else np.linspace(low, high, count)
+PLACEMENTS = ("ends", "centres")  # where a grid's k values of a range go
 
 
-def grid_trials(box, trials, scale="log"):
-    """The k x k grid (k = floor(sqrt(trials))) over a two-hyperparameter box, ends included,
-    evenly spaced on ``scale``: name -> (k * k,)."""
+def _axis(low, high, count, scale, placement="ends"):
+    """``count`` values from low to high, evenly spaced on ``scale``: the two ends included,
+    or each at the centre of one of ``count`` equal cells."""
+    if placement not in PLACEMENTS:
+        raise ValueError(f"placement must be one of {PLACEMENTS}, not {placement!r}")
+    start, stop = (np.log10(low), np.log10(high)) if scale == "log" else (low, high)
+    if placement == "centres":
+        half = (stop - start) / (2 * count)
+        start, stop = start + half, stop - half
+    values = np.linspace(start, stop, count)
+    return 10.0**values if scale == "log" else values
+
+
+def grid_trials(box, trials, scale="log", placement="ends"):
+    """The k x k grid (k = floor(sqrt(trials))) over a two-hyperparameter box, evenly spaced
+    on ``scale``, its values at the ends of each range and between (``"ends"``) or at the
+    centres of k equal cells (``"centres"``): name -> (k * k,)."""
     k = isqrt(trials)
-    axes = [_axis(low, high, k, scale) for low, high in box.values()]
+    axes = [_axis(low, high, k, scale, placement) for low, high in box.values()]
     return {name: a.ravel() for name, a in zip(box, np.meshgrid(*axes, indexing="ij"), strict=True)}
 
 
@@ -288,15 +301,17 @@ def coarse_to_fine(
     return history
 
 
-def search(evaluate, strategy, trials, seed=0, scale="log", box=None, sample=None, zoom=None):
+def search(evaluate, strategy, trials, seed=0, scale="log", box=None, sample=None, zoom=None,
+           placement="ends"):  # fmt: skip
     """One search of ``strategy`` on the box (default BOX) with ``default_rng(seed)``, random
-    trials from ``sample`` and zooms from ``zoom`` (yours, in the lab): a list of rounds
-    (box, trials, scores), one round except for coarse to fine."""
+    trials from ``sample`` and zooms from ``zoom`` (yours, in the lab), a grid's values placed
+    by ``placement``: a list of rounds (box, trials, scores), one round except for coarse to
+    fine."""
     box, rng = box or BOX, np.random.default_rng(seed)
     if strategy == "coarse to fine":
         return coarse_to_fine(evaluate, box, trials, rng, scale, sample=sample, zoom=zoom)
     if strategy == "grid":
-        sampled = grid_trials(box, trials, scale)
+        sampled = grid_trials(box, trials, scale, placement)
     else:
         sampled = scaled_trials(box, trials, rng, scale, sample)
     return [{"box": box, "trials": sampled, "scores": evaluate(**sampled)}]
