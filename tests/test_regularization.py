@@ -249,7 +249,8 @@ def test_view_matches_the_labs_model(grid):
     for key, value in params.items():
         np.testing.assert_allclose(view["parameters"][key], value, rtol=1e-9, atol=1e-12)
     assert view["dev_acc"] == nn.accuracy(gk[2], gk[3], params)
-    assert view["iterations"].tolist() == [0, 1000, 2000] and view["train_curve"].shape == (3,)
+    assert view["iterations"].tolist() == list(range(0, 2001, 100))  # dense early snapshots
+    assert view["train_curve"].shape == (21,)
 
 
 def test_grid_is_cached_by_data(tmp_path, monkeypatch):
@@ -322,10 +323,10 @@ def test_what_to_remember_matches_the_labs_results_table():
         rows["dropout, keep_prob = 0.86"],
     )
     train = {name: float(row[0].rstrip("%")) for name, row in rows.items()}
+    (early,) = [name for name in rows if name.startswith("early stopping at ")]
     assert (
         dropout[0] == plain[0]
-        and max(train[n] for n in ("L2, lambda = 0.7", "early stopping at 1000"))
-        < train["no regularization"]
+        and max(train[n] for n in ("L2, lambda = 0.7", early)) < train["no regularization"]
     )
     text = lab_text("regularization", "Regularization reduces overfitting")
     assert f"({plain[1].replace('0%', '%')} to {l2[1].replace('.00', '')} here)" in text
@@ -387,3 +388,20 @@ def test_the_explorers_title_clears_the_panel_titles():
     title = figure.title.get_window_extent(renderer)
     for ax in live.fig.axes:
         assert not title.overlaps(ax.title.get_window_extent(renderer)), ax.get_title()
+
+
+def test_early_stopping_sees_the_turn_of_the_dev_cost(grid):
+    """Snapshots every 100 iterations where the dev cost turns: its lowest point has a snapshot
+    on each side in the dense part, and the text's figures are the grid's."""
+    stop = lab.early_stopping(grid)
+    iterations = list(grid["iterations"])
+    assert iterations[:31] == list(range(0, 3001, 100)) and iterations[-1] == lab.ITERATIONS
+    assert 100 < stop["iteration"] < 3000  # inside the dense part, not on a coarse step
+    s, k = iterations.index(stop["iteration"]), lab.regularization_settings().index((0.0, 1.0))
+    assert grid["dev_cost"][s - 1, k] > stop["dev_cost"] < grid["dev_cost"][s + 1, k]
+    text = " ".join(lab_text("regularization", "Stopped early").split())
+    assert (
+        f"about {grid['norms'][s, k, 0]:.0f} at iteration {stop['iteration']:,}".replace(",", " ")
+        in text
+    )
+    assert round(lab.ITERATIONS / stop["iteration"]) == 25 and "a twenty-fifth" in text

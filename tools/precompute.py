@@ -55,7 +55,7 @@ def train_in_chunks(train_part, settings, workers=2):
 
 def _regularization_part(settings, X, Y):
     """Full-batch gradient descent of the lab's model at each (lambda, keep_prob), stacked,
-    with a new dropout mask every iteration; parameter snapshots every ``SNAPSHOT_EVERY``."""
+    with a new dropout mask every iteration; parameter snapshots at ``SNAPSHOTS``."""
     lab = regularization
     return stacked.train(
         X,
@@ -67,7 +67,7 @@ def _regularization_part(settings, X, Y):
         dropout=lab.DROPOUT_MASKS,
         dropout_seed=1,
         record_every=None,
-        observe_at=range(0, lab.ITERATIONS + 1, lab.SNAPSHOT_EVERY),
+        observe_at=lab.SNAPSHOTS,
     )
 
 
@@ -84,7 +84,7 @@ def train_regularization_grid(train_X, train_Y, dev_X, dev_Y, workers=2):
         grid[f"{split}_acc"] = np.mean((probabilities > 0.5) == Y, axis=-1)
     grid["norms"] = np.stack([np.linalg.norm(grid[f"W{l}"], axis=(2, 3)) for l in (1, 2, 3)], -1)
     grid["settings"] = np.array(settings)
-    grid["iterations"] = np.arange(0, lab.ITERATIONS + 1, lab.SNAPSHOT_EVERY)
+    grid["iterations"] = np.array(lab.SNAPSHOTS)
     return grid
 
 

@@ -158,7 +158,10 @@ KEEP_PROBS = (0.5, 0.6, 0.7, 0.8, 0.86, 0.9, 0.95, 1.0)
 LAYERS = [2, 20, 3, 1]
 LEARNING_RATE = 0.3
 ITERATIONS = 30000
-SNAPSHOT_EVERY = 1000
+SNAPSHOT_EVERY = 1000  # the explorer's iterations slider
+# Parameter snapshots of the grid: every 100 iterations for the first 3000, where the plain
+# network's dev cost turns (early stopping must see its minimum), then every SNAPSHOT_EVERY.
+SNAPSHOTS = sorted({*range(0, 3000, 100), *range(0, ITERATIONS + 1, SNAPSHOT_EVERY)})
 DROPOUT_MASKS = "fresh"  # a new mask every iteration (real dropout), not the course's one mask
 
 
@@ -180,7 +183,8 @@ def regularization_grid_inputs(goalkeeper):
         *goalkeeper,
         regularization_settings(),
         LAYERS,
-        [ITERATIONS, SNAPSHOT_EVERY, LEARNING_RATE],
+        [ITERATIONS, LEARNING_RATE],
+        SNAPSHOTS,
         DROPOUT_MASKS,
         "train/dev cost and accuracy",
     )
@@ -304,14 +308,17 @@ def early_stopping(grid, lambd=0.0, keep_prob=1.0):
 
 def draw_early_stopping(grid, lambd=0.0, keep_prob=1.0):
     """Two panels over training: train / dev cost and train / dev accuracy of one setting,
-    with a line where the dev cost is lowest (where early stopping would stop)."""
+    with a line where the dev cost is lowest (where early stopping would stop); iterations on
+    a log scale from 100, so that the first few thousand, where the dev cost turns, show."""
     k, stop = _setting_index(grid, lambd, keep_prob), early_stopping(grid, lambd, keep_prob)
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
     for ax, what in zip(axes, ("cost", "acc"), strict=True):
         for split in ("train", "dev"):
             ax.plot(grid["iterations"], grid[f"{split}_{what}"][:, k], label=split)
         ax.axvline(stop["iteration"], color="grey", linestyle="--", label="lowest dev cost")
-        ax.set_xlabel("iteration")
+        ax.set_xscale("symlog", linthresh=100)  # the early turn spread out, 0 still shown
+        ax.set_xlim(0, grid["iterations"][-1])
+        ax.set_xlabel("iteration (log scale from 100)")
         ax.set_title("cost (no regularization term)" if what == "cost" else "accuracy")
     axes[1].set_ylim(0.45, 1.0)
     axes[0].legend()
