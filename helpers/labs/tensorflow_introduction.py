@@ -351,7 +351,11 @@ def signs_run_inputs(signs, learning_rate, batch_size, regularizer, epochs=SIGNS
 
 
 def _pretrained(signs, learning_rate, batch_size, regularizer, cache_dir=None):
-    """The run ``make datasets`` trained ahead for this setting (the explorer's start), or None."""
+    """The run ``make datasets`` trained ahead for this setting, or None: only the explorer's
+    opening setting is (any other returns at once, without hashing the images for a key)."""
+    start = (SIGNS_START["lr"], SIGNS_START["batch"], SIGNS_START["regularizer"])
+    if (learning_rate, batch_size, regularizer) != start:
+        return None
     inputs = signs_run_inputs(signs, learning_rate, batch_size, regularizer)
     try:
         return grids.load("signs-explorer", inputs, cache_dir)
