@@ -19,6 +19,15 @@ def test_setup_seeds_numpy_and_random():
     assert tuple(mpl.rcParams["figure.figsize"]) == (5.0, 4.0)
 
 
+def runs_quietly(code):
+    """Run ``code`` in a fresh Python without the TF_ settings of this process: it must end
+    without error and print nothing, on stdout or stderr."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "" and done.stderr == "", done.stdout + done.stderr
+
+
 def test_setup_with_tensorflow_is_seeded_deterministic_and_quiet():
     code = (
         "import helpers\n"
@@ -32,13 +41,8 @@ def test_setup_with_tensorflow_is_seeded_deterministic_and_quiet():
         "m = tf.keras.Sequential([tf.keras.Input((4,)), tf.keras.layers.Dense(2)])\n"
         "m.compile(optimizer='adam', loss='mse')\n"
         "m.fit(tf.ones((8, 4)), tf.ones((8, 2)), epochs=1, verbose=0)\n"
-        "print('ok')\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout == "ok\n"
-    assert done.stderr == "", done.stderr
+    runs_quietly(code)
 
 
 def test_numpy_labs_leave_tensorflow_to_their_keras_section():
@@ -62,12 +66,8 @@ def test_numpy_labs_leave_tensorflow_to_their_keras_section():
         "tf = helpers.setup_tensorflow(seed=3)\n"
         "from tensorflow.python.framework import config\n"
         "assert config.is_op_determinism_enabled()\n"
-        "print('ok')\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout == "ok\n" and done.stderr == "", done.stderr
+    runs_quietly(code)
     for lab in ("optimization_methods", "batch_normalization"):
         (path,) = (ROOT / "notebooks").glob(f"week*/{lab}.ipynb")
         assert "tensorflow=True" not in path.read_text() and "setup_tensorflow" in path.read_text()
