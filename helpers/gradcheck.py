@@ -80,12 +80,13 @@ def _estimate(cost_fn, parameters):
     return approx
 
 
-def _gradient_column(gradients, keys):
-    """The gradients ``"d" + key`` of ``keys``, flattened into one column (n, 1)."""
+def _gradient_column(gradients, parameters):
+    """The gradients ``"d" + name`` of ``parameters``, flattened as the parameters are (n, 1)."""
+    keys = parameter_keys(parameters)
     missing = [f"d{k}" for k in keys if f"d{k}" not in gradients]
     if missing:
         raise KeyError(f"the gradients have no {missing} (one 'd' + name per parameter)")
-    return np.concatenate([np.reshape(gradients[f"d{k}"], (-1, 1)) for k in keys])
+    return dictionary_to_vector({k: gradients[f"d{k}"] for k in keys})[0]
 
 
 def report(parameters, gradients, cost_fn, top=3):
@@ -101,7 +102,7 @@ def report(parameters, gradients, cost_fn, top=3):
     check), ``ok`` (difference below 2e-7) and ``worst``: up to ``top`` entries
     (index, backprop, numerical) with the largest absolute disagreement.
     """
-    grad = _gradient_column(gradients, parameter_keys(parameters))
+    grad = _gradient_column(gradients, parameters)
     approx = _estimate(cost_fn, parameters)
     _, names = dictionary_to_vector(parameters)
     names = np.array(names)

@@ -473,13 +473,13 @@ def signs_explorer_start(signs=None, cache_dir=None):
     from helpers.labs import tensorflow_introduction as lab
 
     signs = signs if signs is not None else data.load_signs()
-    start = lab.SIGNS_START
-    inputs = lab.signs_run_inputs(signs, start["lr"], start["batch"], start["regularizer"])
+    setting = tuple(lab.SIGNS_START.values())
 
     def train():
         helpers.setup(seed=1, tensorflow=True)
-        regularizer = lab.SIGNS_REGULARIZERS[start["regularizer"]]
-        return lab.train_signs(signs, start["lr"], lab.SIGNS_EPOCHS, start["batch"], **regularizer)
+        return lab.train_setting(signs, *setting)
+
+    inputs = lab.signs_run_inputs(signs, *setting)
 
     return cached("signs-explorer", inputs, train, cache_dir)
 

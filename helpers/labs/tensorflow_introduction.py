@@ -260,6 +260,7 @@ SIGNS_REGULARIZERS = {"none": {}, "L2 (λ = 1)": {"l2": 1.0},
                       "dropout (keep_prob 0.9)": {"keep_prob": 0.9}}  # fmt: skip
 SIGNS_EPOCHS = 60  # the explorer's budget; the lab trains 100 epochs
 SIGNS_START = {"lr": 1e-4, "batch": 32, "regularizer": "none"}  # where the explorer opens
+# (ordered as a setting: learning rate, mini-batch, regularizer)
 _SIGNS_RUNS = {}  # (data source, learning rate, mini-batch, regularizer) -> run
 
 
@@ -333,7 +334,7 @@ def train_signs(signs, learning_rate=1e-3, epochs=40, batch_size=32, l2=0.0, kee
     return {k: np.array(v) for k, v in out.items()}
 
 
-def signs_run_inputs(signs, learning_rate, batch_size, regularizer, epochs=SIGNS_EPOCHS):
+def signs_run_inputs(signs, learning_rate, batch_size, regularizer):
     """What one explorer run depends on (the cache key of a run trained ahead): the images,
     the network and its start, the setting, the budget and the TensorFlow that trains it."""
     return (
@@ -343,7 +344,7 @@ def signs_run_inputs(signs, learning_rate, batch_size, regularizer, epochs=SIGNS
         signs.test_y,
         LAYERS,
         *nn.start_weights("signs", LAYERS).values(),
-        [learning_rate, batch_size, epochs],
+        [learning_rate, batch_size, SIGNS_EPOCHS],
         regularizer,
         repr(SIGNS_REGULARIZERS[regularizer]),
         metadata.version("tensorflow"),
@@ -353,14 +354,19 @@ def signs_run_inputs(signs, learning_rate, batch_size, regularizer, epochs=SIGNS
 def _pretrained(signs, learning_rate, batch_size, regularizer, cache_dir=None):
     """The run ``make datasets`` trained ahead for this setting, or None: only the explorer's
     opening setting is (any other returns at once, without hashing the images for a key)."""
-    start = (SIGNS_START["lr"], SIGNS_START["batch"], SIGNS_START["regularizer"])
-    if (learning_rate, batch_size, regularizer) != start:
+    if (learning_rate, batch_size, regularizer) != tuple(SIGNS_START.values()):
         return None
     inputs = signs_run_inputs(signs, learning_rate, batch_size, regularizer)
     try:
         return grids.load("signs-explorer", inputs, cache_dir)
     except grids.GridMissing:
         return None
+
+
+def train_setting(signs, learning_rate, batch_size, regularizer):
+    """``train_signs`` at one explorer setting, for ``SIGNS_EPOCHS`` epochs (no cache)."""
+    return train_signs(signs, learning_rate, SIGNS_EPOCHS, batch_size,
+                       **SIGNS_REGULARIZERS[regularizer])  # fmt: skip
 
 
 def signs_trained(signs, learning_rate, batch_size, regularizer):
@@ -378,8 +384,7 @@ def signs_run(signs, learning_rate, batch_size, regularizer):
     """``train_signs`` for ``SIGNS_EPOCHS`` epochs at one setting, cached per setting."""
     key = (signs.source, learning_rate, batch_size, regularizer)
     if not signs_trained(signs, learning_rate, batch_size, regularizer):
-        _SIGNS_RUNS[key] = train_signs(signs, learning_rate, SIGNS_EPOCHS, batch_size,
-                                       **SIGNS_REGULARIZERS[regularizer])  # fmt: skip
+        _SIGNS_RUNS[key] = train_setting(signs, learning_rate, batch_size, regularizer)
     return _SIGNS_RUNS[key]
 
 
