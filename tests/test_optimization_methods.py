@@ -7,12 +7,12 @@ import io
 import numpy as np
 import pytest
 from conftest import lab_text
-from test_stacked import course_model
 
 from helpers import data, nn, runtime
 from helpers.labs import optimization_methods as lab
 from tools import precompute, stacked
 from tools import reference as ref
+from tools.course_trainings import course_model
 
 # ---------------------------------------------------------------- Public checks of the Optimization Methods lab: references pass, typical mistakes are named
 

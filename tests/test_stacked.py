@@ -7,6 +7,7 @@ from helpers import data, nn
 from helpers.labs import optimization_methods as lab
 from tools import reference as ref
 from tools import stacked
+from tools.course_trainings import course_model
 
 S = stacked.Setting
 
@@ -14,41 +15,6 @@ S = stacked.Setting
 @pytest.fixture(scope="module")
 def moons():
     return data.load_moons()
-
-
-def course_model(X, Y, setting, batch_size=64, num_epochs=5000):
-    """The course's model loop, with the reference (course) update functions."""
-    parameters = lab.moons_start()
-    v, s = ref.initialize_adam(parameters)
-    decay = {"none": None, "every epoch": ref.update_lr, "every 1000 epochs": ref.schedule_lr_decay}
-    decay = decay[setting.decay]
-    lr, t, seed, costs = setting.learning_rate, 0, 10, []
-    for i in range(num_epochs):
-        seed += 1
-        total = 0.0
-        for bX, bY in ref.random_mini_batches(X, Y, batch_size, seed):
-            a3, cache = nn.forward_propagation(bX, parameters)
-            total += nn.compute_cost(a3, bY) * bY.shape[1]
-            grads = nn.backward_propagation(bX, bY, cache)
-            if setting.optimizer == "gd":
-                parameters = ref.update_parameters_with_gd(parameters, grads, lr)
-            elif setting.optimizer == "momentum":
-                parameters, v = ref.update_parameters_with_momentum(
-                    parameters, grads, v, setting.beta, lr
-                )
-            elif setting.optimizer == "rmsprop":
-                parameters, s = ref.update_parameters_with_rmsprop(
-                    parameters, grads, s, setting.beta2, lr
-                )
-            else:
-                t += 1
-                parameters, v, s, _, _ = ref.update_parameters_with_adam(
-                    parameters, grads, v, s, t, lr, setting.beta, setting.beta2
-                )
-        costs.append(total / X.shape[1])
-        if decay:
-            lr = decay(setting.learning_rate, i, 1)
-    return parameters, costs
 
 
 SETTINGS = [

@@ -10,6 +10,7 @@ gradient checking lab (no training) have no entry.
 import time
 
 from helpers import data, nn
+from helpers.grids import Setting
 from tools import reference
 
 
@@ -62,43 +63,55 @@ def regularization():
         _gradient_descent(X, Y, dict(start), 0.3, 30000, *steps)
 
 
-def _mini_batch_model(X, Y, optimizer, learning_rate, decay=None, epochs=5000):
-    """The course's optimization ``model``: mini-batches of 64, reshuffled every epoch."""
+def course_model(X, Y, setting, batch_size=64, num_epochs=5000):
+    """The course's optimization ``model``: mini-batches reshuffled every epoch, the course's
+    update functions for ``setting`` (a ``helpers.grids.Setting``). Returns the parameters and
+    the cost of every epoch. Also the yardstick of ``tools.stacked`` (tests/test_stacked.py)."""
     parameters = nn.start_weights("moons", [2, 5, 2, 1])
-    v = reference.initialize_velocity(parameters)
-    s = reference.initialize_velocity(parameters)
-    t, seed, learning_rate0 = 0, 10, learning_rate
-    for epoch in range(epochs):
+    v, s = reference.initialize_adam(parameters)
+    decay = {
+        "none": None,
+        "every epoch": reference.update_lr,
+        "every 1000 epochs": reference.schedule_lr_decay,
+    }
+    decay = decay[setting.decay]
+    lr, t, seed, costs = setting.learning_rate, 0, 10, []
+    for i in range(num_epochs):
         seed += 1
-        cost_total = 0.0
-        for batch_X, batch_Y in reference.random_mini_batches(X, Y, 64, seed):
-            A3, cache = nn.forward_propagation(batch_X, parameters)
-            cost_total += nn.compute_cost(A3, batch_Y) * batch_Y.shape[1]
-            grads = nn.backward_propagation(batch_X, batch_Y, cache)
-            if optimizer == "gd":
-                parameters = reference.update_parameters_with_gd(parameters, grads, learning_rate)
-            elif optimizer == "momentum":
+        total = 0.0
+        for bX, bY in reference.random_mini_batches(X, Y, batch_size, seed):
+            a3, cache = nn.forward_propagation(bX, parameters)
+            total += nn.compute_cost(a3, bY) * bY.shape[1]
+            grads = nn.backward_propagation(bX, bY, cache)
+            if setting.optimizer == "gd":
+                parameters = reference.update_parameters_with_gd(parameters, grads, lr)
+            elif setting.optimizer == "momentum":
                 parameters, v = reference.update_parameters_with_momentum(
-                    parameters, grads, v, 0.9, learning_rate
+                    parameters, grads, v, setting.beta, lr
+                )
+            elif setting.optimizer == "rmsprop":
+                parameters, s = reference.update_parameters_with_rmsprop(
+                    parameters, grads, s, setting.beta2, lr
                 )
             else:
                 t += 1
                 parameters, v, s, _, _ = reference.update_parameters_with_adam(
-                    parameters, grads, v, s, t, learning_rate
+                    parameters, grads, v, s, t, lr, setting.beta, setting.beta2
                 )
+        costs.append(total / X.shape[1])
         if decay:
-            learning_rate = decay(learning_rate0, epoch, 1)
-    return parameters
+            lr = decay(setting.learning_rate, i, 1)
+    return parameters, costs
 
 
 def optimization_methods():
     """Gradient descent, momentum and Adam at 0.0007, then the course's four runs with decay."""
     X, Y, _, _ = data.load_moons()
     for optimizer in ("gd", "momentum", "adam"):
-        _mini_batch_model(X, Y, optimizer, 0.0007)
-    _mini_batch_model(X, Y, "gd", 0.1, reference.update_lr)
+        course_model(X, Y, Setting(optimizer, 0.0007))
+    course_model(X, Y, Setting("gd", 0.1, decay="every epoch"))
     for optimizer, rate in (("gd", 0.1), ("momentum", 0.1), ("adam", 0.01)):
-        _mini_batch_model(X, Y, optimizer, rate, reference.schedule_lr_decay)
+        course_model(X, Y, Setting(optimizer, rate, decay="every 1000 epochs"))
 
 
 def tensorflow_introduction():
