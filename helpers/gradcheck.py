@@ -21,13 +21,14 @@ def _layered(key):
 
 def parameter_keys(parameters):
     """The keys W1, b1, ..., WL, bL of an L-layer parameter dict, in the course's order; the
-    dict's own order when no key is a layer's W or b (any names: ``{"Z": ..., "gamma": ...}``)."""
-    if not any(_layered(k) for k in parameters):
+    dict's own order when any key is not a layer's W or b (any names: ``{"Z": ..., "gamma":
+    ...}``, or a network with batch norm's ``W1, gamma1, beta1, ...``)."""
+    if not all(_layered(k) for k in parameters):
         return list(parameters)
-    layers = len(parameters) // 2
+    layers = max(int(k[1:]) for k in parameters)
     keys = [f"{kind}{layer}" for layer in range(1, layers + 1) for kind in "Wb"]
     missing = [k for k in keys if k not in parameters]
-    if missing or len(parameters) % 2:
+    if missing:
         raise KeyError(
             f"expected parameters W1, b1, ..., W{layers}, b{layers}; missing {missing}, "
             f"got {sorted(parameters)}"

@@ -76,14 +76,14 @@ def plot_decision_boundary(predict_fn, X, Y, title=None, ax=None, steps=200, cla
         ax.set_title(title)
 
 
-def plot_costs(costs, every=100, title=None, ax=None, logy=False):
+def plot_costs(costs, every=100, title=None, ax=None, logy=False, xlabel="iteration", first=0):
     """Cost curves. ``costs`` is a list (one curve) or a dict label -> list, recorded every
-    ``every`` iterations."""
+    ``every`` iterations (or epochs: ``xlabel``) from ``first`` on."""
     ax = _axes(ax)
     curves = costs if isinstance(costs, dict) else {None: costs}
     for label, values in curves.items():
-        ax.plot(np.arange(len(values)) * every, values, label=label)
-    ax.set_xlabel("iteration")
+        ax.plot(first + np.arange(len(values)) * every, values, label=label)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("cost")
     if logy:
         log_scale(ax)

@@ -58,7 +58,7 @@ def test_the_shipped_starts_are_the_courses_draws():
 
 def test_one_public_case_per_exercise_and_no_hidden_one(fresh_table):
     exercises = [(lab, e) for lab in grading.labs() for e in grading.exercises(lab)]
-    assert len(fresh_table) == len(exercises) == 38
+    assert len(fresh_table) == len(exercises) == 41
     hidden = hidden_case_keys()
     assert len(hidden) > 40
     # Only the exercises without inputs repeat their public call as the hidden one: the table

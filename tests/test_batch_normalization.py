@@ -4,9 +4,9 @@ backward pass, and agreement with Keras's BatchNormalization and softmax cross-e
 
 import numpy as np
 import pytest
-from conftest import lab_text
+from conftest import lab_printed, lab_text
 
-from helpers import gradcheck, nn
+from helpers import data, gradcheck, nn
 from helpers.labs import batch_normalization as lab
 from tools import reference, stacked
 
@@ -18,6 +18,8 @@ CHECKS = [
     (lab.softmax_test, reference.softmax),
     (lab.compute_softmax_cost_test, reference.compute_softmax_cost),
     (lab.softmax_backward_test, reference.softmax_backward),
+    (lab.batchnorm_layer_forward_test, reference.batchnorm_layer_forward),
+    (lab.batchnorm_layer_backward_test, reference.batchnorm_layer_backward),
 ]
 
 
@@ -32,6 +34,14 @@ def test_solutions_pass_on_several_cases(check, solution, seed, capsys):
 def test_batchnorm_checks_hold_for_other_shapes(units, m, capsys):
     lab.batchnorm_forward_test(reference.batchnorm_forward, units=units, m=m)
     lab.batchnorm_backward_test(reference.batchnorm_backward, units=units, m=m)
+    assert capsys.readouterr().out == "All tests passed.\n" * 2
+
+
+@pytest.mark.parametrize(("units", "units_prev", "m"), [(1, 1, 2), (5, 3, 7), (16, 2, 64)])
+def test_layer_checks_hold_for_other_shapes(units, units_prev, m, capsys):
+    shape = dict(units=units, units_prev=units_prev, m=m)
+    lab.batchnorm_layer_forward_test(reference.batchnorm_layer_forward, **shape)
+    lab.batchnorm_layer_backward_test(reference.batchnorm_layer_backward, **shape)
     assert capsys.readouterr().out == "All tests passed.\n" * 2
 
 
@@ -55,6 +65,27 @@ def constant_statistics_backward(dZ_tilde, cache):
     Z, Z_norm, mu, var, gamma, epsilon = cache
     dgamma, dbeta = (np.sum(d, axis=1, keepdims=True) for d in (dZ_tilde * Z_norm, dZ_tilde))
     return dZ_tilde * gamma / np.sqrt(var + epsilon), dgamma, dbeta
+
+
+def layer_without_relu(A_prev, W, gamma, beta, epsilon=1e-8):
+    A, cache = reference.batchnorm_layer_forward(A_prev, W, gamma, beta, epsilon)
+    return cache[2], cache
+
+
+def layer_with_relu_first(A_prev, W, gamma, beta, epsilon=1e-8):
+    Z_tilde, bn_cache = reference.batchnorm_forward(np.maximum(0, W @ A_prev), gamma, beta)
+    return Z_tilde, (A_prev, W, Z_tilde, bn_cache)
+
+
+def layer_backward_without_relu(dA, cache):
+    A_prev, W, _, bn_cache = cache
+    dZ, dgamma, dbeta = reference.batchnorm_backward(dA, bn_cache)
+    return W.T @ dZ, dZ @ A_prev.T, dgamma, dbeta
+
+
+def layer_backward_divided_by_m(dA, cache):
+    dA_prev, dW, dgamma, dbeta = reference.batchnorm_layer_backward(dA, cache)
+    return dA_prev, dW / dA.shape[1], dgamma, dbeta
 
 
 def naive_softmax(Z):
@@ -92,6 +123,10 @@ MISTAKES = [
     (lab.compute_softmax_cost_test, summed_softmax_cost, "take the mean over the 5 examples"),
     (lab.compute_softmax_cost_test, numpy_float_cost, "should return a Python float"),
     (lab.softmax_backward_test, undivided_softmax_backward, "divide by m = 5"),
+    (lab.batchnorm_layer_forward_test, layer_without_relu, "apply the ReLU to Z_tilde"),
+    (lab.batchnorm_layer_forward_test, layer_with_relu_first, "normalize Z, then apply the ReLU"),
+    (lab.batchnorm_layer_backward_test, layer_backward_without_relu, "ReLU's derivative"),
+    (lab.batchnorm_layer_backward_test, layer_backward_divided_by_m, "do not divide by m = 6"),
 ]
 
 
@@ -356,25 +391,132 @@ def test_multiclass_regions_use_one_colour_per_class():
     plt.close("all")
 
 
-def test_softmax_network_predicts_the_spirals_with_the_learners_functions():
-    """The lab's softmax network ships as data; predicting with the course's solutions of
-    batchnorm_inference and softmax (what the notebook does with the learner's) gives the
-    stacked trainer's own test-time predictions."""
-    from helpers import data
+def _recording(record):
+    """The course's layer and softmax functions, recording what the trainer passes them."""
 
+    def forward(A_prev, W, gamma, beta, epsilon=1e-8):
+        A, cache = reference.batchnorm_layer_forward(A_prev, W, gamma, beta, epsilon)
+        record[f"A{len(record.get('layers', [])) + 1}"] = A
+        record.setdefault("layers", []).append(cache)
+        return A, cache
+
+    def backward(dA, cache):
+        dA_prev, dW, dgamma, dbeta = reference.batchnorm_layer_backward(dA, cache)
+        l = next(i for i, c in enumerate(record["layers"], 1) if c is cache)
+        record.update({f"dW{l}": dW, f"dgamma{l}": dgamma, f"dbeta{l}": dbeta})
+        return dA_prev, dW, dgamma, dbeta
+
+    def softmax_backward(Z, Y):
+        record["dZ"] = reference.softmax_backward(Z, Y)
+        return record["dZ"]
+
+    return forward, backward, softmax_backward
+
+
+def test_the_network_takes_adams_step_on_its_true_gradients():
+    """One full-batch step of train_batchnorm_network: the gradients of its layers are the
+    network's (a numerical gradient of the cost agrees), and every W, gamma, beta and the
+    output's b moves by the course's Adam step on them; the running averages take 10% of the
+    batch's statistics."""
     spirals = data.load_spirals()
-    network = lab.softmax_network(spirals)
-    A = spirals[2]
-    for l in (1, 2):
-        Z = network[f"W{l}"] @ A + network[f"b{l}"]
-        gamma, beta = network[f"gamma{l}"], network[f"beta{l}"]
-        A = np.maximum(
-            0,
-            reference.batchnorm_inference(Z, gamma, beta, network[f"mean{l}"], network[f"var{l}"]),
-        )
-    predicted = np.argmax(reference.softmax(network["W3"] @ A + network["b3"]), axis=0)
-    np.testing.assert_array_equal(predicted, stacked.predict(spirals[2], network, "softmax"))
-    assert np.mean(predicted == spirals[3]) > 0.95
+    X, Y = spirals[0], lab.one_hot(spirals[1])
+    start = lab.network_start((2, 16, 16, 3), seed=1)
+    record = {}
+    forward, backward, softmax_backward = _recording(record)
+    network, _ = lab.train_batchnorm_network(
+        spirals,
+        forward,
+        backward,
+        softmax_backward,
+        reference.compute_softmax_cost,
+        reference.update_running_averages,
+        epochs=1,
+        batch_size=X.shape[1],
+    )
+    grads = {f"d{k}": record.get(f"d{k}") for k in start}
+    grads["dW3"], grads["db3"] = record["dZ"] @ record["A2"].T, record["dZ"].sum(1, keepdims=True)
+
+    def cost(p):
+        A = X
+        for l in (1, 2):
+            A, _ = reference.batchnorm_layer_forward(A, p[f"W{l}"], p[f"gamma{l}"], p[f"beta{l}"])
+        return reference.compute_softmax_cost(p["W3"] @ A + p["b3"], Y)
+
+    analytic = gradcheck.dictionary_to_vector({k: grads[f"d{k}"] for k in start})[0]
+    numerical = reference.numerical_gradient(cost, start, epsilon=1e-6)
+    assert reference.relative_difference(analytic, numerical) < 1e-7
+    v, s = reference.initialize_adam(start)
+    adam, *_ = reference.update_parameters_with_adam(dict(start), grads, v, s, 1, 0.01)
+    assert set(adam) == set(start) == {k for k in network if not k.startswith(("mean", "var"))}
+    for key, value in adam.items():
+        np.testing.assert_allclose(network[key], value, rtol=1e-12, atol=1e-15, err_msg=key)
+    for l, cache in enumerate(record["layers"], 1):
+        mu, var = cache[3][2], cache[3][3]
+        np.testing.assert_allclose(network[f"mean{l}"], 0.1 * mu, rtol=1e-12)
+        np.testing.assert_allclose(network[f"var{l}"], 0.9 + 0.1 * var, rtol=1e-12)
+
+
+def plain_layer_forward(A_prev, W, gamma, beta, epsilon=1e-8):
+    """A layer without batch norm, beta as its b (gamma unused), with a cache the trainer reads."""
+    Z = W @ A_prev + beta
+    zeros = np.zeros_like(beta)
+    return np.maximum(0, Z), (A_prev, W, Z, (None, None, zeros, zeros + 1))
+
+
+def plain_layer_backward(dA, cache):
+    A_prev, W, Z, _ = cache
+    dZ = dA * (Z > 0)
+    return W.T @ dZ, dZ @ A_prev.T, np.zeros((W.shape[0], 1)), dZ.sum(axis=1, keepdims=True)
+
+
+def test_the_trained_network_jitters_as_the_text_says_and_predicts_the_spirals():
+    """Section 7: the lab's numbers come from the course's functions; the jitter is batch
+    norm's (the same network without it settles smoothly near 0.02); the running averages
+    classify the spirals, one example at a time as well as all at once."""
+    spirals = data.load_spirals()
+    functions = (reference.softmax_backward, reference.compute_softmax_cost)
+    network, costs = lab.train_batchnorm_network(
+        spirals,
+        reference.batchnorm_layer_forward,
+        reference.batchnorm_layer_backward,
+        *functions,
+        reference.update_running_averages,
+    )
+    late = costs[50:]
+    said = f"from {late.min():.3f} to {late.max():.3f}, median {np.median(late):.3f}"
+    assert any(said in printed for printed in lab_printed("batch_normalization"))
+    text = lab_text("batch_normalization", "That is batch norm's noise")
+    assert f"from ${late.min():.3f}$ to\n${late.max():.3f}$" in text
+    _, plain = lab.train_batchnorm_network(
+        spirals,
+        plain_layer_forward,
+        plain_layer_backward,
+        *functions,
+        reference.update_running_averages,
+    )
+    assert abs(np.median(plain[50:]) - 0.02) < 0.005 and plain[50:].max() < 0.035
+    assert np.abs(np.diff(plain[50:])).mean() < 0.1 * np.abs(np.diff(late)).mean()
+    assert "settles smoothly near $0.02$" in text
+
+    def predict(X):
+        A = X
+        for l in (1, 2):
+            Z = network[f"W{l}"] @ A
+            gamma, beta = network[f"gamma{l}"], network[f"beta{l}"]
+            A = np.maximum(
+                0,
+                reference.batchnorm_inference(
+                    Z, gamma, beta, network[f"mean{l}"], network[f"var{l}"]
+                ),
+            )
+        return np.argmax(network["W3"] @ A + network["b3"], axis=0)
+
+    test_X, test_Y = spirals[2], spirals[3]
+    one_by_one = [predict(test_X[:, [i]])[0] for i in range(test_X.shape[1])]
+    np.testing.assert_array_equal(one_by_one, predict(test_X))
+    assert (
+        np.mean(predict(spirals[0]) == spirals[1]) > 0.99 and np.mean(one_by_one == test_Y) > 0.97
+    )
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,14 @@ from tools.class_hub import clean_copy
 
 HIDDEN = ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS")
 GRIDS = (  # every result `make datasets` trains ahead (tools.precompute), by file name
-    "regularization", "optimizers", "loss-surfaces", "batchnorm", "softmax-network", "tuning",
-    "tuning-experiments", "signs-explorer",
-)  # fmt: skip
+    "regularization",
+    "optimizers",
+    "loss-surfaces",
+    "batchnorm",
+    "tuning",
+    "tuning-experiments",
+    "signs-explorer",
+)
 LAB = "notebooks/week1/gradient_checking.ipynb"  # the lab run in the image (the fastest)
 KEPT = (
     "LICENSE",

@@ -113,7 +113,7 @@ def expected_batchnorm(learning_rate):
 def expected_tuning(budget):
     evaluate = hyperparameter_tuning.MapReader(hyperparameter_tuning.response_map())
     runs = hyperparameter_tuning.tuning_runs(
-        evaluate, budget, reference.random_trials, reference.zoom_box, 0, "log"
+        evaluate, budget, reference.random_trials, reference.next_box, 0, "log"
     )
     return hyperparameter_tuning.search_summary(evaluate, runs["random"], "random", "log")
 

@@ -39,10 +39,21 @@ def test_course_order_regardless_of_dict_order():
     assert theta[0, 0] == params["W1"][0, 0] and theta[20, 0] == params["b1"][0, 0]
 
 
+def test_a_network_with_batch_norm_keeps_its_own_order():
+    """Hidden layers with batch norm have gamma and beta instead of b: W1, gamma1, beta1, ..."""
+    params = {"W1": np.ones((2, 1)), "gamma1": np.ones((2, 1)) * 2, "beta1": np.zeros((2, 1))}
+    params |= {"W2": np.ones((1, 2)) * 3, "b2": np.ones((1, 1)) * 4}
+    theta, keys = gradcheck.dictionary_to_vector(params)
+    assert keys == ["W1"] * 2 + ["gamma1"] * 2 + ["beta1"] * 2 + ["W2"] * 2 + ["b2"]
+    assert theta.ravel().tolist() == [1, 1, 2, 2, 0, 0, 3, 3, 4]
+    back = gradcheck.vector_to_dictionary(theta, params)
+    assert list(back) == list(params) and all(np.array_equal(back[k], params[k]) for k in params)
+
+
 def test_bad_inputs_are_explained():
     with pytest.raises(KeyError, match=r"missing \['b2'\]"):
         gradcheck.dictionary_to_vector(
-            {"W1": np.ones((1, 1)), "b1": np.ones((1, 1)), "W2": np.ones((1, 1)), "c": 0}
+            {"W1": np.ones((1, 1)), "b1": np.ones((1, 1)), "W2": np.ones((1, 1))}
         )
     with pytest.raises(ValueError, match="theta has 3 entries; the parameters need 2"):
         gradcheck.vector_to_dictionary(

@@ -272,6 +272,10 @@ def random_trials(box, trials, rng):
 def zoom_box(trials, scores, keep):
     return _table("hyperparameter_tuning.zoom_box", trials=len(scores), keep=keep,
                   seed=1)["box"]
+def next_box(history, box, keep=0.2):
+    trials = len(history[0]["scores"]) if history else 12
+    return _table("hyperparameter_tuning.next_box", rounds=len(history), trials=trials,
+                  keep=keep, seed=2)["box"]
 """,
     "batch_normalization": TABLE
     + FINITE_DIFFERENCES
@@ -308,6 +312,19 @@ def softmax_backward(Z, Y):
         shifted = Z - Z.max(axis=0)
         return float(-np.mean(np.sum(Y * (shifted - np.log(np.exp(shifted).sum(axis=0))), 0)))
     return _numerical(cost, [Z])[0]
+def batchnorm_layer_forward(A_prev, W, gamma, beta, epsilon=1e-8):
+    want = _table("batch_normalization.batchnorm_layer_forward", seed=8, units=W.shape[0],
+                  units_prev=W.shape[1], m=A_prev.shape[1], epsilon=epsilon)
+    return want["A"], want["cache"]
+def batchnorm_layer_backward(dA, cache):
+    A_prev, W, Z_tilde, (Z, Z_norm, mu, var, gamma, epsilon) = cache
+    A_prev, W, gamma = np.array(A_prev), np.array(W), np.array(gamma)
+    beta = np.mean(np.array(Z_tilde) - gamma * np.array(Z_norm), axis=1, keepdims=True)
+    def cost():  # J = sum(dA * A) for the layer's A = ReLU(batch norm of W A_prev)
+        Z_ = W @ A_prev
+        m_, v_ = Z_.mean(axis=1, keepdims=True), Z_.var(axis=1, keepdims=True)
+        return float(np.sum(dA * np.maximum(0, gamma * (Z_ - m_) / np.sqrt(v_ + epsilon) + beta)))
+    return tuple(_numerical(cost, [A_prev, W, gamma, beta]))
 """,
     "tensorflow_introduction": TABLE
     + """

@@ -1,6 +1,8 @@
 """Hyperparameter tuning samplers (helpers.labs.hyperparameter_tuning): their checks against
 the learner-style solutions, the usual mistakes, and what log-scale sampling buys."""
 
+import functools
+
 import numpy as np
 import pytest
 from conftest import lab_text
@@ -8,7 +10,7 @@ from conftest import lab_text
 from helpers.labs import hyperparameter_tuning as lab
 from tools import precompute, reference, stacked
 
-SOLUTIONS = (reference.random_trials, reference.zoom_box)  # the learner's, in the lab
+SOLUTIONS = (reference.random_trials, reference.next_box)  # the learner's, in the lab
 
 
 @pytest.mark.parametrize(
@@ -94,6 +96,15 @@ def test_zoom_box_solution_passes(trials, keep, seed, capsys):
     assert capsys.readouterr().out == "All tests passed.\n"
 
 
+@pytest.mark.parametrize(
+    ("rounds", "trials", "keep", "seed"),
+    [(1, 12, 0.2, 2), (0, 12, 0.2, 2), (2, 10, 0.3, 5), (3, 4, 0.05, 8), (1, 1, 0.2, 3)],
+)
+def test_next_box_solution_passes(rounds, trials, keep, seed, capsys):
+    lab.next_box_test(reference.next_box, rounds, trials, keep, seed)
+    assert capsys.readouterr().out == "All tests passed.\n"
+
+
 def trials_in_reverse_order(box, trials, rng):
     drawn = {n: reference.sample_log_uniform(*box[n], trials, rng) for n in reversed(list(box))}
     return {n: drawn[n] for n in box}
@@ -128,7 +139,45 @@ def zoom_on_the_first_trials(trials, scores, keep):
     return reference.zoom_box(trials, np.arange(len(scores)), keep)
 
 
+def next_box_of_the_last_round(history, box, keep=0.2):
+    return reference.next_box(history[-1:], box, keep)
+
+
+def next_box_of_one_trial(history, box, keep=0.2):
+    scores = np.concatenate([r["scores"] for r in history])
+    trials = {n: np.concatenate([r["trials"][n] for r in history]) for n in box}
+    return reference.zoom_box(trials, scores, round(keep * len(scores)))
+
+
+def next_box_never_zooms(history, box, keep=0.2):
+    return box
+
+
+def next_box_of_lists(history, box, keep=0.2):
+    return {n: list(v) for n, v in reference.next_box(history, box, keep).items()}
+
+
+def next_box_rounded_down(history, box, keep=0.2):
+    scores = np.concatenate([r["scores"] for r in history])
+    trials = {n: np.concatenate([r["trials"][n] for r in history]) for n in box}
+    return reference.zoom_box(trials, scores, max(2, int(keep * len(scores))))
+
+
+NEXT_BOX = {"rounds": 2, "trials": 10, "keep": 0.3, "seed": 5}
 MISTAKES += [
+    (functools.partial(lab.next_box_test, **NEXT_BOX), next_box_of_the_last_round, "every round"),
+    (
+        functools.partial(lab.next_box_test, rounds=3, trials=4, keep=0.05, seed=8),
+        next_box_of_one_trial,
+        "keep at least 2 trials",
+    ),
+    (lab.next_box_test, next_box_never_zooms, "after a round, zoom"),
+    (lab.next_box_test, next_box_of_lists, r"should be a tuple \(low, high\)"),
+    (
+        functools.partial(lab.next_box_test, rounds=2, trials=7, keep=0.2, seed=3),
+        next_box_rounded_down,
+        r"\['(learning_rate|epsilon)'\] (low|high) is",
+    ),
     (lab.random_trials_test, trials_in_reverse_order, "in the box's order"),
     (lab.random_trials_test, trials_on_a_linear_scale, "samples on a linear scale"),
     (lab.random_trials_test, trials_from_the_global_generator, "differ from one rng.uniform"),
@@ -218,8 +267,9 @@ def test_grid_tries_few_learning_rates_and_random_search_beats_it(evaluate):
 
 
 def test_coarse_to_fine_zooms_on_the_learning_rate_and_keeps_epsilon_wide(evaluate):
-    rounds = lab.search(evaluate, "coarse to fine", 25, seed=0, sample=reference.random_trials,
-                        zoom=reference.zoom_box)  # fmt: skip
+    rounds = lab.search(
+        evaluate, "coarse to fine", 25, 0, sample=SOLUTIONS[0], next_box=SOLUTIONS[1]
+    )
     assert [len(r["scores"]) for r in rounds] == [12, 13]
     (a0, a1), (e0, e1) = rounds[1]["box"].values()
     assert np.log10(a1 / a0) < 0.5 < 3 < np.log10(e1 / e0)  # narrow in alpha, wide in epsilon
@@ -337,8 +387,7 @@ def test_a_lucky_grid_wins_as_the_lab_says(evaluate):
 
 
 def test_the_zoom_rests_on_two_trials_and_the_best_is_on_its_edge(evaluate):
-    fine = lab.search(evaluate, "coarse to fine", 25, seed=0, sample=reference.random_trials,
-                      zoom=reference.zoom_box)  # fmt: skip
+    fine = lab.search(evaluate, "coarse to fine", 25, 0, sample=SOLUTIONS[0], next_box=SOLUTIONS[1])
     first, second = fine
     assert len(first["scores"]) == 12 and max(2, round(0.2 * 12)) == 2  # the box of 2 trials
     cost, best = lab.best_trial(fine)

@@ -263,6 +263,22 @@ def _zoom(trials, keep, seed):
     }
 
 
+@answers("hyperparameter_tuning.next_box")
+def _next_box(rounds, trials, keep, seed):
+    history = hyperparameter_tuning.history_case(rounds, trials, seed)
+    box = dict(hyperparameter_tuning.BOX)
+    out = {"box": reference.next_box(history, box, keep)}
+    if history:
+        n = rounds * trials
+        out["mistake: last round only"] = reference.next_box(history[-1:], box, keep)
+        out["mistake: whole box"] = box
+        if round(keep * n) == 1:
+            tried = {k: np.concatenate([r["trials"][k] for r in history]) for k in box}
+            scores = np.concatenate([r["scores"] for r in history])
+            out["mistake: fewer than 2"] = reference.zoom_box(tried, scores, 1)
+    return out
+
+
 # ---------------------------------------------------------------- Batch Normalization and softmax
 
 
@@ -325,6 +341,27 @@ def _softmax_cost(seed, classes, m):
 def _softmax_backward(seed, classes, m):
     Z, Y = batch_normalization.labelled_case(seed, classes, m)
     return reference.softmax_backward(Z, Y)
+
+
+@answers("batch_normalization.batchnorm_layer_forward")
+def _bn_layer_forward(seed, units, units_prev, m, epsilon):
+    A_prev, W, gamma, beta = batch_normalization.layer_case(seed, units, units_prev, m)
+    A, cache = reference.batchnorm_layer_forward(A_prev, W, gamma, beta, epsilon)
+    relu_first, _ = reference.batchnorm_forward(np.maximum(0, W @ A_prev), gamma, beta, epsilon)
+    return {"A": A, "cache": cache, "mistake: no relu": cache[2], "mistake: relu first": relu_first}
+
+
+@answers("batch_normalization.batchnorm_layer_backward")
+def _bn_layer_backward(seed, units, units_prev, m, epsilon):
+    dA, cache = batch_normalization.layer_backward_case(seed, units, units_prev, m, epsilon)
+    A_prev, W, _, bn_cache = cache
+    gradients = reference.batchnorm_layer_backward(dA, cache)
+    dZ_no_relu, _, _ = reference.batchnorm_backward(dA, bn_cache)
+    return {
+        "gradients": gradients,
+        "mistake: no relu": dZ_no_relu @ A_prev.T,
+        "mistake: divided by m": gradients[1] / m,
+    }
 
 
 # ---------------------------------------------------------------- TensorFlow introduction

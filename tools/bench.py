@@ -189,7 +189,7 @@ def explorer_sweeps():
               for strategy in ht.STRATEGIES for scale in ht.SCALES][::2]  # fmt: skip
     out.append(sweep(
         "Tuning (trials, strategy, scale, seed)", "analytic", values,
-        lambda v: ht.tuning_runs(evaluate, v[0], reference.random_trials, reference.zoom_box, v[1],
+        lambda v: ht.tuning_runs(evaluate, v[0], reference.random_trials, reference.next_box, v[1],
                                 v[3]),
         lambda v, runs: figure.update(runs, v[2]),
     ))  # fmt: skip

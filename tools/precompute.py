@@ -299,24 +299,6 @@ def batchnorm_grid(spirals=None, cache_dir=None):
     return cached("batchnorm", inputs, lambda: train_batchnorm_grid(spirals), cache_dir)
 
 
-def train_network(spirals, depth, batchnorm, batch_size, rate, epochs=None):
-    """The parameters (and running averages) of one run of ``train_deep``'s network."""
-    epochs = epochs or batch_normalization.EPOCHS
-    out = _deep_run(spirals, depth, batchnorm, batch_size, [rate], epochs, None, (epochs,))
-    return {k: v[0, 0] for k, v in out.items() if k != "costs"}
-
-
-def softmax_network(spirals=None, cache_dir=None):
-    lab = batch_normalization
-    spirals = spirals if spirals is not None else data.load_spirals()
-    return cached(
-        "softmax-network",
-        lab.softmax_network_inputs(spirals),
-        lambda: train_network(spirals, *lab.SOFTMAX_NETWORK),
-        cache_dir,
-    )
-
-
 # ---------------------------------------------------------------- Hyperparameter tuning
 
 
@@ -416,7 +398,7 @@ def caviar(trials, splits=None, one_by_one=5):
 
 def tuning_experiments(splits=None, surface=None):
     """The Tuning lab's trainings and searches, with the course's solutions of random_trials
-    and zoom_box: the strategies compared on the map, the panda (``PANDA_DAYS``), the caviar
+    and next_box: the strategies compared on the map, the panda (``PANDA_DAYS``), the caviar
     (the 25 trials of random search, seed 0, trained at once and timed) and the network of
     the setting coarse to fine chooses (25 trials, seed 0)."""
     lab = hyperparameter_tuning
@@ -432,11 +414,11 @@ def tuning_experiments(splits=None, surface=None):
         25,
         seed=0,
         sample=reference.random_trials,
-        zoom=reference.zoom_box,
+        next_box=reference.next_box,
     )
     chosen = lab.best_trial(fine)[1]
     final = train_trials([chosen["learning_rate"]], [chosen["epsilon"]], splits)
-    table = lab.compare_strategies(evaluate, reference.random_trials, reference.zoom_box)
+    table = lab.compare_strategies(evaluate, reference.random_trials, reference.next_box)
     return (
         {f"strategies/{k}": v for k, v in table.items()}
         | {f"panda/{k}": v for k, v in panda.items()}
@@ -498,10 +480,9 @@ def main():
     paths = loss_surface_paths()
     print(f"loss-surface explorer: {np.prod(paths['losses'].shape[:4])} paths ready")
     batchnorm_grid()
-    softmax_network()
     print(
         f"batch norm explorer: {len(batch_normalization.grid_groups())} runs × "
-        f"{len(batch_normalization.LEARNING_RATES)} learning rates ready, and the softmax network"
+        f"{len(batch_normalization.LEARNING_RATES)} learning rates ready"
     )
     surface = response_map()
     print(f"tuning response map: {surface['dev_cost'].size} settings ready")

@@ -359,6 +359,18 @@ def batchnorm_inference(Z, gamma, beta, running_mu, running_var, epsilon=1e-8):
     return gamma * (Z - running_mu) / np.sqrt(running_var + epsilon) + beta
 
 
+def batchnorm_layer_forward(A_prev, W, gamma, beta, epsilon=1e-8):
+    Z = W @ A_prev
+    Z_tilde, bn_cache = batchnorm_forward(Z, gamma, beta, epsilon)
+    return np.maximum(0, Z_tilde), (A_prev, W, Z_tilde, bn_cache)
+
+
+def batchnorm_layer_backward(dA, cache):
+    A_prev, W, Z_tilde, bn_cache = cache
+    dZ, dgamma, dbeta = batchnorm_backward(dA * (Z_tilde > 0), bn_cache)
+    return W.T @ dZ, dZ @ A_prev.T, dgamma, dbeta
+
+
 def softmax(Z):
     T = np.exp(Z - np.max(Z, axis=0, keepdims=True))
     return T / np.sum(T, axis=0, keepdims=True)
@@ -395,3 +407,11 @@ def zoom_box(trials, scores, keep):
     best = np.argsort(scores, kind="stable")[:keep]
     return {name: (float(np.min(values[best])), float(np.max(values[best])))
             for name, values in trials.items()}  # fmt: skip
+
+
+def next_box(history, box, keep=0.2):
+    if not history:
+        return box
+    trials = {name: np.concatenate([r["trials"][name] for r in history]) for name in box}
+    scores = np.concatenate([r["scores"] for r in history])
+    return zoom_box(trials, scores, max(2, round(keep * len(scores))))

@@ -198,6 +198,88 @@ def softmax_backward_test(target, seed=7, classes=4, m=5):
     print(checking.PASSED)
 
 
+def layer_case(seed=8, units=4, units_prev=3, m=6):
+    """A_prev = ReLU(randn(units_prev, m)) (some zeros, like a ReLU layer's output),
+    W = randn(units, units_prev), gamma uniform in [0.5, 1.5), beta = randn (units, 1), from
+    ``np.random.RandomState(seed)``."""
+    rng = np.random.RandomState(seed)
+    A_prev = np.maximum(0, rng.randn(units_prev, m))
+    return A_prev, rng.randn(units, units_prev), rng.rand(units, 1) + 0.5, rng.randn(units, 1)
+
+
+def layer_backward_case(seed=9, units=4, units_prev=3, m=6, epsilon=1e-8):
+    """dA (units, m) and a layer cache (A_prev, W, Z_tilde, bn_cache) of uniform draws (not
+    ``layer_case``'s): A_prev in [0, 2), W in [-1, 1), gamma in [0.5, 1.5), beta in [-0.5, 0.5),
+    from ``RandomState(seed)``."""
+    rng = np.random.RandomState(seed)
+    A_prev, W = rng.rand(units_prev, m) * 2, rng.rand(units, units_prev) * 2 - 1
+    gamma, beta = rng.rand(units, 1) + 0.5, rng.rand(units, 1) - 0.5
+    Z = W @ A_prev
+    mu, var = Z.mean(axis=1, keepdims=True), Z.var(axis=1, keepdims=True)
+    Z_norm = (Z - mu) / np.sqrt(var + epsilon)
+    bn_cache = (Z, Z_norm, mu, var, gamma, epsilon)
+    return rng.randn(units, m), (A_prev, W, gamma * Z_norm + beta, bn_cache)
+
+
+LAYER_MISTAKES = {
+    "no relu": "apply the ReLU to Z_tilde: A = max(0, Z_tilde)",
+    "relu first": (
+        "batch norm goes between Z = W A_prev and the activation: normalize Z, then apply the ReLU"
+    ),
+}
+
+
+def batchnorm_layer_forward_test(target, seed=8, units=4, units_prev=3, m=6, epsilon=1e-8):
+    """A = ReLU(batch norm of W A_prev), and the cache (A_prev, W, Z_tilde, bn_cache)."""
+    A_prev, W, gamma, beta = layer_case(seed, units, units_prev, m)
+    case = dict(seed=seed, units=units, units_prev=units_prev, m=m, epsilon=epsilon)
+    want = _expected("batchnorm_layer_forward", **case)
+    where = f"batchnorm_layer_forward(A_prev of shape {A_prev.shape}, W of shape {W.shape})"
+    result = checking.call(target, A_prev.copy(), W.copy(), gamma.copy(), beta.copy(), epsilon)
+    A, cache = checking.unpack(where, result, ("A", "cache"))
+    for name, hint in LAYER_MISTAKES.items():
+        wrong = want[f"mistake: {name}"]
+        if isinstance(A, np.ndarray) and A.shape == wrong.shape and np.allclose(A, wrong):
+            raise AssertionError(f"{where}: {hint}.")
+    checking.assert_array(f"{where}: A", A, want["A"])
+    names = ("A_prev", "W", "Z_tilde", "bn_cache")
+    cache = checking.unpack(f"{where}: cache", cache, names)
+    for name, got, value in zip(names[:3], cache, want["cache"], strict=False):
+        checking.assert_array(f"{where}: cache {name}", got, value)
+    bn_names = ("Z", "Z_norm", "mu", "var", "gamma", "epsilon")
+    bn_cache = checking.unpack(f"{where}: bn_cache (batchnorm_forward's cache)", cache[3], bn_names)
+    for name, got, value in zip(bn_names[:5], bn_cache, want["cache"][3], strict=False):
+        checking.assert_array(f"{where}: bn_cache {name}", got, value)
+    print(checking.PASSED)
+
+
+def batchnorm_layer_backward_test(target, seed=9, units=4, units_prev=3, m=6, epsilon=1e-8):
+    """dA_prev = W^T dZ, dW = dZ A_prev^T (no 1/m: dA holds it), dgamma, dbeta, with dZ from
+    batchnorm_backward of dA * (Z_tilde > 0); derived to round-off."""
+    dA, cache = layer_backward_case(seed, units, units_prev, m, epsilon)
+    case = dict(seed=seed, units=units, units_prev=units_prev, m=m, epsilon=epsilon)
+    want = _expected("batchnorm_layer_backward", **case)
+    where = f"batchnorm_layer_backward(dA of shape {dA.shape})"
+    A_prev, W, Z_tilde, bn_cache = cache
+    bn_sent = tuple(np.copy(c) for c in bn_cache[:5]) + (epsilon,)
+    result = checking.call(target, dA.copy(), (A_prev.copy(), W.copy(), Z_tilde.copy(), bn_sent))
+    names = ("dA_prev", "dW", "dgamma", "dbeta")
+    got = checking.unpack(where, result, names)
+    mistakes = {
+        "no relu": "multiply dA by the ReLU's derivative (Z_tilde > 0) before batchnorm_backward",
+        "divided by m": (
+            f"do not divide by m = {m}: dA is dJ/dA itself, with the mean's 1/m already in it"
+        ),
+    }
+    for name, hint in mistakes.items():
+        dW, wrong = got[1], want[f"mistake: {name}"]
+        if isinstance(dW, np.ndarray) and dW.shape == wrong.shape and np.allclose(dW, wrong):
+            raise AssertionError(f"{where}: {hint}.")
+    for name, value, w in zip(names, got, want["gradients"], strict=True):
+        checking.assert_gradient(f"{where}: {name}", value, w)
+    print(checking.PASSED)
+
+
 # ---------------------------------------------------------------- a deep network, with and without
 
 
@@ -246,19 +328,86 @@ def batchnorm_grid(spirals=None, cache_dir=None):
     return grids.load("batchnorm", batchnorm_grid_inputs(spirals), cache_dir)
 
 
-SOFTMAX_NETWORK = (2, True, 64, 0.3)  # hidden layers, batch norm, mini-batch, learning rate
+# ---------------------------------------------------------------- batch norm in a network
+
+NETWORK = {"hidden": (16, 16), "learning_rate": 0.01, "epochs": 100, "batch_size": 64}
+ADAM = {"beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}  # the lecture's defaults
 
 
-def softmax_network_inputs(spirals):
-    return (*spirals, SOFTMAX_NETWORK, [WIDTH, EPOCHS, BN_MOMENTUM])
+def network_start(layers, seed=1):
+    """He-initialized W1..WL; gamma1.. = 1 and beta1.. = 0 (n_l, 1) for the hidden layers,
+    which have no b; bL = 0 for the softmax output; from ``RandomState(seed)``."""
+    rng, L = np.random.RandomState(seed), len(layers) - 1
+    params = {}
+    for l in range(1, L + 1):
+        params[f"W{l}"] = rng.randn(layers[l], layers[l - 1]) * np.sqrt(2 / layers[l - 1])
+        if l < L:
+            params[f"gamma{l}"], params[f"beta{l}"] = (
+                np.ones((layers[l], 1)),
+                np.zeros((layers[l], 1)),
+            )
+        else:
+            params[f"b{l}"] = np.zeros((layers[l], 1))
+    return params
 
 
-def softmax_network(spirals=None, cache_dir=None):
-    """The lab's softmax network (2 hidden layers of 16 with batch norm, 300 epochs of
-    mini-batches of 64 at learning rate 0.3), trained ahead by ``make datasets``: W1, b1,
-    gamma1, beta1, mean1, var1 (the running averages), ..., W3, b3."""
-    spirals = spirals if spirals is not None else data.load_spirals()
-    return grids.load("softmax-network", softmax_network_inputs(spirals), cache_dir)
+def train_batchnorm_network(
+    spirals,
+    layer_forward,
+    layer_backward,
+    softmax_backward,
+    compute_softmax_cost,
+    update_running_averages,
+    seed=1,
+    **settings,
+):
+    """Train hidden ReLU layers with batch norm (``layer_forward`` / ``layer_backward``, yours)
+    and a softmax output on the spirals with Adam on every W, gamma, beta and the output's b;
+    mini-batches reshuffled every epoch, running averages of each layer's mu and var.
+    ``settings`` override ``NETWORK``. Returns (network: the parameters and mean1, var1, ...,
+    costs (epochs,): each epoch's mean mini-batch cost)."""
+    settings = {**NETWORK, **settings}
+    X, Y = spirals[0], one_hot(spirals[1])
+    layers = (X.shape[0], *settings["hidden"], Y.shape[0])
+    L, m, rate = len(layers) - 1, X.shape[1], settings["learning_rate"]
+    params = network_start(layers, seed)
+    running = {}
+    for l in range(1, L):
+        running[f"mean{l}"], running[f"var{l}"] = np.zeros((layers[l], 1)), np.ones((layers[l], 1))
+    v = {k: np.zeros_like(a) for k, a in params.items()}
+    s = {k: np.zeros_like(a) for k, a in params.items()}
+    beta1, beta2, eps = ADAM["beta1"], ADAM["beta2"], ADAM["epsilon"]
+    rng, t, costs = np.random.RandomState(seed), 0, []
+    for _ in range(settings["epochs"]):
+        order, total = rng.permutation(m), 0.0
+        for start in range(0, m, settings["batch_size"]):
+            batch = order[start : start + settings["batch_size"]]
+            A, caches = X[:, batch], []
+            for l in range(1, L):
+                A, cache = layer_forward(
+                    A, params[f"W{l}"], params[f"gamma{l}"], params[f"beta{l}"]
+                )
+                caches.append(cache)
+                mu, var = cache[3][2], cache[3][3]  # batchnorm_forward's cache: Z, Z_norm, mu, var
+                running[f"mean{l}"], running[f"var{l}"] = update_running_averages(
+                    running[f"mean{l}"], running[f"var{l}"], mu, var, BN_MOMENTUM
+                )
+            Z = params[f"W{L}"] @ A + params[f"b{L}"]
+            total += compute_softmax_cost(Z, Y[:, batch]) * len(batch)
+            dZ = softmax_backward(Z, Y[:, batch])
+            grads = {f"W{L}": dZ @ A.T, f"b{L}": dZ.sum(axis=1, keepdims=True)}
+            dA = params[f"W{L}"].T @ dZ
+            for l in range(L - 1, 0, -1):
+                dA, grads[f"W{l}"], grads[f"gamma{l}"], grads[f"beta{l}"] = layer_backward(
+                    dA, caches[l - 1]
+                )
+            t += 1
+            for k, g in grads.items():  # Adam; its beta1 and beta2 are not batch norm's beta
+                v[k] = beta1 * v[k] + (1 - beta1) * g
+                s[k] = beta2 * s[k] + (1 - beta2) * g**2
+                params[k] -= rate * (v[k] / (1 - beta1**t)) / (np.sqrt(s[k] / (1 - beta2**t)) + eps)
+        costs.append(total / m)
+    return params | running, np.array(costs)
 
 
 def grid_run(grid, depth, batchnorm, batch_size):

@@ -167,6 +167,57 @@ def zoom_box_test(target, trials=8, keep=3, seed=1):
     print(checking.PASSED)
 
 
+def history_case(rounds=1, trials=12, seed=2):
+    """``rounds`` finished rounds over BOX, each a dict: box, trials (values evenly spaced on
+    the log scale, shuffled) and scores (uniform in [0.1, 0.7]); round r from
+    ``default_rng(seed + r)``."""
+    history = []
+    for r in range(rounds):
+        sampled, scores = zoom_box_case(trials, seed + r)
+        history.append({"box": dict(BOX), "trials": sampled, "scores": scores})
+    return history
+
+
+def _same_box(got, box):
+    """Whether ``got`` holds each of box's (low, high) pairs, as tuples."""
+    return all(
+        isinstance(got.get(n), tuple) and len(got[n]) == 2 and np.allclose(got[n], box[n])
+        for n in box
+    )
+
+
+def next_box_test(target, rounds=1, trials=12, keep=0.2, seed=2):
+    """The whole box before any round; then zoom_box of all the trials so far, keeping the
+    best ``keep`` fraction of them (rounded, at least 2)."""
+    history = history_case(rounds, trials, seed)
+    case = dict(rounds=rounds, trials=trials, keep=keep, seed=seed)
+    want = checking.expected("hyperparameter_tuning.next_box", **case)
+    where = f"next_box(history of {rounds} round(s) of {trials} trials, BOX, keep={keep})"
+    sent = [
+        {"box": dict(h["box"]), "trials": dict(h["trials"]), "scores": h["scores"].copy()}
+        for h in history
+    ]
+    got = checking.call(target, sent, dict(BOX), keep)
+    if not isinstance(got, dict) or list(got) != list(BOX):
+        raise AssertionError(f"{where} should return a dict with the keys {list(BOX)}.")
+    mistakes = {
+        "last round only": "zoom on the trials of every round so far, not the last round's only",
+        "fewer than 2": "keep at least 2 trials: a box around one trial has no width",
+        "whole box": "after a round, zoom: the next box is the one around the best trials",
+    }
+    for name, hint in mistakes.items():
+        wrong = want.get(f"mistake: {name}")
+        if wrong is not None and not _same_box(wrong, want["box"]) and _same_box(got, wrong):
+            raise AssertionError(f"{where}: {hint}.")
+    for name, want_box in want["box"].items():
+        value = got[name]
+        if not (isinstance(value, tuple) and len(value) == 2):
+            raise AssertionError(f"{where}[{name!r}] should be a tuple (low, high).")
+        for part, got_value, want_value in zip(("low", "high"), value, want_box, strict=True):
+            checking.assert_close(f"{where}[{name!r}] {part}", got_value, want_value, rtol=1e-12)
+    print(checking.PASSED)
+
+
 # ---------------------------------------------------------------- the response map
 
 EPOCHS = 100  # each trial's training budget: 100 epochs of mini-batches of 64 (500 Adam steps)
@@ -282,34 +333,31 @@ def scaled_trials(box, trials, rng, scale="log", sample=None):
     return {name: rng.uniform(low, high, trials) for name, (low, high) in box.items()}
 
 
-def coarse_to_fine(
-    evaluate, box, trials, rng, scale="log", rounds=2, keep=0.2, sample=None, zoom=None
-):
-    """``rounds`` random rounds sharing ``trials``; after each, zoom to the box of the best
-    ``keep`` fraction of all trials so far (at least 2). A list of rounds, each a dict:
-    box, trials, scores."""
-    if zoom is None:
-        raise ValueError("coarse to fine needs your zoom_box: pass zoom=zoom_box")
+def coarse_to_fine(evaluate, box, trials, rng, scale="log", rounds=2, sample=None, next_box=None):
+    """``rounds`` random rounds sharing ``trials``, each in ``next_box(history, box)`` (the
+    learner's: the whole box, then the box of the best trials so far). A list of rounds, each
+    a dict: box, trials, scores."""
+    if next_box is None:
+        raise ValueError("coarse to fine needs your next_box: pass next_box=next_box")
     history = []
     per_round = np.diff(np.linspace(0, trials, rounds + 1).round().astype(int))
     for count in per_round:
-        sampled = scaled_trials(box, int(count), rng, scale, sample)
-        history.append({"box": box, "trials": sampled, "scores": evaluate(**sampled)})
-        scores = scores_of(history)
-        tried = {name: values_tried(history, name) for name in box}
-        box = zoom(tried, scores, max(2, round(keep * len(scores))))
+        round_box = next_box(history, box)
+        sampled = scaled_trials(round_box, int(count), rng, scale, sample)
+        history.append({"box": round_box, "trials": sampled, "scores": evaluate(**sampled)})
     return history
 
 
-def search(evaluate, strategy, trials, seed=0, scale="log", box=None, sample=None, zoom=None,
-           placement="ends"):  # fmt: skip
+def search(evaluate, strategy, trials, seed=0, scale="log", box=None, sample=None,
+           next_box=None, placement="ends"):  # fmt: skip
     """One search of ``strategy`` on the box (default BOX) with ``default_rng(seed)``, random
-    trials from ``sample`` and zooms from ``zoom`` (yours, in the lab), a grid's values placed
+    trials from ``sample`` and coarse to fine's boxes from ``next_box`` (yours, in the lab),
+    a grid's values placed
     by ``placement``: a list of rounds (box, trials, scores), one round except for coarse to
     fine."""
     box, rng = box or BOX, np.random.default_rng(seed)
     if strategy == "coarse to fine":
-        return coarse_to_fine(evaluate, box, trials, rng, scale, sample=sample, zoom=zoom)
+        return coarse_to_fine(evaluate, box, trials, rng, scale, sample=sample, next_box=next_box)
     if strategy == "grid":
         sampled = grid_trials(box, trials, scale, placement)
     else:
@@ -338,15 +386,16 @@ def best_trial(history):
 BUDGETS = (4, 9, 16, 25, 36, 49, 64)
 
 
-def compare_strategies(evaluate, sample, zoom, budgets=BUDGETS, seeds=range(100), scale="log"):
+def compare_strategies(evaluate, sample, next_box, budgets=BUDGETS, seeds=range(100),
+                       scale="log"):  # fmt: skip
     """Best dev cost found per budget: grid (one value), and the median over ``seeds`` of
-    random and coarse to fine (with the learner's ``sample`` = random_trials and ``zoom`` =
-    zoom_box), with how often each beats the grid: a dict of (budgets,) arrays."""
+    random and coarse to fine (with the learner's ``sample`` = random_trials and
+    ``next_box``), with how often each beats the grid: a dict of (budgets,) arrays."""
     out = {"grid": np.array([best_trial(search(evaluate, "grid", n, scale=scale))[0]
                              for n in budgets])}  # fmt: skip
     for strategy in STRATEGIES[1:]:
         best = np.array([[best_trial(search(evaluate, strategy, n, s, scale, sample=sample,
-                                            zoom=zoom))[0] for s in seeds]
+                                            next_box=next_box))[0] for s in seeds]
                          for n in budgets])  # fmt: skip
         out[strategy] = np.median(best, axis=1)
         out[f"{strategy} beats grid"] = np.mean(best < out["grid"][:, None], axis=1)
@@ -377,7 +426,7 @@ def experiments(splits=None, cache_dir=None):
 
 def strategy_comparison():
     """``compare_strategies`` on the map with the course's solutions of random_trials and
-    zoom_box, computed ahead by ``make datasets`` (100 seeds per budget): a dict of
+    next_box, computed ahead by ``make datasets`` (100 seeds per budget): a dict of
     (budgets,) arrays."""
     return grids.section(experiments(), "strategies/")
 
@@ -415,7 +464,7 @@ def _same_trials(trials, stored, what):
     ):
         raise ValueError(
             f"{what} were trained ahead for the course's trials (random search, 25 trials, "
-            "seed 0); yours differ: check random_trials and zoom_box first"
+            "seed 0); yours differ: check random_trials, zoom_box and next_box first"
         )
 
 
@@ -508,12 +557,12 @@ def draw_trials(ax, history, color):
     TrialsLayer(ax, len(history)).update(history, color)
 
 
-def tuning_runs(evaluate, budget, sample, zoom, seed=0, scale="log"):
+def tuning_runs(evaluate, budget, sample, next_box, seed=0, scale="log"):
     """What the explorer shows: the search of every strategy at one budget, seed and scale,
-    with the learner's ``sample`` (random_trials) and ``zoom`` (zoom_box): strategy -> list
+    with the learner's ``sample`` (random_trials) and ``next_box``: strategy -> list
     of rounds."""
     return {
-        name: search(evaluate, name, budget, seed, scale, sample=sample, zoom=zoom)
+        name: search(evaluate, name, budget, seed, scale, sample=sample, next_box=next_box)
         for name in STRATEGIES
     }
 
@@ -589,17 +638,17 @@ def draw_sampling_scales(sample_log_uniform, sample_beta, size=1000, seed=0):
 # ---------------------------------------------------------------- the explorer
 
 
-def tuning_explorer(surface=None, random_trials=None, zoom_box=None, **start):
+def tuning_explorer(surface=None, random_trials=None, next_box=None, **start):
     """Explorer of the Hyperparameter Tuning lab: budget x strategy x scale x seed on the
     response map (``response_map``); trials are read off the map and drawn by the learner's
-    ``random_trials`` and ``zoom_box`` (default: as the notebook defines them when used;
+    ``random_trials`` and ``next_box`` (default: as the notebook defines them when used;
     until both are written and run, the status line says which to finish). ``start`` sets
     controls (budget, seed, strategy, scale). Returns the explorer (a cell shows it)."""
     import ipywidgets as w
 
     evaluate = MapReader(surface if surface is not None else response_map())
     random_trials = random_trials or errors.notebook_function("random_trials")
-    zoom_box = zoom_box or errors.notebook_function("zoom_box")
+    next_box = next_box or errors.notebook_function("next_box")
     controls = {
         "budget": choice_slider(BUDGETS, 25, "trials", style=WIDE),
         "seed": choice_slider(tuple(range(10)), 0, "seed"),
@@ -611,7 +660,7 @@ def tuning_explorer(surface=None, random_trials=None, zoom_box=None, **start):
     def redraw(ex):
         budget, seed, strategy, scale = ex.values.values()
         try:
-            runs = tuning_runs(evaluate, budget, random_trials, zoom_box, seed, scale)
+            runs = tuning_runs(evaluate, budget, random_trials, next_box, seed, scale)
         except NotImplementedError as error:
             ex.say(errors.explorer_waits(error), True)
             return
