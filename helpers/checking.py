@@ -139,8 +139,11 @@ def assert_array(name, got, expected, atol=1e-8, rtol=1e-6):
     if not np.allclose(got, expected, atol=atol, rtol=rtol):
         worst = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape)
         factor = constant_factor(got, expected)  # part of what is expected: hidden with it
-        hint = "" if factor is None else (
-            f" (every entry is {factor:.4g} × what is expected: a factor is off)")  # fmt: skip
+        hint = (
+            ""
+            if factor is None
+            else (f" (every entry is {factor:.4g} × what is expected: a factor is off)")
+        )
         raise AssertionError(
             f"{name} has wrong values: at index {tuple(int(i) for i in worst)} "
             f"got {got[worst]:.8g}, expected {expected[worst]:.8g}{hint}."
@@ -222,8 +225,11 @@ def called(target, *args, **kwargs):
     would make nbgrader fail the test cell although the answer is right.
     """
     out, err = io.StringIO(), io.StringIO()
-    with (contextlib.redirect_stdout(out), contextlib.redirect_stderr(err),
-          warnings.catch_warnings(record=True) as caught):  # fmt: skip
+    with (
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        warnings.catch_warnings(record=True) as caught,
+    ):
         warnings.simplefilter("always")
         result = target(*args, **kwargs)
     noise = err.getvalue() + "".join(f"{w.category.__name__}: {w.message}\n" for w in caught)

@@ -195,9 +195,15 @@ def load_extra_split(name, split, path=None, other_file_hint=SCHEMA_HINT):
 def load_goalkeeper_test(path=None):
     """The Regularization lab's test set, kept apart until the end: test_X (2, 200),
     test_Y (1, 200), the ``heldout_set_*`` keys of the project's ``goalkeeper.h5``."""
-    return load_extra_split("goalkeeper", "heldout", path, (
-        "The course's files hold no test set apart from the dev set: call "
-        "load_goalkeeper_test() without a path for the project's."))  # fmt: skip
+    return load_extra_split(
+        "goalkeeper",
+        "heldout",
+        path,
+        (
+            "The course's files hold no test set apart from the dev set: call "
+            "load_goalkeeper_test() without a path for the project's."
+        ),
+    )
 
 
 def load_moons(path=None):
@@ -208,9 +214,15 @@ def load_moons(path=None):
 def load_moons_dev(path=None):
     """The Hyperparameter Tuning lab's dev set of moons: dev_X (2, 200), dev_Y (1, 200), the
     ``dev_set_*`` keys of the project's ``moons.h5`` (the course's moons have none)."""
-    return load_extra_split("moons", "dev", path, (
-        "The course's moons hold no dev set: call load_moons_dev() without a path for the "
-        "project's."))  # fmt: skip
+    return load_extra_split(
+        "moons",
+        "dev",
+        path,
+        (
+            "The course's moons hold no dev set: call load_moons_dev() without a path for the "
+            "project's."
+        ),
+    )
 
 
 def load_spirals(path=None):
@@ -265,8 +277,7 @@ def load_signs(folder=None):
         check_split(path, arrays, spec.features, spec.classes, fix)
         source = f"the project's rendered SIGNS set ({path.name} in {shown})"
     return Signs(
-        *(np.asarray(arrays[k]).reshape(-1) if k.endswith("_y") else arrays[k]
-          for k in SPLIT_KEYS),
+        *(np.asarray(arrays[k]).reshape(-1) if k.endswith("_y") else arrays[k] for k in SPLIT_KEYS),
         classes=np.asarray(arrays["list_classes"]).astype(np.int64),
         source=source,
-    )  # fmt: skip
+    )

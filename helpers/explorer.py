@@ -57,22 +57,39 @@ WIDE = {"description_width": "initial"}  # a slider label shown in full
 def choice_slider(values, value, description, style=None):
     """A slider over ``values`` (shown as ``{:g}`` when numbers), starting at ``value``."""
     options = [(f"{v:g}", v) if isinstance(v, float) else (str(v), v) for v in values]
-    return w.SelectionSlider(options=options, value=value, description=description,
-                             continuous_update=True, style=style or {})  # fmt: skip
+    return w.SelectionSlider(
+        options=options,
+        value=value,
+        description=description,
+        continuous_update=True,
+        style=style or {},
+    )
 
 
 def log_slider(value, low, high, step, description, **options):
     """A log-scale slider from 10**low to 10**high in steps of ``step`` decades."""
     return w.FloatLogSlider(
-        value=value, base=10, min=low, max=high, step=step, description=description,
-        continuous_update=True, **options,
-    )  # fmt: skip
+        value=value,
+        base=10,
+        min=low,
+        max=high,
+        step=step,
+        description=description,
+        continuous_update=True,
+        **options,
+    )
 
 
 def iterations_slider(maximum, step):
     """The iterations slider: 0 ... maximum in snapshot steps, starting at the end."""
-    return w.IntSlider(value=maximum, min=0, max=maximum, step=step, description="iterations",
-                       continuous_update=True)  # fmt: skip
+    return w.IntSlider(
+        value=maximum,
+        min=0,
+        max=maximum,
+        step=step,
+        description="iterations",
+        continuous_update=True,
+    )
 
 
 def _png(rgba):
@@ -239,11 +256,12 @@ class Explorer:
             limit=self.FRAME_BYTES,
             controls=list(controls.values()),
             attributes=["index" if choices(c) is not None else "value" for c in controls.values()],
-        )  # fmt: skip
+        )
         self.view.on_msg(self._on_message)
         rows = rows or [list(controls)]
-        boxes = [w.HBox([controls[n] for n in row]) if len(row) > 1 else controls[row[0]]
-                 for row in rows]  # fmt: skip
+        boxes = [
+            w.HBox([controls[n] for n in row]) if len(row) > 1 else controls[row[0]] for row in rows
+        ]
         self.widget = w.VBox([*boxes, self.view])
         for name, control in controls.items():
             control.observe(lambda change, name=name: self._on_change(name, change), "value")

@@ -81,10 +81,18 @@ def backward_propagation(X, Y, cache):
     dW1 = dZ1 @ X.T
     db1 = dZ1.sum(axis=1, keepdims=True)
     return {
-        "dZ3": dZ3, "dW3": dW3, "db3": db3, "dA2": dA2,
-        "dZ2": dZ2, "dW2": dW2, "db2": db2, "dA1": dA1,
-        "dZ1": dZ1, "dW1": dW1, "db1": db1,
-    }  # fmt: skip
+        "dZ3": dZ3,
+        "dW3": dW3,
+        "db3": db3,
+        "dA2": dA2,
+        "dZ2": dZ2,
+        "dW2": dW2,
+        "db2": db2,
+        "dA1": dA1,
+        "dZ1": dZ1,
+        "dW1": dW1,
+        "db1": db1,
+    }
 
 
 def deep_forward(X, parameters):

@@ -34,8 +34,7 @@ def plot_dataset(X, Y, title=None, ax=None):
 
 def _scatter(ax, X, Y, title=None):
     """``plot_dataset`` on ``ax``; returns the scatter's collection."""
-    points = ax.scatter(X[0], X[1], c=np.ravel(Y), s=25, cmap=CMAP, edgecolors="k",
-                        linewidths=0.3)  # fmt: skip
+    points = ax.scatter(X[0], X[1], c=np.ravel(Y), s=25, cmap=CMAP, edgecolors="k", linewidths=0.3)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     if title:
@@ -55,10 +54,16 @@ class DecisionRegions:
         xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
         self.grid, self.shape, self.classes = np.vstack([xx.ravel(), yy.ravel()]), xx.shape, classes
         self.image = ax.imshow(
-            np.zeros(xx.shape), origin="lower", cmap=CMAP, alpha=0.6, vmin=-0.25,
-            vmax=classes - 0.75, extent=(lo[0], hi[0], lo[1], hi[1]), aspect="auto",
+            np.zeros(xx.shape),
+            origin="lower",
+            cmap=CMAP,
+            alpha=0.6,
+            vmin=-0.25,
+            vmax=classes - 0.75,
+            extent=(lo[0], hi[0], lo[1], hi[1]),
+            aspect="auto",
             interpolation="nearest",
-        )  # fmt: skip
+        )
         self.points = _scatter(ax, X, Y)
         self.artists = [self.image, self.points]  # the image first: the points stay on top
 
@@ -141,9 +146,16 @@ def plot_loss_surface(surface, ax=None, steps=200, levels=25):
     where lower, and its minimum (a star). The bands are computed once per surface and drawn as
     one image."""
     ax = _axes(ax)
-    ax.imshow(_loss_bands(surface, steps, levels), origin="lower", aspect="auto",
-              extent=(*surface.xlim, *surface.ylim), cmap="gray", vmin=0, vmax=1.2,
-              interpolation="nearest")  # fmt: skip
+    ax.imshow(
+        _loss_bands(surface, steps, levels),
+        origin="lower",
+        aspect="auto",
+        extent=(*surface.xlim, *surface.ylim),
+        cmap="gray",
+        vmin=0,
+        vmax=1.2,
+        interpolation="nearest",
+    )
     ax.plot(*surface.minimum, marker="*", color="k", markersize=12, linestyle="none")
     ax.set_xlim(surface.xlim)
     ax.set_ylim(surface.ylim)

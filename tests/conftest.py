@@ -15,11 +15,19 @@ collect_ignore_glob = ["**/*.ipynb"]
 # train models to judge the data. The rest are the unit tests of the helpers, the checks, the
 # codec, the explorers and the tools' logic.
 SLOW_FILES = {
-    "test_browser.py", "test_hub.py", "test_binder.py", "test_classroom.py",
-    "test_grading.py", "test_grading_fixtures.py", "test_grading_memory.py",
-    "test_grading_redteam.py", "test_grading_wrappers.py", "test_learner_labs.py",
-    "test_reference_data.py", "test_signs.py",
-}  # fmt: skip
+    "test_browser.py",
+    "test_hub.py",
+    "test_binder.py",
+    "test_classroom.py",
+    "test_grading.py",
+    "test_grading_fixtures.py",
+    "test_grading_memory.py",
+    "test_grading_redteam.py",
+    "test_grading_wrappers.py",
+    "test_learner_labs.py",
+    "test_reference_data.py",
+    "test_signs.py",
+}
 
 
 def pytest_collection_modifyitems(items):

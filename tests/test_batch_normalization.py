@@ -268,9 +268,17 @@ def test_stacked_batchnorm_trains_as_the_lab_does():
     start = reference.seeded_initialization(layers, reference.he_scale, seed=3)
     rates = (0.05, 0.5)
     out = stacked.train(
-        X, Y, layers, [stacked.Setting("gd", r) for r in rates], start, 3,
-        batch_size=64, batchnorm=True, record_every=None, observe_at=(3,),
-    )  # fmt: skip
+        X,
+        Y,
+        layers,
+        [stacked.Setting("gd", r) for r in rates],
+        start,
+        3,
+        batch_size=64,
+        batchnorm=True,
+        record_every=None,
+        observe_at=(3,),
+    )
     for k, rate in enumerate(rates):
         expected = loop_batchnorm_network(X, Y, start, rate, 3, 64)
         for key, value in expected.items():
@@ -384,8 +392,14 @@ def test_multiclass_regions_use_one_colour_per_class():
 
     X = np.array([[-1.0, 0.0, 1.0], [-1.0, 0.0, 1.0]])
     _, ax = plt.subplots()
-    plots.plot_decision_boundary(lambda P: np.digitize(P[0], [-0.5, 0.5]), X, np.array([[0, 1, 2]]),
-                                 ax=ax, classes=3, steps=30)  # fmt: skip
+    plots.plot_decision_boundary(
+        lambda P: np.digitize(P[0], [-0.5, 0.5]),
+        X,
+        np.array([[0, 1, 2]]),
+        ax=ax,
+        classes=3,
+        steps=30,
+    )
     regions = ax.images[0].get_array()
     assert sorted(np.unique(regions).tolist()) == [0, 1, 2]
     plt.close("all")

@@ -35,30 +35,54 @@ def test_sweep_times_compute_and_draw_apart():
 def test_report_says_which_targets_are_missed_and_by_how_much():
     def explorer(name, p95, kind):
         stats = {"p50": p95 / 2, "p95": p95, "max": p95}
-        return {"explorer": name, "kind": kind, "moves": 20, "compute": stats, "draw": stats,
-                "total": stats, "target_p95": 0.1 if kind == "analytic" else 0.5}  # fmt: skip
+        return {
+            "explorer": name,
+            "kind": kind,
+            "moves": 20,
+            "compute": stats,
+            "draw": stats,
+            "total": stats,
+            "target_p95": 0.1 if kind == "analytic" else 0.5,
+        }
 
     result = {
         "machine": "test CPU",
         "labs": [
             {"lab": "week1/a", "seconds": 100.0, "peak_mib": 300.0, "course_seconds": 80.0},
             {"lab": "week2/b", "seconds": 30.0, "peak_mib": 400.0, "course_seconds": None},
-        ],  # fmt: skip
+        ],
         "course_seconds": 130.0,
         "explorers": [explorer("fast", 0.05, "analytic"), explorer("slow", 0.62, "retrains")],
         "signs_epoch": {"graph_step": 0.21, "eager": 0.58},
     }
     result["explorers"][1]["new_setting_seconds"] = 6.0
-    result["grading"] = {"one_seconds": 9.0, "run_all_seconds": 7.5, "ratio": 1.2, "batch": 20,
-                         "batch_seconds": 101.0}  # fmt: skip
+    result["grading"] = {
+        "one_seconds": 9.0,
+        "run_all_seconds": 7.5,
+        "ratio": 1.2,
+        "batch": 20,
+        "batch_seconds": 101.0,
+    }
     result["browser"] = {
-        "Quick (λ)": {"p50_ms": 20.0, "p95_ms": 40.0, "moves": 12, "from_frames": 12,
-                      "frames": 18, "ahead_s": 1.24,
-                      "drag": {"values": 7, "painted": 6}},
-        "Slow (β)": {"p50_ms": 90.0, "p95_ms": 130.0, "moves": 12, "from_frames": 3,
-                     "frames": 7, "ahead_s": 0.5,
-                     "drag": {"values": 40, "painted": 35}},
-    }  # fmt: skip
+        "Quick (λ)": {
+            "p50_ms": 20.0,
+            "p95_ms": 40.0,
+            "moves": 12,
+            "from_frames": 12,
+            "frames": 18,
+            "ahead_s": 1.24,
+            "drag": {"values": 7, "painted": 6},
+        },
+        "Slow (β)": {
+            "p50_ms": 90.0,
+            "p95_ms": 130.0,
+            "moves": 12,
+            "from_frames": 3,
+            "frames": 7,
+            "ahead_s": 0.5,
+            "drag": {"values": 40, "painted": 35},
+        },
+    }
     text = bench.markdown(result)
     assert "| Quick (λ) | 12 (12) | 20 / 40 ms | ≤ 100 ms: met | 18, 1.2 s | 7, 6 |" in text
     assert (

@@ -26,16 +26,23 @@ def executed(tmp_path, monkeypatch, *cells):
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_code_cell(SETUP),
-        nbformat.v4.new_markdown_cell("### Exercise 2 — `initialize_parameters_random`\n\n"
-                                      "### Exercise 3 — `initialize_parameters_he`"),
+        nbformat.v4.new_markdown_cell(
+            "### Exercise 2 — `initialize_parameters_random`\n\n"
+            "### Exercise 3 — `initialize_parameters_he`"
+        ),
         *(nbformat.v4.new_code_cell(c) for c in cells),
-    ]  # fmt: skip
+    ]
     path = tmp_path / "lab.ipynb"
     nbformat.write(nb, path)
     monkeypatch.setenv("JPY_SESSION_NAME", str(path))
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=120,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()  # fmt: skip
+    NotebookClient(
+        nb,
+        kernel_name="python3",
+        allow_errors=True,
+        timeout=120,
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
     return nb
 
 
@@ -111,8 +118,12 @@ def test_every_graded_function_of_a_lab_has_its_exercise_number(path):
     """Each graded function's name is found under an "Exercise N — `name`" heading, so the
     one line for an exercise not written yet can give its number."""
     nb = nbformat.read(path, as_version=4)
-    graded = [m for c in nb.cells if c.cell_type == "code"
-              for m in re.findall(r"# GRADED FUNCTION: (\w+)", c.source)]  # fmt: skip
+    graded = [
+        m
+        for c in nb.cells
+        if c.cell_type == "code"
+        for m in re.findall(r"# GRADED FUNCTION: (\w+)", c.source)
+    ]
     assert graded, path.name
     numbers = [errors.exercise_number(name, path) for name in graded]
     assert None not in numbers, dict(zip(graded, numbers, strict=True))
@@ -124,13 +135,19 @@ def test_an_explorer_cell_runs_right_after_the_setup_cell(tmp_path, monkeypatch)
     when a control moves, and names the exercise it waits for (no NameError)."""
     move = "ex.controls['iterations'].value = {}\nprint(ex.view.status)"
     nb = executed(
-        tmp_path, monkeypatch,
+        tmp_path,
+        monkeypatch,
         "ex = lab.initialization_explorer(start='He')\nprint(ex.view.status)",
-        STUB.replace("random", "he"), move.format(1000),
-        "from tools.reference import HE as initialize_parameters_he", move.format(500),
-    )  # fmt: skip
-    printed = {i: "".join(o.get("text", "") for o in c.outputs) for i, c in enumerate(nb.cells)
-               if c.cell_type == "code"}  # fmt: skip
+        STUB.replace("random", "he"),
+        move.format(1000),
+        "from tools.reference import HE as initialize_parameters_he",
+        move.format(500),
+    )
+    printed = {
+        i: "".join(o.get("text", "") for o in c.outputs)
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+    }
     assert all(o.output_type != "error" for c in nb.cells for o in c.get("outputs", []))
     assert printed[2] == (
         "exercise 3 (initialize_parameters_he) has not run yet: this explorer runs your own "

@@ -53,9 +53,11 @@ def test_reopen_call_lists_every_setting():
 def explorer(**start):
     """A small explorer: a line at height lam, n points; it trains (not drawn ahead) past
     n = 8. Returns it and the settings it drew live."""
-    controls = {"lam": choice_slider((0.0, 0.1, 1.0), 0.0, "λ"),
-                "n": w.IntSlider(value=5, min=1, max=10),
-                "log": log_slider(1e-2, -3, -1, 0.5, "lr")}  # fmt: skip
+    controls = {
+        "lam": choice_slider((0.0, 0.1, 1.0), 0.0, "λ"),
+        "n": w.IntSlider(value=5, min=1, max=10),
+        "log": log_slider(1e-2, -3, -1, 0.5, "lr"),
+    }
     live, (ax,) = LiveFigure.subplots(1, 1, figsize=(2, 2))
     ax.set(xlim=(0, 10), ylim=(0, 1))
     (line,) = ax.plot([], [])
@@ -192,8 +194,12 @@ def test_training_runs_in_the_background_and_the_explorer_answers_meanwhile():
         seen.append(ex.view.status)
 
     asyncio.run(learner())
-    assert seen == ["lr 0.3: training…", "lr 0.2: no model", "lr 0.3: training…",
-                    "lr 0.3: model at 0.3"]  # fmt: skip
+    assert seen == [
+        "lr 0.3: training…",
+        "lr 0.2: no model",
+        "lr 0.3: training…",
+        "lr 0.3: model at 0.3",
+    ]
     assert ex.key() in ex._frames  # the trained frame is kept; "training…" never is
     assert ex._frames[ex.key()][1] == "lr 0.3: model at 0.3"
 
@@ -273,11 +279,13 @@ def test_without_a_browser_nothing_is_drawn_ahead():
 
 @pytest.mark.parametrize(
     ("start", "message"),
-    [({"lambda": 1.0}, "no setting 'lambda'; its settings: lam, n, log"),
-     ({"lam": 0.3}, r"lam=0.3 is not offered; choose one of 0.0, 0.1, 1.0"),
-     ({"log": 1.0}, r"log=1.0 is outside \[0.001, 0.1\]"),
-     ({"n": 11}, r"n=11 is outside \[1, 10\]")],
-)  # fmt: skip
+    [
+        ({"lambda": 1.0}, "no setting 'lambda'; its settings: lam, n, log"),
+        ({"lam": 0.3}, r"lam=0.3 is not offered; choose one of 0.0, 0.1, 1.0"),
+        ({"log": 1.0}, r"log=1.0 is outside \[0.001, 0.1\]"),
+        ({"n": 11}, r"n=11 is outside \[1, 10\]"),
+    ],
+)
 def test_bad_settings_say_what_is_allowed(start, message):
     with pytest.raises(ValueError, match=message):
         explorer(**start)

@@ -127,8 +127,11 @@ def test_any_names_are_checked_in_their_own_order():
         return float(np.sum(p["gamma"] * p["Z"] ** 2) + np.sum(p["beta"]))
 
     Z, gamma = inputs["Z"], inputs["gamma"]
-    right = {"dZ": 2 * gamma * Z, "dgamma": np.sum(Z**2, axis=1, keepdims=True),
-             "dbeta": np.ones((3, 1))}  # fmt: skip
+    right = {
+        "dZ": 2 * gamma * Z,
+        "dgamma": np.sum(Z**2, axis=1, keepdims=True),
+        "dbeta": np.ones((3, 1)),
+    }
     rows = gradcheck.report(inputs, right, cost)
     assert [r["block"] for r in rows] == ["Z", "gamma", "beta"] and all(r["ok"] for r in rows)
     wrong = {**right, "dgamma": 2 * right["dgamma"]}

@@ -114,8 +114,11 @@ def test_demo_cells_skipped_when_grading_are_needed_by_no_other_cell(source):
     nb = nbformat.read(source, as_version=4)
     demos = grading.demo_cells(nb)
     assert demos, "tag the lab's training runs and explorers: grading then skips them"
-    code = [(c.metadata.get("nbgrader", {}), _names(c.source)) for c in nb.cells
-            if c.cell_type == "code"]  # fmt: skip
+    code = [
+        (c.metadata.get("nbgrader", {}), _names(c.source))
+        for c in nb.cells
+        if c.cell_type == "code"
+    ]
     for meta, _ in code:
         if meta.get("grade_id") in demos:
             assert meta.get("locked") and not meta.get("solution") and not meta.get("grade")

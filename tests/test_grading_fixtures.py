@@ -169,8 +169,20 @@ def test_scores_land_in_nbgrader_gradebook(batch):
 
 
 def test_no_sandbox_flag_grades_and_says_so(tmp_path, capsys):
-    assert grading.main(["grade", str(SUBMISSIONS / "partial.ipynb"), "--out", str(tmp_path),
-                         "--no-sandbox", "--timeout", "10"]) == 0  # fmt: skip
+    assert (
+        grading.main(
+            [
+                "grade",
+                str(SUBMISSIONS / "partial.ipynb"),
+                "--out",
+                str(tmp_path),
+                "--no-sandbox",
+                "--timeout",
+                "10",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "NOT SANDBOXED (--no-sandbox)" in out and "total: 2 / 4" in out
 

@@ -412,8 +412,11 @@ def tampered_metadata(nb):  # claims 100 points, hides a test cell, marks an ans
 
 
 def deleted_test_cell(nb):  # the feedback puts it back, without its hidden tests
-    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")
-                != "gradient_check_n_test"]  # fmt: skip
+    nb.cells = [
+        c
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade_id") != "gradient_check_n_test"
+    ]
 
 
 EDITS = {  # name: (answered, edit of the notebook, expected points)
@@ -691,8 +694,10 @@ def test_feedback_has_no_script_handler_or_widget(batch):
             assert "Content-Security-Policy" in text and "widget-state" not in text
 
 
-@pytest.mark.skipif(not browser_tools.chromium_path() and os.environ.get("REQUIRE_BROWSER") != "1",
-                    reason="no chromium")  # fmt: skip
+@pytest.mark.skipif(
+    not browser_tools.chromium_path() and os.environ.get("REQUIRE_BROWSER") != "1",
+    reason="no chromium",
+)
 def test_feedback_in_chromium_opens_no_dialog_and_renders_math(batch, tmp_path):
     dialogs, requests = [], []
     with browser_tools.chromium(tmp_path / "profile") as context:
@@ -781,8 +786,10 @@ def test_without_root_the_kernel_has_no_number_for_the_runner(tmp_path, monkeypa
         return [a.replace(",+setuid,+setgid", "") for a in argv], env
 
     monkeypatch.setattr(sandbox, "command", one_user)
-    for name in ("reaches for the runner: signals, ptrace, pidfd_getfd, /proc/<pid>/fd",
-                 "forges the runner's protocol on its stdout"):  # fmt: skip
+    for name in (
+        "reaches for the runner: signals, ptrace, pidfd_getfd, /proc/<pid>/fd",
+        "forges the runner's protocol on its stdout",
+    ):
         answered, attack, expected = ATTACKS[name]
         path = tmp_path / "gradient_checking.ipynb"
         nbformat.write(submission(answered, attack), path)

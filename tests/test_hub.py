@@ -59,8 +59,17 @@ class Hub:
 
     def admin(self, step):
         """The admin's week step (README, "A class on one machine"), run as root."""
-        command = [sys.executable, "-m", "tools.classroom", step, WEEK,
-                   "--course", self.course["course"], "--exchange", self.course["exchange"]]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "tools.classroom",
+            step,
+            WEEK,
+            "--course",
+            self.course["course"],
+            "--exchange",
+            self.course["exchange"],
+        ]
         run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
         assert run.returncode == 0, run.stdout + run.stderr
         return run.stdout
@@ -136,7 +145,9 @@ def week(hub, tmp_path_factory):
         home = Path(pwd.getpwnam(ALICE).pw_dir)
         seen["alice_sha"] = sha(home / WEEK / f"{LAB}.ipynb")
         fetched.locator('.item_status button:text("Submit")').click()
-        page.locator("#submitted_assignments_list > .list_item").filter(has_text=WEEK).first.wait_for(timeout=60_000)  # fmt: skip
+        page.locator("#submitted_assignments_list > .list_item").filter(
+            has_text=WEEK
+        ).first.wait_for(timeout=60_000)
 
         # Learner B: the same server API the tab calls, with a notebook that patches checks.
         bob = hub.login(BOB)
@@ -156,13 +167,17 @@ def week(hub, tmp_path_factory):
 
         # A fetches her feedback from the tab and opens it.
         page.reload()
-        page.wait_for_selector(".jp-Launcher, .jp-LauncherCard, #submitted_assignments_list", timeout=120_000)  # fmt: skip
+        page.wait_for_selector(
+            ".jp-Launcher, .jp-LauncherCard, #submitted_assignments_list", timeout=120_000
+        )
         if not page.locator("#submitted_assignments_list").count():
             open_assignments(page)
         page.locator("#refresh_assignments_list").click()
         submitted = page.locator("#submitted_assignments_list > .list_item").filter(has_text=WEEK)
         submitted.first.locator('.item_status button:text("Fetch Feedback")').click()
-        page.locator("#submitted_assignments_list").get_by_text("(view feedback)").first.wait_for(timeout=60_000)  # fmt: skip
+        page.locator("#submitted_assignments_list").get_by_text("(view feedback)").first.wait_for(
+            timeout=60_000
+        )
         pages = sorted((home / WEEK / "feedback").glob(f"*/{LAB}.html"))
         assert len(pages) == 1, pages
         relative = pages[0].relative_to(home)
@@ -170,7 +185,9 @@ def week(hub, tmp_path_factory):
         seen["alice_feedback"] = page.locator("body").inner_text()
         assert bob.api("POST", "assignments/fetch_feedback", json=assignment).json()["success"]
         bob_home = Path(pwd.getpwnam(BOB).pw_dir)
-        seen["bob_feedback"] = [p.read_text() for p in (bob_home / WEEK / "feedback").glob("*/*.html")]  # fmt: skip
+        seen["bob_feedback"] = [
+            p.read_text() for p in (bob_home / WEEK / "feedback").glob("*/*.html")
+        ]
 
         # What each learner's kernel can read.
         probe = PROBE.format(
@@ -200,7 +217,9 @@ def week(hub, tmp_path_factory):
             log = "\n".join(line for line in log if "[E " in line or "Error" in line)[-6000:]
             pytest.fail(f"formgrader: {teacher.locator('body').inner_text()[:2000]}\n{log}")
         seen["formgrader"] = teacher.locator("body").inner_text()
-        seen["learner_formgrader"] = alice.http.get(f"{alice.base}/formgrader", timeout=60).status_code  # fmt: skip
+        seen["learner_formgrader"] = alice.http.get(
+            f"{alice.base}/formgrader", timeout=60
+        ).status_code
     seen["alice_sha_after"] = sha(home / WEEK / f"{LAB}.ipynb")
     seen["alice_submitted"] = sha(course / "submitted" / ALICE / WEEK / f"{LAB}.ipynb")
     seen["seconds"] = time.monotonic() - started
@@ -249,8 +268,14 @@ def test_nothing_of_the_first_learner_changed(week):
 
 def test_no_learner_kernel_reads_solutions_gradebook_or_each_other(week):
     for name, seen in week["probes"].items():
-        assert set(seen) == {"solved lab", "answer key", "course's solved lab", "gradebook",
-                             "submissions", "other learner's lab"}, seen  # fmt: skip
+        assert set(seen) == {
+            "solved lab",
+            "answer key",
+            "course's solved lab",
+            "gradebook",
+            "submissions",
+            "other learner's lab",
+        }, seen
         assert set(seen.values()) == {"denied"}, (name, seen)
 
 

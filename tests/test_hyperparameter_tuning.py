@@ -82,9 +82,12 @@ def test_log_scale_gives_every_decade_its_share_and_linear_does_not():
 
 @pytest.mark.parametrize(
     ("box", "trials", "seed"),
-    [(None, 6, 0), ({"a": (1e-3, 10.0), "b": (1e-6, 1e-2), "c": (0.5, 2.0)}, 9, 4),
-     ({"learning_rate": (1e-5, 1e-1)}, 1, 11)],
-)  # fmt: skip
+    [
+        (None, 6, 0),
+        ({"a": (1e-3, 10.0), "b": (1e-6, 1e-2), "c": (0.5, 2.0)}, 9, 4),
+        ({"learning_rate": (1e-5, 1e-1)}, 1, 11),
+    ],
+)
 def test_random_trials_solution_passes(box, trials, seed, capsys):
     lab.random_trials_test(reference.random_trials, box, trials, seed)
     assert capsys.readouterr().out == "All tests passed.\n"
@@ -204,11 +207,19 @@ def test_adams_epsilon_per_setting_is_the_one_train_would_use():
     layers = [2, 5, 2, 1]
     start = reference.seeded_initialization(layers, reference.he_scale, seed=3)
     common = dict(batch_size=64, shuffle_seed=10, record_every=None, observe_at=(20,))
-    together = stacked.train(X, Y, layers, [stacked.Setting("adam", 0.01, epsilon=e)
-                                            for e in (1e-8, 1e-2)], start, 20, **common)  # fmt: skip
+    together = stacked.train(
+        X,
+        Y,
+        layers,
+        [stacked.Setting("adam", 0.01, epsilon=e) for e in (1e-8, 1e-2)],
+        start,
+        20,
+        **common,
+    )
     for k, epsilon in enumerate((1e-8, 1e-2)):
-        alone = stacked.train(X, Y, layers, [stacked.Setting("adam", 0.01)], start, 20,
-                              epsilon=epsilon, **common)  # fmt: skip
+        alone = stacked.train(
+            X, Y, layers, [stacked.Setting("adam", 0.01)], start, 20, epsilon=epsilon, **common
+        )
         np.testing.assert_allclose(together["W1"][0, k], alone["W1"][0, 0], rtol=1e-12)
     assert not np.allclose(together["W1"][0, 0], together["W1"][0, 1])
     assert (
@@ -248,8 +259,9 @@ def test_the_learning_rate_matters_and_epsilon_barely(evaluate):
 
 def test_grid_tries_few_learning_rates_and_random_search_beats_it(evaluate):
     grid = lab.search(evaluate, "grid", 25)
-    np.testing.assert_allclose(np.unique(lab.values_tried(grid, "learning_rate")),
-                               [1e-4, 1e-3, 1e-2, 1e-1, 1.0])  # fmt: skip
+    np.testing.assert_allclose(
+        np.unique(lab.values_tried(grid, "learning_rate")), [1e-4, 1e-3, 1e-2, 1e-1, 1.0]
+    )
     random = lab.search(evaluate, "random", 25, seed=0, sample=reference.random_trials)
     assert len(np.unique(lab.values_tried(random, "learning_rate"))) == 25
     table = lab.compare_strategies(evaluate, *SOLUTIONS, budgets=(9, 25, 36), seeds=range(100))
@@ -368,9 +380,14 @@ def test_a_lucky_grid_wins_as_the_lab_says(evaluate):
     """The placement paragraph's figures, from the map and 100 seeds of random search."""
     best = {}
     for trials in (25, 36):
-        random = np.array([lab.best_trial(lab.search(evaluate, "random", trials, seed=s,
-                                                     sample=reference.random_trials))[0]
-                           for s in range(100)])  # fmt: skip
+        random = np.array(
+            [
+                lab.best_trial(
+                    lab.search(evaluate, "random", trials, seed=s, sample=reference.random_trials)
+                )[0]
+                for s in range(100)
+            ]
+        )
         centres = lab.best_trial(lab.search(evaluate, "grid", trials, placement="centres"))
         best[trials] = random, centres
     random, (cost, chosen) = best[25]

@@ -128,15 +128,26 @@ def xavier(layers_dims):
 
 @pytest.mark.parametrize(
     ("check", "target", "message"),
-    [(lab.initialize_parameters_random_test, seed_in_the_loop(lambda dims, l: 10),
-      r"W2 has wrong values.*W2 starts with the same random numbers as W1: np\.random\.seed\(3\)"
-      r" is called inside the loop"),
-     (lab.initialize_parameters_he_test,
-      seed_in_the_loop(lambda dims, l: (2 / dims[l - 1]) ** 0.5), "inside the loop"),
-     (lab.initialize_parameters_random_test, wrong_scale,
-      r"expected -18\.634927 \(every entry is 0\.1 × what is expected: a factor is off\)\.$"),
-     (lab.initialize_parameters_he_test, xavier, r"every entry is 0\.7071 × what is expected")],
-)  # fmt: skip
+    [
+        (
+            lab.initialize_parameters_random_test,
+            seed_in_the_loop(lambda dims, l: 10),
+            r"W2 has wrong values.*W2 starts with the same random numbers as W1: np\.random\.seed\(3\)"
+            r" is called inside the loop",
+        ),
+        (
+            lab.initialize_parameters_he_test,
+            seed_in_the_loop(lambda dims, l: (2 / dims[l - 1]) ** 0.5),
+            "inside the loop",
+        ),
+        (
+            lab.initialize_parameters_random_test,
+            wrong_scale,
+            r"expected -18\.634927 \(every entry is 0\.1 × what is expected: a factor is off\)\.$",
+        ),
+        (lab.initialize_parameters_he_test, xavier, r"every entry is 0\.7071 × what is expected"),
+    ],
+)
 def test_the_usual_mistakes_are_named(check, target, message):
     with pytest.raises(AssertionError, match=message):
         check(target)
@@ -291,8 +302,10 @@ def test_gradients_vanish_and_explode_as_the_lab_says():
     """Section 7's gradient sentences, against layer_gradient_spread on the lab's probe net."""
     X, Y, _, _ = data.load_circles()
     inits = {"random": RANDOM, "He": HE, "Xavier": xavier, "zeros": ZEROS}
-    spread = {name: lab.layer_gradient_spread(X, Y, init(lab.PROBE_LAYERS))
-              for name, init in inits.items()}  # fmt: skip
+    spread = {
+        name: lab.layer_gradient_spread(X, Y, init(lab.PROBE_LAYERS))
+        for name, init in inits.items()
+    }
     dA = {name: s[0] for name, s in spread.items()}
     dW = {name: s[1] for name, s in spread.items()}
     per_layer = {

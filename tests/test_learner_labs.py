@@ -84,9 +84,19 @@ def test_only_a_lab_whose_source_changed_is_released_again(course, tmp_path, mon
     assert len(learner_labs.prepare(mine, course)) == 2
     released = []
     real = learner_labs.release
-    monkeypatch.setattr(learner_labs, "release", lambda root: released.append(
-        sorted(p.relative_to(root / "notebooks").as_posix()
-               for p in (root / "notebooks").glob("week*/*.ipynb"))) or real(root))  # fmt: skip
+    monkeypatch.setattr(
+        learner_labs,
+        "release",
+        lambda root: (
+            released.append(
+                sorted(
+                    p.relative_to(root / "notebooks").as_posix()
+                    for p in (root / "notebooks").glob("week*/*.ipynb")
+                )
+            )
+            or real(root)
+        ),
+    )
     assert learner_labs.prepare(mine, course) == [] and released == []  # nothing changed
     change_upstream(course, "A clearer sentence.")
     [line] = learner_labs.prepare(mine, course)

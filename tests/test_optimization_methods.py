@@ -68,8 +68,10 @@ def gd_first_layer_only(parameters, grads, learning_rate):
 
 def batches_without_shuffle(X, Y, mini_batch_size=64, seed=0):
     m = X.shape[1]
-    return [(X[:, k : k + mini_batch_size], Y[:, k : k + mini_batch_size])
-            for k in range(0, m, mini_batch_size)]  # fmt: skip
+    return [
+        (X[:, k : k + mini_batch_size], Y[:, k : k + mini_batch_size])
+        for k in range(0, m, mini_batch_size)
+    ]
 
 
 def batches_dropping_the_rest(X, Y, mini_batch_size=64, seed=0):
@@ -83,8 +85,10 @@ def batches_shuffling_x_and_y_apart(X, Y, mini_batch_size=64, seed=0):
     np.random.seed(seed)
     px, py = np.random.permutation(X.shape[1]), np.random.permutation(X.shape[1])
     X, Y = X[:, px], Y[:, py]
-    return [(X[:, k : k + mini_batch_size], Y[:, k : k + mini_batch_size])
-            for k in range(0, X.shape[1], mini_batch_size)]  # fmt: skip
+    return [
+        (X[:, k : k + mini_batch_size], Y[:, k : k + mini_batch_size])
+        for k in range(0, X.shape[1], mini_batch_size)
+    ]
 
 
 def momentum_without_one_minus_beta(parameters, grads, v, beta, learning_rate):
@@ -106,20 +110,25 @@ def rmsprop_without_root(parameters, grads, s, beta2, learning_rate, epsilon=1e-
     return parameters, s
 
 
-def adam_without_bias_correction(parameters, grads, v, s, t, learning_rate=0.01, beta1=0.9,
-                                 beta2=0.999, epsilon=1e-8):  # fmt: skip
-    return ref.update_parameters_with_adam(parameters, grads, v, s, 10**6, learning_rate, beta1,
-                                           beta2, epsilon)  # fmt: skip
+def adam_without_bias_correction(
+    parameters, grads, v, s, t, learning_rate=0.01, beta1=0.9, beta2=0.999, epsilon=1e-8
+):
+    return ref.update_parameters_with_adam(
+        parameters, grads, v, s, 10**6, learning_rate, beta1, beta2, epsilon
+    )
 
 
-def adam_epsilon_inside_root(parameters, grads, v, s, t, learning_rate=0.01, beta1=0.9,
-                             beta2=0.999, epsilon=1e-8):  # fmt: skip
+def adam_epsilon_inside_root(
+    parameters, grads, v, s, t, learning_rate=0.01, beta1=0.9, beta2=0.999, epsilon=1e-8
+):
     out = ref.update_parameters_with_adam(
         dict(parameters), grads, v, s, t, learning_rate, beta1, beta2, epsilon
     )
     _, v, s, vc, sc = out
-    new = {k: p - learning_rate * vc["d" + k] / np.sqrt(sc["d" + k] + epsilon)
-           for k, p in parameters.items()}  # fmt: skip
+    new = {
+        k: p - learning_rate * vc["d" + k] / np.sqrt(sc["d" + k] + epsilon)
+        for k, p in parameters.items()
+    }
     return new, v, s, vc, sc
 
 
@@ -137,21 +146,57 @@ def velocity_keyed_like_parameters(parameters):
         (lab.update_parameters_with_gd_test, gd_plus, r"W1 has wrong values"),
         (lab.update_parameters_with_gd_test, gd_first_layer_only, r"W2 has wrong values"),
         (lab.random_mini_batches_test, batches_without_shuffle, r"mini-batch 0 X has wrong"),
-        (lab.random_mini_batches_test, batches_dropping_the_rest, r"returned 2 mini-batches, expected 3"),
-        (lab.random_mini_batches_test, batches_shuffling_x_and_y_apart, r"mini-batch 0 Y has wrong"),
+        (
+            lab.random_mini_batches_test,
+            batches_dropping_the_rest,
+            r"returned 2 mini-batches, expected 3",
+        ),
+        (
+            lab.random_mini_batches_test,
+            batches_shuffling_x_and_y_apart,
+            r"mini-batch 0 Y has wrong",
+        ),
         (lab.initialize_velocity_test, velocity_keyed_like_parameters, r"missing key\(s\) \['dW1'"),
-        (lab.update_parameters_with_momentum_test, momentum_without_one_minus_beta, r"dW1 has wrong values"),
-        (lab.update_parameters_with_momentum_test, momentum_stepping_with_the_gradient, r"W1 has wrong values"),
-        (lab.update_parameters_with_rmsprop_test, rmsprop_without_root, r"the parameters|W1 has wrong"),
-        (lab.update_parameters_with_adam_test, adam_without_bias_correction, r"v_corrected|dW1 has wrong"),
+        (
+            lab.update_parameters_with_momentum_test,
+            momentum_without_one_minus_beta,
+            r"dW1 has wrong values",
+        ),
+        (
+            lab.update_parameters_with_momentum_test,
+            momentum_stepping_with_the_gradient,
+            r"W1 has wrong values",
+        ),
+        (
+            lab.update_parameters_with_rmsprop_test,
+            rmsprop_without_root,
+            r"the parameters|W1 has wrong",
+        ),
+        (
+            lab.update_parameters_with_adam_test,
+            adam_without_bias_correction,
+            r"v_corrected|dW1 has wrong",
+        ),
         (lab.update_parameters_with_adam_test, adam_epsilon_inside_root, r"W1 has wrong values"),
-        (lab.update_parameters_with_adam_test, adam_returning_three, r"should return the tuple \(parameters, v, s, v_corrected, s_corrected\)"),
+        (
+            lab.update_parameters_with_adam_test,
+            adam_returning_three,
+            r"should return the tuple \(parameters, v, s, v_corrected, s_corrected\)",
+        ),
         (lab.initialize_adam_test, ref.initialize_velocity, r"should return the tuple \(v, s\)"),
         (lab.update_lr_test, lambda lr0, e, r: lr0 / (1 + r) * e, r"update_lr\(0\.5, epoch_num=2"),
-        (lab.schedule_lr_decay_test, lambda lr0, e, r, ti=1000: lr0 / (1 + r * e / ti), r"epoch_num=100,"),
-        (lab.schedule_lr_decay_test, lambda lr0, e, r, ti=1000: ref.update_lr(lr0, e, r), r"epoch_num=100,"),
+        (
+            lab.schedule_lr_decay_test,
+            lambda lr0, e, r, ti=1000: lr0 / (1 + r * e / ti),
+            r"epoch_num=100,",
+        ),
+        (
+            lab.schedule_lr_decay_test,
+            lambda lr0, e, r, ti=1000: ref.update_lr(lr0, e, r),
+            r"epoch_num=100,",
+        ),
     ],
-)  # fmt: skip
+)
 def test_mistakes_are_explained(check, target, message):
     with pytest.raises(AssertionError, match=message):
         check(target)
@@ -461,8 +506,9 @@ def test_optimizer_explorer_greys_out_unused_betas_and_reports(moons):
     assert beta.disabled and not beta2.disabled
     batch.value = 1
     decay.value = "every 1000 epochs"
-    assert ex.view.status.startswith("rmsprop, lr 0.0007, β2 0.999, lr decay every 1000 epochs, "
-                                   "mini-batch 1: ")  # fmt: skip
+    assert ex.view.status.startswith(
+        "rmsprop, lr 0.0007, β2 0.999, lr decay every 1000 epochs, mini-batch 1: "
+    )
     assert "after 500 epochs" in ex.view.status
 
 

@@ -10,9 +10,20 @@ from tools import plain_data
 
 @pytest.mark.parametrize(
     "value",
-    [None, True, 3, 2.5, float("inf"), "text", [1, (2.0, "x")], {"W1": np.eye(2), 3: None},
-     np.float64(0.25), np.int64(7), np.arange(6, dtype=np.float32).reshape(2, 3)],
-)  # fmt: skip
+    [
+        None,
+        True,
+        3,
+        2.5,
+        float("inf"),
+        "text",
+        [1, (2.0, "x")],
+        {"W1": np.eye(2), 3: None},
+        np.float64(0.25),
+        np.int64(7),
+        np.arange(6, dtype=np.float32).reshape(2, 3),
+    ],
+)
 def test_round_trip_keeps_value_and_type(value):
     back = plain_data.loads(plain_data.dumps(value))
     assert type(back) is type(value)
@@ -62,9 +73,13 @@ def test_objects_that_could_lie_come_back_as_empty_stand_ins():
 
 @pytest.mark.parametrize(
     "tree",
-    [{"$": "pickle", "data": "gASV"}, {"$": "ndarray", "npy": "not base64!"}, {"x": 1},
-     {"$": "dict", "items": [[{"$": "list", "items": []}, 1]]}],
-)  # fmt: skip
+    [
+        {"$": "pickle", "data": "gASV"},
+        {"$": "ndarray", "npy": "not base64!"},
+        {"x": 1},
+        {"$": "dict", "items": [[{"$": "list", "items": []}, 1]]},
+    ],
+)
 def test_malformed_data_is_refused(tree):
     with pytest.raises((ValueError, TypeError, KeyError)):
         plain_data.decode(json.loads(json.dumps(tree)))
@@ -83,8 +98,9 @@ def test_object_arrays_never_load_as_pickle():
 
 def _call(namespace, name, args, tmp_path):
     request, reply = tmp_path / "request.json", tmp_path / "reply.json"
-    request.write_text(json.dumps({"name": name, "args": plain_data.encode(args),
-                                   "kwargs": plain_data.encode({})}))  # fmt: skip
+    request.write_text(
+        json.dumps({"name": name, "args": plain_data.encode(args), "kwargs": plain_data.encode({})})
+    )
     plain_data.call_in_kernel(namespace, request, reply)
     return json.loads(reply.read_text())
 

@@ -75,7 +75,7 @@ def test_course_file_with_wrong_image_shape_is_named(tmp_path):
         data.DatasetError,
         match=r"train_signs.h5: train_set_x has shape \(12, 32, 32, 3\), expected \(examples, 64, 64, 3\)",
     ):
-        data.load_signs(tmp_path)  # fmt: skip
+        data.load_signs(tmp_path)
 
 
 def test_missing_project_file_says_how_to_rebuild(tmp_path):
@@ -106,8 +106,10 @@ def train_lab_model(signs_set, epochs=100):
 
     X_train, Y_train, _, _ = ref.signs_datasets(signs_set)
     params, _ = ref.reference_training(X_train, Y_train, 0.0001, epochs, 32)
-    return (ref.accuracy(params, signs_set.train_x, signs_set.train_y),
-            ref.accuracy(params, signs_set.test_x, signs_set.test_y))  # fmt: skip
+    return (
+        ref.accuracy(params, signs_set.train_x, signs_set.train_y),
+        ref.accuracy(params, signs_set.test_x, signs_set.test_y),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -126,15 +128,17 @@ def test_a_convolutional_net_does_better(shipped, lab_model_accuracy):
 
     tf = import_tensorflow_quietly()
     tf.keras.utils.set_random_seed(1)
-    cnn = tf.keras.Sequential([
-        tf.keras.Input((64, 64, 3)),
-        tf.keras.layers.Conv2D(16, 5, padding="same", activation="relu"),
-        tf.keras.layers.MaxPool2D(8),
-        tf.keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
-        tf.keras.layers.MaxPool2D(4),
-        tf.keras.layers.Flatten(),
-        tf.keras.layers.Dense(6),
-    ])  # fmt: skip
+    cnn = tf.keras.Sequential(
+        [
+            tf.keras.Input((64, 64, 3)),
+            tf.keras.layers.Conv2D(16, 5, padding="same", activation="relu"),
+            tf.keras.layers.MaxPool2D(8),
+            tf.keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
+            tf.keras.layers.MaxPool2D(4),
+            tf.keras.layers.Flatten(),
+            tf.keras.layers.Dense(6),
+        ]
+    )
     cnn.compile(
         optimizer=tf.keras.optimizers.Adam(0.003),
         loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),

@@ -32,8 +32,17 @@ def test_stacked_training_is_the_course_loop_for_every_setting(moons, batch_size
     X, Y = moons[0], moons[1]
     epochs = 3 if batch_size == 1 else 30
     start = lab.moons_start()
-    grid = stacked.train(X, Y, lab.MOONS_LAYERS, SETTINGS, start, epochs, batch_size=batch_size,
-                         shuffle_seed=10, observe_at=(epochs,))  # fmt: skip
+    grid = stacked.train(
+        X,
+        Y,
+        lab.MOONS_LAYERS,
+        SETTINGS,
+        start,
+        epochs,
+        batch_size=batch_size,
+        shuffle_seed=10,
+        observe_at=(epochs,),
+    )
     assert grid["costs"].shape == (epochs, len(SETTINGS))
     for k, setting in enumerate(SETTINGS):
         parameters, costs = course_model(X, Y, setting, batch_size, epochs)
@@ -80,9 +89,17 @@ def test_l2_and_fixed_dropout_settings_equal_separate_runs():
     start = ref.seeded_initialization([2, 20, 3, 1], ref.lecun_scale, seed=0)
     settings = [(0.0, 1.0), (0.7, 1.0), (0.0, 0.86), (3.0, 1.0)]
     grid = stacked.train(
-        X, Y, [2, 20, 3, 1], [S("gd", 0.3, l2=lam, keep_prob=kp) for lam, kp in settings],
-        start, 300, dropout="fixed", dropout_seed=1, record_every=100, observe_at=(0, 100, 300),
-    )  # fmt: skip
+        X,
+        Y,
+        [2, 20, 3, 1],
+        [S("gd", 0.3, l2=lam, keep_prob=kp) for lam, kp in settings],
+        start,
+        300,
+        dropout="fixed",
+        dropout_seed=1,
+        record_every=100,
+        observe_at=(0, 100, 300),
+    )
     assert grid["W1"].shape == (3, 4, 20, 2) and grid["costs"].shape == (3, 4)
     np.testing.assert_array_equal(grid["W1"][0, 2], start["W1"])
     for k, (lambd, keep) in enumerate(settings):
@@ -122,13 +139,31 @@ def test_summed_loss_is_the_mean_with_the_rate_scaled_l2_included():
     onehot = np.eye(3)[np.arange(30) % 3].T
     start = ref.seeded_initialization([2, 6, 3], ref.he_scale, seed=0)
     for b in (30, 10, 8):  # b = 10 < m: L2's b/m is not 1 (a factor lost would pass at b = m)
-        mean = stacked.train(X, onehot, [2, 6, 3], [S("gd", 0.1, l2=0.5)], start, 5,
-                             batch_size=b, output="softmax", observe_at=(5,))  # fmt: skip
+        mean = stacked.train(
+            X,
+            onehot,
+            [2, 6, 3],
+            [S("gd", 0.1, l2=0.5)],
+            start,
+            5,
+            batch_size=b,
+            output="softmax",
+            observe_at=(5,),
+        )
         # with equal-size batches only: the last batch of 8 holds 6 examples
         if 30 % b == 0:
-            total = stacked.train(X, onehot, [2, 6, 3], [S("gd", 0.1 / b, l2=0.5)], start, 5,
-                                  batch_size=b, output="softmax", loss="sum",
-                                  observe_at=(5,))  # fmt: skip
+            total = stacked.train(
+                X,
+                onehot,
+                [2, 6, 3],
+                [S("gd", 0.1 / b, l2=0.5)],
+                start,
+                5,
+                batch_size=b,
+                output="softmax",
+                loss="sum",
+                observe_at=(5,),
+            )
             for key in ("W1", "b1", "W2", "b2"):
                 np.testing.assert_allclose(total[key], mean[key], rtol=1e-12)
         np.testing.assert_allclose(mean["costs"][0, 0], np.log(3), rtol=0.5)
@@ -140,8 +175,17 @@ def test_softmax_output_learns_and_predicts_classes():
     labels = np.argmax(np.array([[1, 0], [-1, 1], [0, -1]]) @ X, axis=0)
     onehot = np.eye(3)[labels].T
     start = ref.seeded_initialization([2, 8, 3], ref.he_scale, seed=1)
-    out = stacked.train(X, onehot, [2, 8, 3], [S("adam", 0.05)], start, 200, output="softmax",
-                        observe_at=(200,), record_every=50)  # fmt: skip
+    out = stacked.train(
+        X,
+        onehot,
+        [2, 8, 3],
+        [S("adam", 0.05)],
+        start,
+        200,
+        output="softmax",
+        observe_at=(200,),
+        record_every=50,
+    )
     assert out["costs"][-1, 0] < 0.3 * out["costs"][0, 0]
     trained = {k: out[k][0] for k in ("W1", "b1", "W2", "b2")}
     assert np.mean(stacked.predict(X, trained, "softmax")[0] == labels) > 0.9
@@ -160,6 +204,7 @@ def test_training_leaves_the_global_random_state_alone():
     np.random.seed(123)
     expected = np.random.rand()
     np.random.seed(123)
-    stacked.train(X, Y, [2, 20, 3, 1], [S("gd", 0.3, keep_prob=0.5)], start, 3, batch_size=16,
-                  shuffle_seed=10)  # fmt: skip
+    stacked.train(
+        X, Y, [2, 20, 3, 1], [S("gd", 0.3, keep_prob=0.5)], start, 3, batch_size=16, shuffle_seed=10
+    )
     assert np.random.rand() == expected

@@ -59,8 +59,14 @@ def one_hot_column(label, C=6):
 
 def glorot_uniform():
     init = tf.keras.initializers.GlorotUniform(seed=1)
-    shapes = {"W1": (25, 12288), "b1": (25, 1), "W2": (12, 25), "b2": (12, 1),
-              "W3": (6, 12), "b3": (6, 1)}  # fmt: skip
+    shapes = {
+        "W1": (25, 12288),
+        "b1": (25, 1),
+        "W2": (12, 25),
+        "b2": (12, 1),
+        "W3": (6, 12),
+        "b3": (6, 1),
+    }
     return {k: tf.Variable(init(shape=s)) for k, s in shapes.items()}
 
 
@@ -88,8 +94,16 @@ def untransposed_loss(logits, labels):
     return tf.reduce_sum(tf.keras.losses.categorical_crossentropy(labels, logits, from_logits=True))
 
 
-def model_without_training(X_train, Y_train, X_test, Y_test, learning_rate=0.0001,
-                           num_epochs=100, minibatch_size=32, print_cost=True):  # fmt: skip
+def model_without_training(
+    X_train,
+    Y_train,
+    X_test,
+    Y_test,
+    learning_rate=0.0001,
+    num_epochs=100,
+    minibatch_size=32,
+    print_cost=True,
+):
     return ref.model(X_train, Y_train, X_test, Y_test, 0.0, num_epochs, minibatch_size)
 
 
@@ -107,7 +121,11 @@ def model_with_accuracies_swapped(*args, **kwargs):  # right lengths, wrong valu
     [
         (lab.linear_function_test, linear_numpy, r"should be a TensorFlow tensor, got ndarray"),
         (lab.linear_function_test, linear_wrong_order, r"has wrong values"),
-        (lab.sigmoid_test, lambda z: tf.keras.activations.sigmoid(tf.constant(z, tf.float64)), r"has dtype float64, expected float32"),
+        (
+            lab.sigmoid_test,
+            lambda z: tf.keras.activations.sigmoid(tf.constant(z, tf.float64)),
+            r"has dtype float64, expected float32",
+        ),
         (lab.one_hot_matrix_test, one_hot_column, r"has shape \(4, 1\), expected \(4,\)"),
         (lab.initialize_parameters_test, glorot_uniform, r"W1: first entries has wrong values"),
         (lab.initialize_parameters_test, tensors_not_variables, r"W1 should be a tf.Variable"),
@@ -116,10 +134,14 @@ def model_with_accuracies_swapped(*args, **kwargs):  # right lengths, wrong valu
         (lab.compute_total_loss_test, mean_loss, r"that is the mean; the lab wants the sum"),
         (lab.compute_total_loss_test, untransposed_loss, r"has shape|is .*, expected"),
         (lab.model_test, model_without_training, r"costs \[.*\], expected"),
-        (lab.model_test, model_returning_three, r"should return \(parameters, costs, train_acc, test_acc\)"),
+        (
+            lab.model_test,
+            model_returning_three,
+            r"should return \(parameters, costs, train_acc, test_acc\)",
+        ),
         (lab.model_test, model_with_accuracies_swapped, r"train_acc \[.*\], expected"),
     ],
-)  # fmt: skip
+)
 def test_mistakes_are_explained(check, target, message):
     with pytest.raises(AssertionError, match=message):
         check(target)

@@ -48,8 +48,7 @@ def run_lab(path):
     nb = nbformat.read(path, as_version=4)
     # VmHWM: the kernel's own peak (getrusage's ru_maxrss survives exec, so it would report the
     # process that started the kernel if that one was bigger).
-    probe = ("print(next(l.split()[1] for l in open('/proc/self/status') "
-             "if l.startswith('VmHWM')))")  # fmt: skip
+    probe = "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))"
     nb.cells.append(nbformat.v4.new_code_cell(probe))
     seconds = run(nb, path.parent, timeout=900)
     peak_kib = int(nb.cells[-1].outputs[0]["text"].strip())
@@ -63,8 +62,11 @@ def run_lab(path):
 
 
 def _stats(values):
-    return {"p50": float(np.median(values)), "p95": float(np.percentile(values, 95)),
-            "max": float(np.max(values))}  # fmt: skip
+    return {
+        "p50": float(np.median(values)),
+        "p95": float(np.percentile(values, 95)),
+        "max": float(np.max(values)),
+    }
 
 
 def sweep(name, kind, values, compute, draw):
@@ -85,10 +87,14 @@ def sweep(name, kind, values, compute, draw):
         draw_times.append(time.perf_counter() - middle)
     total = np.add(compute_times, draw_times)
     return {
-        "explorer": name, "kind": kind, "moves": len(total),
-        "compute": _stats(compute_times), "draw": _stats(draw_times), "total": _stats(total),
+        "explorer": name,
+        "kind": kind,
+        "moves": len(total),
+        "compute": _stats(compute_times),
+        "draw": _stats(draw_times),
+        "total": _stats(total),
         "target_p95": ANALYTIC_TARGET if kind == "analytic" else RETRAIN_TARGET,
-    }  # fmt: skip
+    }
 
 
 def explorer_sweeps():
@@ -109,41 +115,56 @@ def explorer_sweeps():
     run = init.initialization_run(reference.HE, 1.0, circles)
     init.train_run(run, init.ITERATIONS, circles)
     initialization_figure = init.InitializationFigure(circles)
-    out.append(sweep(
-        "Initialization (iterations)", "retrains",
-        range(0, init.ITERATIONS + 1, init.SNAPSHOT_EVERY),
-        lambda i: init.initialization_metrics(run, i, circles),
-        lambda i, _: initialization_figure.update(run, i, "He × 1")[0],
-    ))  # fmt: skip
+    out.append(
+        sweep(
+            "Initialization (iterations)",
+            "retrains",
+            range(0, init.ITERATIONS + 1, init.SNAPSHOT_EVERY),
+            lambda i: init.initialization_metrics(run, i, circles),
+            lambda i, _: initialization_figure.update(run, i, "He × 1")[0],
+        )
+    )
 
     grid = reg.regularization_grid()
     goalkeeper = data.load_goalkeeper()
     regularization_figure = reg.RegularizationFigure(grid, goalkeeper)
-    out.append(sweep(
-        "Regularization (λ, keep_prob)", "retrains",
-        [(lam, 1.0) for lam in reg.LAMBDAS] + [(0.0, k) for k in reg.KEEP_PROBS] * 2,
-        lambda s: reg.regularization_view(grid, *s, reg.ITERATIONS),
-        lambda s, view: regularization_figure.update(view, *s),
-    ))  # fmt: skip
+    out.append(
+        sweep(
+            "Regularization (λ, keep_prob)",
+            "retrains",
+            [(lam, 1.0) for lam in reg.LAMBDAS] + [(0.0, k) for k in reg.KEEP_PROBS] * 2,
+            lambda s: reg.regularization_view(grid, *s, reg.ITERATIONS),
+            lambda s, view: regularization_figure.update(view, *s),
+        )
+    )
 
     bug = "dW2 × 2 and db1 × 4 (the lab's)"
     epsilon_figure = gc.EpsilonFigure()
-    curves = {"correct": gc.epsilon_sweep(reference.gradient_check_n),
-              bug: gc.epsilon_sweep(reference.gradient_check_n, bug)}  # fmt: skip
-    out.append(sweep(
-        "Gradient checking (ε)", "analytic", gc.EPSILONS,
-        lambda e: gc.epsilon_summary(curves, e),
-        lambda e, _: epsilon_figure.update(curves, e),
-    ))  # fmt: skip
+    curves = {
+        "correct": gc.epsilon_sweep(reference.gradient_check_n),
+        bug: gc.epsilon_sweep(reference.gradient_check_n, bug),
+    }
+    out.append(
+        sweep(
+            "Gradient checking (ε)",
+            "analytic",
+            gc.EPSILONS,
+            lambda e: gc.epsilon_summary(curves, e),
+            lambda e, _: epsilon_figure.update(curves, e),
+        )
+    )
 
     series = om.temperature_series()
     ewa_figure = om.EwaFigure(series)
-    out.append(sweep(
-        "EWA (β, bias correction)", "analytic",
-        [(b, c) for b in om.EWA_BETAS for c in (False, True)] * 2,
-        lambda v: om.ewa_summary(series, *v),
-        lambda v, _: ewa_figure.update(*v),
-    ))  # fmt: skip
+    out.append(
+        sweep(
+            "EWA (β, bias correction)",
+            "analytic",
+            [(b, c) for b in om.EWA_BETAS for c in (False, True)] * 2,
+            lambda v: om.ewa_summary(series, *v),
+            lambda v, _: ewa_figure.update(*v),
+        )
+    )
 
     path_figures = {s.name: om.PathsFigure(s) for s in om.SURFACES.values()}
     for figure in path_figures.values():
@@ -156,53 +177,87 @@ def explorer_sweeps():
         settings = om.path_settings(lr, 0.9)
         return surface, settings, *om.paths_at(trained, value[0], lr, 0.9)
 
-    out.append(sweep(
-        "Loss surface (learning rate)", "analytic",
-        [(s, lr) for s in om.SURFACES for lr in 10.0 ** np.arange(-4, 0.01, 0.25)],
-        paths, lambda _, computed: path_figures[computed[0].name].update(*computed[2:]),
-    ))  # fmt: skip
+    out.append(
+        sweep(
+            "Loss surface (learning rate)",
+            "analytic",
+            [(s, lr) for s in om.SURFACES for lr in 10.0 ** np.arange(-4, 0.01, 0.25)],
+            paths,
+            lambda _, computed: path_figures[computed[0].name].update(*computed[2:]),
+        )
+    )
 
     moons = data.load_moons()
     grid = om.explorer_grid(moons)
     optimizer_figure = om.OptimizerFigure(moons)
-    values = [(grids.Setting(o, lr), b) for o in ("gd", "adam") for b in om.BATCH_SIZES
-              for lr in om.LEARNING_RATES[::2]]  # fmt: skip
-    out.append(sweep(
-        "Optimizer (optimizer, lr, mini-batch)", "retrains", values,
-        lambda v: om.grid_view(grid, *v),
-        lambda v, view: optimizer_figure.update(view, *v),
-    ))  # fmt: skip
+    values = [
+        (grids.Setting(o, lr), b)
+        for o in ("gd", "adam")
+        for b in om.BATCH_SIZES
+        for lr in om.LEARNING_RATES[::2]
+    ]
+    out.append(
+        sweep(
+            "Optimizer (optimizer, lr, mini-batch)",
+            "retrains",
+            values,
+            lambda v: om.grid_view(grid, *v),
+            lambda v, view: optimizer_figure.update(view, *v),
+        )
+    )
 
     grid = bn.batchnorm_grid()
     batchnorm_figure = bn.BatchnormFigure()
-    values = [(d, on, b, r) for d in bn.DEPTHS for on in (False, True) for b in (64,)
-              for r in bn.LEARNING_RATES]  # fmt: skip
-    out.append(sweep(
-        "Batch norm (lr, depth, batch norm)", "retrains", values,
-        lambda v: bn.batchnorm_view(grid, *v),
-        lambda v, view: batchnorm_figure.update(view, v[0], v[2], v[3]),
-    ))  # fmt: skip
+    values = [
+        (d, on, b, r)
+        for d in bn.DEPTHS
+        for on in (False, True)
+        for b in (64,)
+        for r in bn.LEARNING_RATES
+    ]
+    out.append(
+        sweep(
+            "Batch norm (lr, depth, batch norm)",
+            "retrains",
+            values,
+            lambda v: bn.batchnorm_view(grid, *v),
+            lambda v, view: batchnorm_figure.update(view, v[0], v[2], v[3]),
+        )
+    )
 
     evaluate = ht.MapReader(ht.response_map())
     figure = ht.SearchFigure(evaluate)
-    values = [(n, seed, strategy, scale) for n in ht.BUDGETS for seed in (0, 1)
-              for strategy in ht.STRATEGIES for scale in ht.SCALES][::2]  # fmt: skip
-    out.append(sweep(
-        "Tuning (trials, strategy, scale, seed)", "analytic", values,
-        lambda v: ht.tuning_runs(evaluate, v[0], reference.random_trials, reference.next_box, v[1],
-                                v[3]),
-        lambda v, runs: figure.update(runs, v[2]),
-    ))  # fmt: skip
+    values = [
+        (n, seed, strategy, scale)
+        for n in ht.BUDGETS
+        for seed in (0, 1)
+        for strategy in ht.STRATEGIES
+        for scale in ht.SCALES
+    ][::2]
+    out.append(
+        sweep(
+            "Tuning (trials, strategy, scale, seed)",
+            "analytic",
+            values,
+            lambda v: ht.tuning_runs(
+                evaluate, v[0], reference.random_trials, reference.next_box, v[1], v[3]
+            ),
+            lambda v, runs: figure.update(runs, v[2]),
+        )
+    )
 
     signs = data.load_signs()
     runs = {r: tfi.signs_run(signs, 1e-4, 32, r) for r in ("none", "L2 (λ = 1)")}
     signs_figure = tfi.SignsFigure(signs)
-    out.append(sweep(
-        "SIGNS (epochs, cached setting)", "retrains",
-        [(r, e) for r in runs for e in range(5, tfi.SIGNS_EPOCHS + 1, 5)],
-        lambda v: tfi.signs_summary(runs[v[0]], v[1], v[0]),
-        lambda v, _: signs_figure.update(runs[v[0]], v[1], v[0]),
-    ))  # fmt: skip
+    out.append(
+        sweep(
+            "SIGNS (epochs, cached setting)",
+            "retrains",
+            [(r, e) for r in runs for e in range(5, tfi.SIGNS_EPOCHS + 1, 5)],
+            lambda v: tfi.signs_summary(runs[v[0]], v[1], v[0]),
+            lambda v, _: signs_figure.update(runs[v[0]], v[1], v[0]),
+        )
+    )
     start = time.perf_counter()
     tfi.signs_run(signs, 10**-3.5, 64, "none")
     out[-1]["new_setting_seconds"] = time.perf_counter() - start
@@ -256,9 +311,13 @@ def grading_seconds(run_all_seconds, batch=20):
         results = grading.grade_all(folder, f"{tmp}/batch-grades")
         batch_seconds = time.perf_counter() - start
         assert all(r.score == r.max_score for r in results)
-    return {"one_seconds": one_seconds, "run_all_seconds": run_all_seconds,
-            "ratio": one_seconds / run_all_seconds, "batch": batch,
-            "batch_seconds": batch_seconds}  # fmt: skip
+    return {
+        "one_seconds": one_seconds,
+        "run_all_seconds": run_all_seconds,
+        "ratio": one_seconds / run_all_seconds,
+        "batch": batch,
+        "batch_seconds": batch_seconds,
+    }
 
 
 def browser_latencies():
@@ -316,8 +375,11 @@ def markdown(result):
     ]
     for r in result["explorers"]:
         c, d, t = r["compute"], r["draw"], r["total"]
-        ok = "met" if t["p95"] < r["target_p95"] else (
-            f"missed by {1e3 * (t['p95'] - r['target_p95']):.0f} ms")  # fmt: skip
+        ok = (
+            "met"
+            if t["p95"] < r["target_p95"]
+            else (f"missed by {1e3 * (t['p95'] - r['target_p95']):.0f} ms")
+        )
         lines.append(
             f"| {r['explorer']} | {r['moves']} | {1e3 * c['p50']:.1f} / {1e3 * c['p95']:.1f} ms "
             f"| {1e3 * d['p50']:.0f} / {1e3 * d['p95']:.0f} ms | {1e3 * t['p50']:.0f} / "
@@ -325,17 +387,26 @@ def markdown(result):
             f"| < {1e3 * r['target_p95']:.0f} ms: {ok} |"
         )
     if result.get("browser"):
-        lines += ["", "| explorer, in JupyterLab + chromium | key presses (from frames drawn "
-                  "ahead) | key → new figure on screen p50 / p95 | target p95 | frames around "
-                  "the first setting: how many, ready after | a mouse drag end to end: values "
-                  "passed, figures painted |", "|---|---|---|---|---|---|"]  # fmt: skip
+        lines += [
+            "",
+            "| explorer, in JupyterLab + chromium | key presses (from frames drawn "
+            "ahead) | key → new figure on screen p50 / p95 | target p95 | frames around "
+            "the first setting: how many, ready after | a mouse drag end to end: values "
+            "passed, figures painted |",
+            "|---|---|---|---|---|---|",
+        ]
         for name, b in result["browser"].items():
-            ok = "met" if b["p95_ms"] <= BROWSER_TARGET_MS else (
-                f"missed by {b['p95_ms'] - BROWSER_TARGET_MS:.0f} ms")  # fmt: skip
-            lines.append(f"| {name} | {b['moves']} ({b['from_frames']}) | {b['p50_ms']:.0f} / "
-                         f"{b['p95_ms']:.0f} ms | ≤ {BROWSER_TARGET_MS} ms: {ok} | "
-                         f"{b['frames']}, {b['ahead_s']:.1f} s | {b['drag']['values']}, "
-                         f"{b['drag']['painted']} |")  # fmt: skip
+            ok = (
+                "met"
+                if b["p95_ms"] <= BROWSER_TARGET_MS
+                else (f"missed by {b['p95_ms'] - BROWSER_TARGET_MS:.0f} ms")
+            )
+            lines.append(
+                f"| {name} | {b['moves']} ({b['from_frames']}) | {b['p50_ms']:.0f} / "
+                f"{b['p95_ms']:.0f} ms | ≤ {BROWSER_TARGET_MS} ms: {ok} | "
+                f"{b['frames']}, {b['ahead_s']:.1f} s | {b['drag']['values']}, "
+                f"{b['drag']['painted']} |"
+            )
     e = result["signs_epoch"]
     lines += [
         "",
@@ -378,8 +449,14 @@ def main(argv=None):
     helpers.setup(seed=1, tensorflow=True)
     import os
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").open()
-                if line.startswith("model name")), platform.processor())  # fmt: skip
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").open()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     machine = f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
     result = {"machine": machine, "labs": []}
     if args.browser_only:

@@ -17,10 +17,17 @@ from pathlib import Path
 import numpy as np
 
 CHROMIUM_FLAGS = [  # chromium off the network and out of any existing profile
-    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-default-apps",
-    "--disable-extensions", "--disable-quic", "--metrics-recording-only",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--disable-quic",
+    "--metrics-recording-only",
+]
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook on screen
 EXPLORERS = ".widget-vbox:has(.widget-hslider)"  # an explorer: a box with a slider in it
 
@@ -71,10 +78,15 @@ def jupyterlab(notebooks, workdir, data_dir):
         "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
     }
     cmd = [
-        str(bin_dir / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root / 'notebooks'}", "--allow-root",
-    ]  # fmt: skip
+        str(bin_dir / "jupyter"),
+        "lab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root / 'notebooks'}",
+        "--allow-root",
+    ]
     url = f"http://127.0.0.1:{port}"
     with open(root / "server.log", "w") as log:
         server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -102,9 +114,12 @@ def chromium(profile):
 
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=chromium_path(), headless=True, args=CHROMIUM_FLAGS,
+            str(profile),
+            executable_path=chromium_path(),
+            headless=True,
+            args=CHROMIUM_FLAGS,
             viewport={"width": 1400, "height": 1000},
-        )  # fmt: skip
+        )
         try:
             yield context
         finally:
@@ -346,8 +361,11 @@ def hammer(page, explorer, index, bursts=6, seed=0, timeout=180):
 
 
 def latency_stats(times):
-    return {"p50_ms": float(np.median(times)), "p95_ms": float(np.percentile(times, 95)),
-            "moves": len(times)}  # fmt: skip
+    return {
+        "p50_ms": float(np.median(times)),
+        "p95_ms": float(np.percentile(times, 95)),
+        "moves": len(times),
+    }
 
 
 def explorer_latencies(url, token, context, timed=None, moves=12):

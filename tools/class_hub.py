@@ -40,9 +40,12 @@ COMMENT = "course2 class hub"  # the GECOS field of the users setup creates
 # The learner's server: the Assignments tab, not the instructor's panels.
 INSTRUCTOR_ONLY = {
     "server": ["nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list"],
-    "lab": ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
-            "@jupyter/nbgrader:course-list"],
-}  # fmt: skip
+    "lab": [
+        "@jupyter/nbgrader:formgrader",
+        "@jupyter/nbgrader:create-assignment",
+        "@jupyter/nbgrader:course-list",
+    ],
+}
 
 
 class SetupError(SystemExit):

@@ -21,8 +21,11 @@ HEADER = "**Expected output** (what the solved lab prints; compare yours):"
 def printed_lines(cell):
     """The lines a code cell printed (streams and its result), right-stripped, non-empty."""
     text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
-    text += "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs
-                    if o.output_type == "execute_result")  # fmt: skip
+    text += "".join(
+        o.get("data", {}).get("text/plain", "")
+        for o in cell.outputs
+        if o.output_type == "execute_result"
+    )
     return [line.rstrip() for line in text.splitlines() if line.strip()]
 
 

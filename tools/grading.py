@@ -131,8 +131,11 @@ def exercises(lab):
 def demo_cells(source):
     """grade_ids of the source's cells tagged ``skip-when-grading``: training runs, plots and
     explorers that no graded function needs (tests/test_grading.py holds them to that)."""
-    return {c.metadata["nbgrader"]["grade_id"] for c in source.cells
-            if SKIP_TAG in c.metadata.get("tags", [])}  # fmt: skip
+    return {
+        c.metadata["nbgrader"]["grade_id"]
+        for c in source.cells
+        if SKIP_TAG in c.metadata.get("tags", [])
+    }
 
 
 def run_nbgrader(course, *args):
@@ -343,10 +346,12 @@ class Remote:
         try:
             result = plain_data.decode(reply.get("result"))
             if reply.get("gradients") is not None and plain_data.is_tensor(result):
-                gradients = [None if g is None else plain_data.decode(g)
-                             for g in reply["gradients"]]  # fmt: skip
-                variables = [v for v in plain_data.leaves((args, kwargs))
-                             if plain_data.is_variable(v)]  # fmt: skip
+                gradients = [
+                    None if g is None else plain_data.decode(g) for g in reply["gradients"]
+                ]
+                variables = [
+                    v for v in plain_data.leaves((args, kwargs)) if plain_data.is_variable(v)
+                ]
                 result = plain_data.linked(result, variables, gradients)
             return result
         except (ValueError, KeyError, TypeError, RecursionError) as error:
@@ -436,8 +441,11 @@ def _grade_in_sandbox(nb, result, limits, sandboxed):
     if restored:
         result.notes.append(f"restored deleted cells from the source: {', '.join(restored)}")
     not_run = {e.grade_id for e in exercises(result.lab)} | demo_cells(source)
-    skip = [i for i, c in enumerate(nb.cells)
-            if c.metadata.get("nbgrader", {}).get("grade_id") in not_run]  # fmt: skip
+    skip = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.metadata.get("nbgrader", {}).get("grade_id") in not_run
+    ]
     session = sandbox.Session(nb, skip, limits, sandboxed)
     try:
         # while it runs: the lab's own set-up (seeds, TensorFlow's deterministic ops), then
@@ -690,8 +698,13 @@ def main(argv=None):
         for path in release():
             print(path.relative_to(ROOT))
         return 0
-    limits = replace(defaults, **{name: int(getattr(args, flag[2:].replace("-", "_")) * unit)
-                                  for flag, name, unit, _ in LIMIT_FLAGS})  # fmt: skip
+    limits = replace(
+        defaults,
+        **{
+            name: int(getattr(args, flag[2:].replace("-", "_")) * unit)
+            for flag, name, unit, _ in LIMIT_FLAGS
+        },
+    )
     options = dict(timeout=args.timeout, limits=limits, sandboxed=not args.no_sandbox)
     try:
         if args.command == "grade":

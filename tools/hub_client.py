@@ -92,12 +92,30 @@ class Session:
 
         def execute(code):
             msg_id = uuid.uuid4().hex
-            header = {"msg_id": msg_id, "msg_type": "execute_request", "username": self.name,
-                      "session": session, "version": "5.3", "date": ""}  # fmt: skip
-            content = {"code": code, "silent": False, "store_history": True, "allow_stdin": False,
-                       "user_expressions": {}, "stop_on_error": True}  # fmt: skip
-            message = {"header": header, "parent_header": {}, "metadata": {}, "content": content,
-                       "channel": "shell", "buffers": []}  # fmt: skip
+            header = {
+                "msg_id": msg_id,
+                "msg_type": "execute_request",
+                "username": self.name,
+                "session": session,
+                "version": "5.3",
+                "date": "",
+            }
+            content = {
+                "code": code,
+                "silent": False,
+                "store_history": True,
+                "allow_stdin": False,
+                "user_expressions": {},
+                "stop_on_error": True,
+            }
+            message = {
+                "header": header,
+                "parent_header": {},
+                "metadata": {},
+                "content": content,
+                "channel": "shell",
+                "buffers": [],
+            }
             ws.send(json.dumps(message))
             out, error = [], None
             while True:

@@ -69,8 +69,9 @@ def prepare(folder=FOLDER, root=ROOT):
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     lines = []
     sources, released_from = source_hashes(root), manifest.get(SOURCES, {})
-    stale = [n for n, sha in sources.items()
-             if released_from.get(n) != sha or not (folder / n).exists()]  # fmt: skip
+    stale = [
+        n for n, sha in sources.items() if released_from.get(n) != sha or not (folder / n).exists()
+    ]
     for name, content in (released_labs(stale, root) if stale else {}).items():
         sha = hashlib.sha256(content).hexdigest()
         target = folder / name
@@ -87,8 +88,10 @@ def prepare(folder=FOLDER, root=ROOT):
         elif manifest.get(name) != sha and not (updated.exists() and _sha(updated) == sha):
             updated.write_bytes(content)
             manifest[f"{name} (updated)"] = sha
-            lines.append(f"{name} changed upstream: the new version is {updated.name} beside "
-                         "it; your copy is untouched")  # fmt: skip
+            lines.append(
+                f"{name} changed upstream: the new version is {updated.name} beside "
+                "it; your copy is untouched"
+            )
         released_from[name] = sources[name]
     manifest[SOURCES] = released_from
     folder.mkdir(parents=True, exist_ok=True)

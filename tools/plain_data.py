@@ -75,8 +75,12 @@ def encode(value, depth=0):
         return {"$": "npscalar", "npy": _npy(value)}
     if isinstance(value, np.random.Generator) and type(value.bit_generator) is np.random.PCG64:
         state = value.bit_generator.state
-        numbers = [state["state"]["state"], state["state"]["inc"], state["has_uint32"],
-                   state["uinteger"]]  # fmt: skip
+        numbers = [
+            state["state"]["state"],
+            state["state"]["inc"],
+            state["has_uint32"],
+            state["uinteger"],
+        ]
         return {"$": "np.random.Generator", "state": numbers}
     kind = _tensorflow(value)
     if kind == "tf.data":
@@ -129,8 +133,11 @@ def decode(tree, depth=0):
 
 def _generator(state):
     """A PCG64 ``np.random.Generator`` at ``state``: [state, inc, has_uint32, uinteger]."""
-    if not (isinstance(state, list) and len(state) == 4
-            and all(type(n) is int and 0 <= n < 2**128 for n in state)):  # fmt: skip
+    if not (
+        isinstance(state, list)
+        and len(state) == 4
+        and all(type(n) is int and 0 <= n < 2**128 for n in state)
+    ):
         raise ValueError("a random generator's state is four integers in [0, 2**128)")
     bit_generator = np.random.PCG64()
     bit_generator.state = {

@@ -405,8 +405,10 @@ def random_trials(box, trials, rng):
 
 def zoom_box(trials, scores, keep):
     best = np.argsort(scores, kind="stable")[:keep]
-    return {name: (float(np.min(values[best])), float(np.max(values[best])))
-            for name, values in trials.items()}  # fmt: skip
+    return {
+        name: (float(np.min(values[best])), float(np.max(values[best])))
+        for name, values in trials.items()
+    }
 
 
 def next_box(history, box, keep=0.2):

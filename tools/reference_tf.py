@@ -26,8 +26,14 @@ def one_hot_matrix(label, C=6):
 
 def initialize_parameters():
     initializer = tf.keras.initializers.GlorotNormal(seed=1)
-    shapes = {"W1": (25, 12288), "b1": (25, 1), "W2": (12, 25), "b2": (12, 1),
-              "W3": (6, 12), "b3": (6, 1)}  # fmt: skip
+    shapes = {
+        "W1": (25, 12288),
+        "b1": (25, 1),
+        "W2": (12, 25),
+        "b2": (12, 1),
+        "W3": (6, 12),
+        "b3": (6, 1),
+    }
     return {k: tf.Variable(initializer(shape=s)) for k, s in shapes.items()}
 
 
@@ -130,8 +136,10 @@ def signs_datasets(signs):
 
     out = []
     for x, y in ((signs.train_x, signs.train_y), (signs.test_x, signs.test_y)):
-        out += [tf.data.Dataset.from_tensor_slices(x).map(normalize),
-                tf.data.Dataset.from_tensor_slices(y).map(one_hot_matrix)]  # fmt: skip
+        out += [
+            tf.data.Dataset.from_tensor_slices(x).map(normalize),
+            tf.data.Dataset.from_tensor_slices(y).map(one_hot_matrix),
+        ]
     return out
 
 

@@ -312,14 +312,22 @@ class Session:
             "submission.ipynb": f"{self.folder}/submission.ipynb",
         }
         if sandboxed:
-            paths = {"notebook": "/grader/submission.ipynb", "workdir": "/scratch/work",
-                     "io": "/io", "codec": "/grader/plain_data.py"}  # fmt: skip
+            paths = {
+                "notebook": "/grader/submission.ipynb",
+                "workdir": "/scratch/work",
+                "io": "/io",
+                "codec": "/grader/plain_data.py",
+            }
         else:
             scratch = files["scratch"] = f"{self.folder}/scratch"
             for sub in ("home", "work", "tmp", "io"):
                 os.makedirs(f"{scratch}/{sub}")
-            paths = {"notebook": files["submission.ipynb"], "workdir": f"{scratch}/work",
-                     "io": f"{scratch}/io", "codec": str(HERE / "plain_data.py")}  # fmt: skip
+            paths = {
+                "notebook": files["submission.ipynb"],
+                "workdir": f"{scratch}/work",
+                "io": f"{scratch}/io",
+                "codec": str(HERE / "plain_data.py"),
+            }
         uid = 60000 + os.getpid() % 5000  # a user per grading process: its own process count
         job = {
             **asdict(self.limits),

@@ -21,12 +21,14 @@ SKIN = np.array([[0.93, 0.76, 0.64], [0.85, 0.64, 0.50], [0.72, 0.52, 0.38], [0.
 
 # Fingers in hand coordinates (palm centre at 0, fingers up, unit = hand size):
 # base x, base y, length, width, lean (radians, outward).
-FINGERS = np.array([
-    [-0.135, 0.17, 0.36, 0.070, -0.10],  # index ... little, left to right
-    [-0.045, 0.19, 0.40, 0.072, -0.03],
-    [0.045, 0.18, 0.37, 0.070, 0.04],
-    [0.130, 0.14, 0.29, 0.062, 0.12],
-])  # fmt: skip
+FINGERS = np.array(
+    [
+        [-0.135, 0.17, 0.36, 0.070, -0.10],  # index ... little, left to right
+        [-0.045, 0.19, 0.40, 0.072, -0.03],
+        [0.045, 0.18, 0.37, 0.070, 0.04],
+        [0.130, 0.14, 0.29, 0.062, 0.12],
+    ]
+)
 THUMB = np.array([-0.19, -0.06, 0.30, 0.080, -0.85])
 
 
@@ -34,10 +36,17 @@ def _raised(count, rng):
     """Which of (index, middle, ring, little, thumb) are raised for ``count`` fingers."""
     if count == 3 and rng.rand() < 0.35:
         return np.array([1, 1, 0, 0, 1], bool)  # thumb, index, middle
-    return np.array([
-        [0, 0, 0, 0, 0], [1, 0, 0, 0, 0], [1, 1, 0, 0, 0],
-        [1, 1, 1, 0, 0], [1, 1, 1, 1, 0], [1, 1, 1, 1, 1],
-    ][count], bool)  # fmt: skip
+    return np.array(
+        [
+            [0, 0, 0, 0, 0],
+            [1, 0, 0, 0, 0],
+            [1, 1, 0, 0, 0],
+            [1, 1, 1, 0, 0],
+            [1, 1, 1, 1, 0],
+            [1, 1, 1, 1, 1],
+        ][count],
+        bool,
+    )
 
 
 def _capsule(px, py, ax, ay, bx, by, radius):

@@ -46,18 +46,36 @@ def kernel_command(job, private):
     kernel = [sys.executable, "-m", "ipykernel_launcher", "-f"]
     if job.get("kernel_user") is not None:
         user = int(job["kernel_user"])
-        drop = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups",
-                "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all",
-                "--no-new-privs"]  # fmt: skip
+        drop = [
+            "setpriv",
+            f"--reuid={user}",
+            f"--regid={user}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--ambient-caps=-all",
+            "--bounding-set=-all",
+            "--no-new-privs",
+        ]
         copy = f"{private}/connection.json"
         script = f'umask 022 && cat "$0" > {copy} && exec "$@" {copy}'
         return ["/bin/sh", "-c", script, "{connection_file}", *drop, *kernel]
     if job.get("kernel_namespace"):
         # the kernel is process 1 there (no bwrap init beside it that it could trace), and
         # its parent has no number there (ipykernel would take that for the parent's death)
-        isolate = ["bwrap", "--unshare-user", "--unshare-pid", "--as-pid-1", "--disable-userns",
-                   "--die-with-parent", "--dev-bind", "/", "/",
-                   "--unsetenv", "JPY_PARENT_PID", "--"]  # fmt: skip
+        isolate = [
+            "bwrap",
+            "--unshare-user",
+            "--unshare-pid",
+            "--as-pid-1",
+            "--disable-userns",
+            "--die-with-parent",
+            "--dev-bind",
+            "/",
+            "/",
+            "--unsetenv",
+            "JPY_PARENT_PID",
+            "--",
+        ]
         return [*isolate, *kernel, "{connection_file}"]
     return [*kernel, "{connection_file}"]
 

@@ -432,9 +432,10 @@ def comparison_table(grid, depth, batch_size):
     for k, rate in enumerate(LEARNING_RATES):
         cells = [
             f"cost {run['cost'][-1, k]:6.3f}, test {run['test_acc'][-1, k]:4.0%}"
-            if np.isfinite(run["cost"][-1, k]) else f"{'diverged':>22s}"
+            if np.isfinite(run["cost"][-1, k])
+            else f"{'diverged':>22s}"
             for run in runs
-        ]  # fmt: skip
+        ]
         lines.append(f"{rate:13g}   {cells[0]:>22s}   {cells[1]:>22s}")
     return lines
 
@@ -486,10 +487,14 @@ def batchnorm_view(grid, depth, batchnorm, batch_size, rate):
     k = LEARNING_RATES.index(rate)
     runs = {bn: grid_run(grid, depth, bn, batch_size) for bn in (False, True)}
     return {
-        "epochs": runs[False]["epochs"], "batchnorm": batchnorm,
-        **{f"{key}_{int(bn)}": run[key][:, k] for bn, run in runs.items()
-           for key in ("cost", "train_acc", "test_acc", "spread")},
-    }  # fmt: skip
+        "epochs": runs[False]["epochs"],
+        "batchnorm": batchnorm,
+        **{
+            f"{key}_{int(bn)}": run[key][:, k]
+            for bn, run in runs.items()
+            for key in ("cost", "train_acc", "test_acc", "spread")
+        },
+    }
 
 
 def _result(view, bn):
@@ -523,11 +528,16 @@ class BatchnormFigure:
         for ax in (left, right):
             plots.log_scale(ax)
             ax.yaxis.set_minor_locator(NullLocator())  # minor ticks: half of a full draw
-        left.set(ylim=(1e-3, 10), xlim=(0, EPOCHS), xlabel="epoch",
-                 title="cost on the training set")  # fmt: skip
+        left.set(
+            ylim=(1e-3, 10), xlim=(0, EPOCHS), xlabel="epoch", title="cost on the training set"
+        )
         legend = left.legend(loc="lower left")
-        right.set(ylim=(1e-3, 1e3), xlim=(0.5, max(DEPTHS) + 0.5), xlabel="hidden layer",
-                  title="spread (std) of the activations after training")  # fmt: skip
+        right.set(
+            ylim=(1e-3, 1e3),
+            xlim=(0.5, max(DEPTHS) + 0.5),
+            xlabel="hidden layer",
+            title="spread (std) of the activations after training",
+        )
         self.title = self.live.fig.suptitle(" ")
         self.live.moving = [*self.costs.values(), legend, *self.spreads.values(), self.title]
 
@@ -536,12 +546,14 @@ class BatchnormFigure:
             chosen = bn == view["batchnorm"]
             cost, spread = view[f"cost_{int(bn)}"], view[f"spread_{int(bn)}"][-1]
             self.costs[bn].set_data(view["epochs"], np.where(np.isfinite(cost), cost, np.nan))
-            self.spreads[bn].set_data(np.arange(1, len(spread) + 1),
-                                      np.where(np.isfinite(spread), spread, np.nan))  # fmt: skip
+            self.spreads[bn].set_data(
+                np.arange(1, len(spread) + 1), np.where(np.isfinite(spread), spread, np.nan)
+            )
             for line in (self.costs[bn], self.spreads[bn]):
                 line.set(lw=2.4 if chosen else 1.0, alpha=1.0 if chosen else 0.5)
-        self.title.set_text(f"{depth} hidden layers of {WIDTH}, mini-batch {batch_size}, "
-                            f"α = {rate:g}")  # fmt: skip
+        self.title.set_text(
+            f"{depth} hidden layers of {WIDTH}, mini-batch {batch_size}, α = {rate:g}"
+        )
         return self.live
 
 
@@ -561,15 +573,21 @@ def batchnorm_explorer(spirals=None, **start):
             options=[("without", False), ("with batch norm", True)],
             value=True,
             description="batch norm",
-        ),  # fmt: skip
+        ),
     }
     figure = BatchnormFigure()
 
     def redraw(ex):
         rate, depth, batch, bn = ex.values.values()
         view = batchnorm_view(grid, depth, bn, batch, rate)
-        ex.show(figure.update(view, depth, batch, rate),
-                batchnorm_summary(view, depth, batch, rate))  # fmt: skip
+        ex.show(
+            figure.update(view, depth, batch, rate), batchnorm_summary(view, depth, batch, rate)
+        )
 
-    return Explorer(controls, redraw, rows=[["rate", "depth", "batch"], ["batchnorm"]],
-                    start=start, call="lab.batchnorm_explorer(")  # fmt: skip
+    return Explorer(
+        controls,
+        redraw,
+        rows=[["rate", "depth", "batch"], ["batchnorm"]],
+        start=start,
+        call="lab.batchnorm_explorer(",
+    )

@@ -101,8 +101,11 @@ def gradient_check_n_test(target, seed=1, bugs=("none", "dW2 × 2", "db1 × 4"))
                 )
             checking.assert_close(where, difference, expected, rtol=0.5)
         else:  # the bug or the truncation error dominates: a two-sided difference gives this
-            hint = (lambda _: f"at this epsilon the estimate's own error shows: {TWO_SIDED}") if (
-                bug == "none") else None  # fmt: skip
+            hint = (
+                (lambda _: f"at this epsilon the estimate's own error shows: {TWO_SIDED}")
+                if (bug == "none")
+                else None
+            )
             checking.assert_close(where, difference, expected, rtol=1e-2, hint=hint)
         verdict = GOOD if bug == "none" else BAD
         if verdict not in printed:
@@ -156,12 +159,15 @@ class EpsilonFigure:
         self.live, (ax,) = LiveFigure.subplots(1, 1, figsize=(7.5, 4))
         self.epsilons = epsilons
         self.lines = [ax.plot([], [], marker=".", label=name)[0] for name in ("correct", "bug")]
-        self.marks = [ax.plot([], [], "o", ms=10, color=line.get_color())[0]
-                      for line in self.lines]  # fmt: skip
+        self.marks = [ax.plot([], [], "o", ms=10, color=line.get_color())[0] for line in self.lines]
         plots.log_scale(ax, "both")
         ax.axhline(gradcheck.THRESHOLD, color="grey", ls="--", lw=1, label="threshold 2e-7")
-        ax.set(xlim=(epsilons.max() * 2, epsilons.min() / 2), ylim=(1e-17, 10),
-               xlabel="epsilon (smaller to the right)", ylabel="relative difference")  # fmt: skip
+        ax.set(
+            xlim=(epsilons.max() * 2, epsilons.min() / 2),
+            ylim=(1e-17, 10),
+            xlabel="epsilon (smaller to the right)",
+            ylabel="relative difference",
+        )
         self.at = ax.axvline(epsilons[0], color="black", lw=0.8)  # after the limits are set
         self.legend = ax.legend(fontsize="small", loc="lower left")
         self.title = ax.set_title(" ", fontsize="medium")
@@ -171,9 +177,9 @@ class EpsilonFigure:
     def update(self, sweep, epsilon):
         """``sweep``: label -> ``epsilon_sweep`` result, the correct curve first."""
         at = int(np.argmin(np.abs(np.log10(self.epsilons) - np.log10(epsilon))))
-        for line, mark, text, (name, values) in zip(self.lines, self.marks,
-                                                     self.legend.get_texts(), sweep.items(),
-                                                     strict=False):  # fmt: skip
+        for line, mark, text, (name, values) in zip(
+            self.lines, self.marks, self.legend.get_texts(), sweep.items(), strict=False
+        ):
             line.set_data(self.epsilons, np.maximum(values, 1e-17))
             mark.set_data([self.epsilons[at]], [max(values[at], 1e-17)])
             text.set_text(name)
@@ -202,7 +208,7 @@ def gradient_check_explorer(check_fn=None, case=None, **start):
             description="planted bug",
             style=WIDE,
             layout={"width": "340px"},
-        ),  # fmt: skip
+        ),
         "epsilon": log_slider(1e-7, -12, -1, 0.5, "epsilon", readout_format=".0e"),
     }
     sweeps = {}
@@ -220,5 +226,4 @@ def gradient_check_explorer(check_fn=None, case=None, **start):
         curves = {"correct": sweeps["none"], bug: sweeps[bug]}
         ex.show(figure.update(curves, epsilon), epsilon_summary(curves, epsilon))
 
-    return Explorer(controls, redraw, start=start,
-                    call="lab.gradient_check_explorer(")  # fmt: skip
+    return Explorer(controls, redraw, start=start, call="lab.gradient_check_explorer(")

@@ -113,9 +113,11 @@ def random_trials_test(target, box=None, trials=6, seed=0):
         )
     reversed_order = want["mistake: reversed order"]
     if len(box) > 1 and all(
-        isinstance(got[n], np.ndarray) and got[n].shape == (trials,)
-        and np.allclose(got[n], reversed_order[n]) for n in box
-    ):  # fmt: skip
+        isinstance(got[n], np.ndarray)
+        and got[n].shape == (trials,)
+        and np.allclose(got[n], reversed_order[n])
+        for n in box
+    ):
         raise AssertionError(f"{where}: sample the hyperparameters in the box's order.")
     for name, (low, high) in box.items():
         _check_sampler(
@@ -151,8 +153,10 @@ def zoom_box_test(target, trials=8, keep=3, seed=1):
         raise AssertionError(f"{where} should return a dict with the keys {list(BOX)}.")
     for k, box in want["mistake: miscounted"].items():
         if all(isinstance(got[n], tuple) and np.allclose(got[n], box[n]) for n in box):
-            raise AssertionError(f"{where}: it spans the best {k} trials; keep exactly {keep} "
-                                 "(np.argsort(scores)[:keep]).")  # fmt: skip
+            raise AssertionError(
+                f"{where}: it spans the best {k} trials; keep exactly {keep} "
+                "(np.argsort(scores)[:keep])."
+            )
     for name, want_box in expected.items():
         value = got[name]
         if not (isinstance(value, tuple) and len(value) == 2):
@@ -348,8 +352,17 @@ def coarse_to_fine(evaluate, box, trials, rng, scale="log", rounds=2, sample=Non
     return history
 
 
-def search(evaluate, strategy, trials, seed=0, scale="log", box=None, sample=None,
-           next_box=None, placement="ends"):  # fmt: skip
+def search(
+    evaluate,
+    strategy,
+    trials,
+    seed=0,
+    scale="log",
+    box=None,
+    sample=None,
+    next_box=None,
+    placement="ends",
+):
     """One search of ``strategy`` on the box (default BOX) with ``default_rng(seed)``, random
     trials from ``sample`` and coarse to fine's boxes from ``next_box`` (yours, in the lab),
     a grid's values placed
@@ -379,24 +392,33 @@ def best_trial(history):
     """(score, name -> value) of the lowest-scoring trial."""
     scores = scores_of(history)
     k = int(np.argmin(scores))
-    return float(scores[k]), {name: float(values_tried(history, name)[k])
-                              for name in history[0]["trials"]}  # fmt: skip
+    return float(scores[k]), {
+        name: float(values_tried(history, name)[k]) for name in history[0]["trials"]
+    }
 
 
 BUDGETS = (4, 9, 16, 25, 36, 49, 64)
 
 
-def compare_strategies(evaluate, sample, next_box, budgets=BUDGETS, seeds=range(100),
-                       scale="log"):  # fmt: skip
+def compare_strategies(evaluate, sample, next_box, budgets=BUDGETS, seeds=range(100), scale="log"):
     """Best dev cost found per budget: grid (one value), and the median over ``seeds`` of
     random and coarse to fine (with the learner's ``sample`` = random_trials and
     ``next_box``), with how often each beats the grid: a dict of (budgets,) arrays."""
-    out = {"grid": np.array([best_trial(search(evaluate, "grid", n, scale=scale))[0]
-                             for n in budgets])}  # fmt: skip
+    out = {
+        "grid": np.array([best_trial(search(evaluate, "grid", n, scale=scale))[0] for n in budgets])
+    }
     for strategy in STRATEGIES[1:]:
-        best = np.array([[best_trial(search(evaluate, strategy, n, s, scale, sample=sample,
-                                            next_box=next_box))[0] for s in seeds]
-                         for n in budgets])  # fmt: skip
+        best = np.array(
+            [
+                [
+                    best_trial(
+                        search(evaluate, strategy, n, s, scale, sample=sample, next_box=next_box)
+                    )[0]
+                    for s in seeds
+                ]
+                for n in budgets
+            ]
+        )
         out[strategy] = np.median(best, axis=1)
         out[f"{strategy} beats grid"] = np.mean(best < out["grid"][:, None], axis=1)
     return out
@@ -449,8 +471,15 @@ def draw_babysitting(run, days):
     starts = np.concatenate([[0], run["ends"][:-1]])
     for (rate, _), start, end, dev in zip(days, starts, run["ends"], run["dev_cost"], strict=True):
         ax.axvline(start, color="gray", lw=0.8, ls=":")
-        ax.text((start + end) / 2, 0.98, f"α = {rate:g}\ndev {dev:.3f}", ha="center", va="top",
-                transform=ax.get_xaxis_transform(), fontsize=9)  # fmt: skip
+        ax.text(
+            (start + end) / 2,
+            0.98,
+            f"α = {rate:g}\ndev {dev:.3f}",
+            ha="center",
+            va="top",
+            transform=ax.get_xaxis_transform(),
+            fontsize=9,
+        )
     ax.set(xlabel="epoch", ylabel="cost (training set)", ylim=(0, 0.8))
     ax.set_title("Babysitting one model: the learning rate changed each day")
     fig.tight_layout()
@@ -502,8 +531,15 @@ def draw_map(surface, ax=None):
     """The response map: dev cost at every (learning rate, epsilon), log axes, green = low,
     with its colour bar."""
     ax = ax or plt.subplots(figsize=(6.4, 4))[1]
-    mesh = ax.pcolormesh(MAP_RATES, MAP_EPSILONS, surface["dev_cost"].T, cmap="RdYlGn_r",
-                         norm=LogNorm(0.1, 0.7), shading="nearest", rasterized=True)  # fmt: skip
+    mesh = ax.pcolormesh(
+        MAP_RATES,
+        MAP_EPSILONS,
+        surface["dev_cost"].T,
+        cmap="RdYlGn_r",
+        norm=LogNorm(0.1, 0.7),
+        shading="nearest",
+        rasterized=True,
+    )
     ax.set(xscale="log", yscale="log", xlabel="learning rate α", ylabel="Adam's ε")
     # Plain labels and no minor ticks: mathtext labels and minor ticks took 2/3 of a redraw.
     ax.set_xticks(RATE_TICKS, labels=[f"{t:g}" for t in RATE_TICKS])
@@ -532,8 +568,9 @@ class TrialsLayer:
     ``artists`` lists them; ``update(history, color)`` shows one search."""
 
     def __init__(self, ax, rounds=2):
-        self.rounds = [ax.scatter([], [], s=22, ec="black", lw=0.5, zorder=3)
-                       for _ in range(rounds)]  # fmt: skip
+        self.rounds = [
+            ax.scatter([], [], s=22, ec="black", lw=0.5, zorder=3) for _ in range(rounds)
+        ]
         self.box = ax.add_patch(Rectangle((1e-4, 1e-8), 0, 0, fill=False, ec="black", lw=1.5))
         self.star = ax.scatter([], [], marker="*", s=260, color="gold", ec="black", zorder=4)
         self.artists = [*self.rounds, self.box, self.star]
@@ -573,17 +610,25 @@ class SearchFigure:
     cost found so far against the number of trials, every strategy (the chosen one bold)."""
 
     def __init__(self, evaluate):
-        self.live, (left, right) = LiveFigure.subplots(1, 2, figsize=(11, 4),
-                                                       width_ratios=(1.15, 1))  # fmt: skip
+        self.live, (left, right) = LiveFigure.subplots(
+            1, 2, figsize=(11, 4), width_ratios=(1.15, 1)
+        )
         self.live.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.9, wspace=0.28)
         draw_map(evaluate.surface, left)
         self.trials = TrialsLayer(left)
         self.title = left.set_title(" ")
-        self.curves = {name: right.step([], [], where="post", color=COLORS[name], label=name)[0]
-                       for name in STRATEGIES}  # fmt: skip
+        self.curves = {
+            name: right.step([], [], where="post", color=COLORS[name], label=name)[0]
+            for name in STRATEGIES
+        }
         right.axhline(evaluate.best()[0], color="gray", ls="--", lw=1, label="the map's best")
-        right.set(xlabel="trials", ylabel="best dev cost so far", xlim=(0, max(BUDGETS) + 1),
-                  ylim=(0.1, 0.7), title="best found so far (the chosen one bold)")  # fmt: skip
+        right.set(
+            xlabel="trials",
+            ylabel="best dev cost so far",
+            xlim=(0, max(BUDGETS) + 1),
+            ylim=(0.1, 0.7),
+            title="best found so far (the chosen one bold)",
+        )
         legend = right.legend(loc="upper right")
         self.live.moving = [*self.trials.artists, self.title, *self.curves.values(), legend]
 
@@ -627,8 +672,10 @@ def draw_sampling_scales(sample_log_uniform, sample_beta, size=1000, seed=0):
         right.bar(np.arange(2) + (i - 0.5) * width, halves, width, label=f"{scale} scale")
     left.set_xticks(range(4), ["1e-4 … 1e-3", "1e-3 … 0.01", "0.01 … 0.1", "0.1 … 1"])
     left.set(ylabel=f"draws of {size}", title="learning rate α in [1e-4, 1]")
-    right.set_xticks(range(2), ["0.9 … 0.99\n(averages about 10 to 100 values)",
-                                "0.99 … 0.999\n(about 100 to 1000)"])  # fmt: skip
+    right.set_xticks(
+        range(2),
+        ["0.9 … 0.99\n(averages about 10 to 100 values)", "0.99 … 0.999\n(about 100 to 1000)"],
+    )
     right.set(title="β in [0.9, 0.999]")
     left.legend()
     fig.tight_layout()
@@ -664,8 +711,9 @@ def tuning_explorer(surface=None, random_trials=None, next_box=None, **start):
         except NotImplementedError as error:
             ex.say(errors.explorer_waits(error), True)
             return
-        ex.show(figure.update(runs, strategy),
-                search_summary(evaluate, runs[strategy], strategy, scale))  # fmt: skip
+        ex.show(
+            figure.update(runs, strategy), search_summary(evaluate, runs[strategy], strategy, scale)
+        )
 
     rows = [["budget", "seed"], ["strategy"], ["scale"]]
     return Explorer(

@@ -119,8 +119,14 @@ def train_run(run, iterations, circles=None, learning_rate=0.01):
     train_X, train_Y, _, _ = circles if circles is not None else data.load_circles()
     done = max(run["snapshots"])
     while done < iterations:
-        params, costs = nn.train(train_X, train_Y, run["snapshots"][done], learning_rate,
-                                 SNAPSHOT_EVERY, record_every=100)  # fmt: skip
+        params, costs = nn.train(
+            train_X,
+            train_Y,
+            run["snapshots"][done],
+            learning_rate,
+            SNAPSHOT_EVERY,
+            record_every=100,
+        )
         run["costs"] += costs
         done += SNAPSHOT_EVERY
         run["snapshots"][done] = params
@@ -153,13 +159,18 @@ class InitializationFigure:
         self.state = axes[0].set_title(" ")
         (self.cost,) = axes[1].plot([], [])
         plots.log_scale(axes[1])
-        axes[1].set(xlim=(0, ITERATIONS), ylim=(1e-3, 1e2), xlabel="iteration", ylabel="cost",
-                    title="cost")  # fmt: skip
+        axes[1].set(
+            xlim=(0, ITERATIONS), ylim=(1e-3, 1e2), xlabel="iteration", ylabel="cost", title="cost"
+        )
         (self.spread,) = axes[2].plot([], [], marker="o")
         plots.log_scale(axes[2])
-        axes[2].set(xlim=(0.5, len(PROBE_LAYERS) - 0.5), ylim=(SPREAD_FLOOR, 1 / SPREAD_FLOOR),
-                    xlabel="hidden layer", ylabel="std of activations",
-                    title=f"at init, {len(PROBE_LAYERS) - 2} hidden layers of 50")  # fmt: skip
+        axes[2].set(
+            xlim=(0.5, len(PROBE_LAYERS) - 0.5),
+            ylim=(SPREAD_FLOOR, 1 / SPREAD_FLOOR),
+            xlabel="hidden layer",
+            ylabel="std of activations",
+            title=f"at init, {len(PROBE_LAYERS) - 2} hidden layers of 50",
+        )
         axes[2].axhline(1.0, color="grey", lw=0.8, ls=":")
         self.title = self.live.fig.suptitle(" ")
         self.live.moving = [*self.regions.artists, self.state, self.cost, self.spread, self.title]
@@ -171,15 +182,18 @@ class InitializationFigure:
         acc = initialization_metrics(run, shown, self.circles)
         params = run["snapshots"][shown]
         self.regions.update(lambda P: nn.predict(P, params))
-        self.state.set_text(f"after {shown} iterations"
-                            + ("" if shown == iterations else " (training…)"))  # fmt: skip
+        self.state.set_text(
+            f"after {shown} iterations" + ("" if shown == iterations else " (training…)")
+        )
         costs = np.asarray(run["costs"][: shown // 100])
         self.cost.set_data(np.arange(len(costs)) * 100, costs)
-        stds = np.clip(np.nan_to_num(np.asarray(run["spread"]), nan=np.inf), SPREAD_FLOOR,
-                       1 / SPREAD_FLOOR)  # beyond the axis: drawn on its edge  # fmt: skip
+        stds = np.clip(
+            np.nan_to_num(np.asarray(run["spread"]), nan=np.inf), SPREAD_FLOOR, 1 / SPREAD_FLOOR
+        )  # beyond the axis: drawn on its edge
         self.spread.set_data(np.arange(1, len(stds) + 1), stds)
-        self.title.set_text(f"{label}: train accuracy {acc['train']:.3f}, "
-                            f"test accuracy {acc['test']:.3f}")  # fmt: skip
+        self.title.set_text(
+            f"{label}: train accuracy {acc['train']:.3f}, test accuracy {acc['test']:.3f}"
+        )
         return self.live, acc
 
 
@@ -224,7 +238,7 @@ def initialization_explorer(initializers=None, circles=None, start=None, **setti
             options=list(initializers),
             value=start or next(iter(initializers)),
             description="initializer",
-        ),  # fmt: skip
+        ),
         "scale": log_slider(1.0, -2, 2, 0.25, "weights ×"),
         "iterations": iterations_slider(ITERATIONS, SNAPSHOT_EVERY),
     }
@@ -241,9 +255,13 @@ def initialization_explorer(initializers=None, circles=None, start=None, **setti
         iterations = ex.values["iterations"]
         fig, acc = figure.update(run, iterations, label)
         shown = max(i for i in run["snapshots"] if i <= iterations)
-        ex.show(fig, f"{label} after {shown} iterations: train accuracy {acc['train']:.3f}, "
-                     f"test accuracy {acc['test']:.3f}"
-                     + ("" if shown == iterations else " (training…)") + note)  # fmt: skip
+        ex.show(
+            fig,
+            f"{label} after {shown} iterations: train accuracy {acc['train']:.3f}, "
+            f"test accuracy {acc['test']:.3f}"
+            + ("" if shown == iterations else " (training…)")
+            + note,
+        )
 
     def redraw(ex):
         name, scale, iterations = ex.values.values()
@@ -264,5 +282,4 @@ def initialization_explorer(initializers=None, circles=None, start=None, **setti
             run = runs[name, scale]
         show(ex, run, label, note)
 
-    return Explorer(controls, redraw, start=settings,
-                    call="lab.initialization_explorer(")  # fmt: skip
+    return Explorer(controls, redraw, start=settings, call="lab.initialization_explorer(")

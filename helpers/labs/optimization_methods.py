@@ -48,8 +48,11 @@ def update_parameters_with_gd_test(target, seed=2, layers=(3, 2, 3), learning_ra
     got = checking.call(target, *checking.copies(parameters, grads), learning_rate)
     checking.assert_dict(
         f"update_parameters_with_gd(learning_rate={learning_rate})",
-        got, want, list(want), what="the parameters",
-    )  # fmt: skip
+        got,
+        want,
+        list(want),
+        what="the parameters",
+    )
     print(checking.PASSED)
 
 
@@ -147,9 +150,15 @@ def initialize_adam_test(target, seed=2, layers=(3, 2, 3)):
 
 
 def update_parameters_with_adam_test(
-    target, seed=2, layers=(3, 2, 3), t=2, learning_rate=0.02, beta1=0.8, beta2=0.888,
+    target,
+    seed=2,
+    layers=(3, 2, 3),
+    t=2,
+    learning_rate=0.02,
+    beta1=0.8,
+    beta2=0.888,
     epsilon=1e-2,
-):  # fmt: skip
+):
     """v, s as momentum and RMSprop; v_corrected = v / (1 - beta1^t), s_corrected likewise;
     W -= learning_rate * v_corrected / (sqrt(s_corrected) + epsilon)."""
     parameters, grads, v, s = optimization_case(seed, layers)
@@ -256,18 +265,33 @@ def _rosenbrock_grad(x, y):
 
 SURFACES = {
     "elongated bowl": Surface(
-        "elongated bowl: 0.05 x² + 2 y²", _quadratic, _quadratic_grad,
-        start=(-9.0, 1.5), minimum=(0.0, 0.0), xlim=(-10, 2), ylim=(-2, 2),
+        "elongated bowl: 0.05 x² + 2 y²",
+        _quadratic,
+        _quadratic_grad,
+        start=(-9.0, 1.5),
+        minimum=(0.0, 0.0),
+        xlim=(-10, 2),
+        ylim=(-2, 2),
     ),
     "saddle": Surface(  # zero gradient at (0, 0), a saddle; minima at (0, 1) and (0, -1)
-        "saddle: x²/2 + (y² - 1)²/4", _saddle, _saddle_grad,
-        start=(-2.5, 1e-3), minimum=(0.0, 1.0), xlim=(-3, 3), ylim=(-1.5, 1.5),
+        "saddle: x²/2 + (y² - 1)²/4",
+        _saddle,
+        _saddle_grad,
+        start=(-2.5, 1e-3),
+        minimum=(0.0, 1.0),
+        xlim=(-3, 3),
+        ylim=(-1.5, 1.5),
     ),
     "Rosenbrock": Surface(
-        "Rosenbrock: (1 - x)² + 100 (y - x²)²", _rosenbrock, _rosenbrock_grad,
-        start=(-1.2, 1.0), minimum=(1.0, 1.0), xlim=(-2, 2), ylim=(-1, 3),
+        "Rosenbrock: (1 - x)² + 100 (y - x²)²",
+        _rosenbrock,
+        _rosenbrock_grad,
+        start=(-1.2, 1.0),
+        minimum=(1.0, 1.0),
+        xlim=(-2, 2),
+        ylim=(-1, 3),
     ),
-}  # fmt: skip
+}
 
 
 # ---------------------------------------------------------------- learning-rate schedules
@@ -418,8 +442,9 @@ def draw_ewa(series, betas, bias_correction=False, ax=None):
         ax.plot(days, ewa(series, beta, bias_correction), lw=2, label=f"β = {beta:g}")
     ax.set_xlabel("day")
     ax.set_ylabel("°C")
-    ax.set_title(f"exponentially weighted averages, {'with' if bias_correction else 'no'} "
-                 "bias correction")  # fmt: skip
+    ax.set_title(
+        f"exponentially weighted averages, {'with' if bias_correction else 'no'} bias correction"
+    )
     ax.legend(fontsize="small", loc="upper left")
     return fig
 
@@ -432,8 +457,12 @@ class EwaFigure:
         self.live, (ax,) = LiveFigure.subplots(1, 1, figsize=(9, 3.6))
         ax.plot(days, series, ".", color="0.6", markersize=4, label="daily temperature")
         (self.line,) = ax.plot(days, ewa(series, 0.9), lw=2, label="weighted average")
-        ax.set(xlabel="day", ylabel="°C", xlim=(0, len(series) + 1),
-               ylim=(min(0.0, series.min()) - 2, series.max() + 2))  # fmt: skip
+        ax.set(
+            xlabel="day",
+            ylabel="°C",
+            xlim=(0, len(series) + 1),
+            ylim=(min(0.0, series.min()) - 2, series.max() + 2),
+        )
         legend = ax.legend(fontsize="small", loc="upper left")
         self.title = ax.set_title(" ")
         self.live.fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.9)
@@ -441,8 +470,10 @@ class EwaFigure:
 
     def update(self, beta, bias_correction):
         self.line.set_ydata(ewa(self.series, beta, bias_correction))
-        self.title.set_text(f"exponentially weighted average, β = {beta:g}, "
-                            f"{'with' if bias_correction else 'no'} bias correction")  # fmt: skip
+        self.title.set_text(
+            f"exponentially weighted average, β = {beta:g}, "
+            f"{'with' if bias_correction else 'no'} bias correction"
+        )
         return self.live
 
 
@@ -522,8 +553,7 @@ class PathsFigure:
     once), and the loss per step on a log axis whose range is fixed per surface."""
 
     def __init__(self, surface, names=grids.OPTIMIZERS, steps=PATH_STEPS):
-        self.live, (left, right) = LiveFigure.subplots(1, 2, figsize=(11, 4),
-                                                       width_ratios=[1.4, 1])  # fmt: skip
+        self.live, (left, right) = LiveFigure.subplots(1, 2, figsize=(11, 4), width_ratios=[1.4, 1])
         plots.plot_loss_surface(surface, ax=left)
         left.set_title(surface.name)
         self.paths = [left.plot([], [], lw=1.6, label=name)[0] for name in names]
@@ -594,8 +624,13 @@ class OptimizerFigure:
         self.regions = plots.DecisionRegions(right, train_X, train_Y)
         self.boundary_title = right.set_title(" ")
         self.live.fig.subplots_adjust(left=0.06, right=0.98, bottom=0.13, top=0.92, wspace=0.2)
-        self.live.moving = [*self.curves.values(), legend, self.cost_title, *self.regions.artists,
-                            self.boundary_title]  # fmt: skip
+        self.live.moving = [
+            *self.curves.values(),
+            legend,
+            self.cost_title,
+            *self.regions.artists,
+            self.boundary_title,
+        ]
 
     def update(self, view, setting, batch_size):
         for name, line in self.curves.items():
@@ -604,8 +639,9 @@ class OptimizerFigure:
             line.set(lw=2.5 if chosen else 1, alpha=1 if chosen else 0.6)
         self.cost_title.set_text(f"cost, lr {setting.learning_rate:g}, mini-batch {batch_size}")
         self.regions.update(lambda P: nn.predict(P, view["parameters"]))
-        self.boundary_title.set_text(f"{setting.optimizer}: train {view['train_acc']:.3f}, "
-                                     f"test {view['test_acc']:.3f}")  # fmt: skip
+        self.boundary_title.set_text(
+            f"{setting.optimizer}: train {view['train_acc']:.3f}, test {view['test_acc']:.3f}"
+        )
         return self.live
 
 
@@ -624,7 +660,7 @@ def optimizer_explorer(moons=None, **start):
     controls = {
         "optimizer": w.ToggleButtons(
             options=grids.OPTIMIZERS, value="adam", description="optimizer"
-        ),  # fmt: skip
+        ),
         "decay": w.ToggleButtons(options=grids.DECAYS, value="none", description="lr decay"),
         "lr": choice_slider(LEARNING_RATES, 0.0007, "learning rate", style=WIDE),
         "beta": choice_slider(BETAS, 0.9, "β / β1"),
@@ -640,9 +676,12 @@ def optimizer_explorer(moons=None, **start):
             for name, greyed in unused.items():
                 controls[name].disabled = greyed
         setting = grids.Setting(
-            optimizer, lr, beta=0.9 if unused["beta"] else beta,
-            beta2=0.999 if unused["beta2"] else beta2, decay=decay,
-        )  # fmt: skip
+            optimizer,
+            lr,
+            beta=0.9 if unused["beta"] else beta,
+            beta2=0.999 if unused["beta2"] else beta2,
+            decay=decay,
+        )
         view = grid_view(grid, setting, batch)
         ex.show(figure.update(view, setting, batch), optimizer_summary(view, setting, batch))
 

@@ -103,8 +103,10 @@ def _l2_gradient_mistake(grads, plain, want):
         return None
     if ratios[1] is not None and all(np.isclose(r, ratios[1]) for r in ratios.values() if r):
         if np.isclose(ratios[1], 0.5):
-            return ("Each dW_l's L2 term is half of lambd / m × W_l: lambd / (2m) is the "
-                    "cost's factor; its derivative is lambd / m × W_l.")  # fmt: skip
+            return (
+                "Each dW_l's L2 term is half of lambd / m × W_l: lambd / (2m) is the "
+                "cost's factor; its derivative is lambd / m × W_l."
+            )
         return "Each dW_l's L2 term is off by the same factor: it is lambd / m × W_l."
     return None
 
@@ -210,11 +212,14 @@ def regularization_view(grid, lambd, keep_prob, iterations):
     s = int(np.flatnonzero(grid["iterations"] == iterations)[0])
     return {
         "parameters": {f"{w}{l}": grid[f"{w}{l}"][s, k] for l in (1, 2, 3) for w in "Wb"},
-        "train_acc": float(grid["train_acc"][s, k]), "dev_acc": float(grid["dev_acc"][s, k]),
-        "norms": grid["norms"][s, k], "plain_norms": grid["norms"][s, 0],
-        "train_curve": grid["train_acc"][: s + 1, k], "dev_curve": grid["dev_acc"][: s + 1, k],
+        "train_acc": float(grid["train_acc"][s, k]),
+        "dev_acc": float(grid["dev_acc"][s, k]),
+        "norms": grid["norms"][s, k],
+        "plain_norms": grid["norms"][s, 0],
+        "train_curve": grid["train_acc"][: s + 1, k],
+        "dev_curve": grid["dev_acc"][: s + 1, k],
         "iterations": grid["iterations"][: s + 1],
-    }  # fmt: skip
+    }
 
 
 GOALKEEPER_BASELINE = 0.075  # Bayes error of data.make_goalkeeper (label noise), measured
@@ -262,19 +267,28 @@ class RegularizationFigure:
         axes[0].set_title("decision boundary (training set)")
         ax = axes[1]
         self.curves = [ax.plot([], [], label=split)[0] for split in ("train", "dev")]
-        ax.set(ylim=(0.45, 1.0), xlim=(0, grid["iterations"][-1]), xlabel="iteration",
-               title="accuracy")  # fmt: skip
+        ax.set(
+            ylim=(0.45, 1.0), xlim=(0, grid["iterations"][-1]), xlabel="iteration", title="accuracy"
+        )
         accuracy_legend = ax.legend(loc="lower right")
         ax, layers = axes[2], np.arange(1, 4)
-        self.plain = ax.bar(layers - 0.2, np.zeros(3), width=0.4, color="lightgrey",
-                            label="no regularization")  # fmt: skip
+        self.plain = ax.bar(
+            layers - 0.2, np.zeros(3), width=0.4, color="lightgrey", label="no regularization"
+        )
         self.bars = ax.bar(layers + 0.2, np.zeros(3), width=0.4, label="this setting")
         ax.set_xticks(layers, [f"$W^{{[{l}]}}$" for l in layers])
         ax.set(title="weight norm $\\|W\\|_F$", ylim=(0, 1.1 * grid["norms"].max()))
         norm_legend = ax.legend(fontsize="small")
         self.title = self.live.fig.suptitle(" \n ")
-        self.live.moving = [*self.regions.artists, *self.curves, accuracy_legend, *self.plain,
-                            *self.bars, norm_legend, self.title]  # fmt: skip
+        self.live.moving = [
+            *self.regions.artists,
+            *self.curves,
+            accuracy_legend,
+            *self.plain,
+            *self.bars,
+            norm_legend,
+            self.title,
+        ]
 
     def update(self, view, lambd, keep_prob):
         self.regions.update(lambda P: nn.predict(P, view["parameters"]))
@@ -350,7 +364,9 @@ def regularization_explorer(goalkeeper=None, **start):
             ex.set(other, 1.0 if other == "keep_prob" else 0.0)
             return
         view = regularization_view(grid, lambd, keep_prob, iterations)
-        ex.show(figure.update(view, lambd, keep_prob),
-                regularization_summary(view, lambd, keep_prob, iterations))  # fmt: skip
+        ex.show(
+            figure.update(view, lambd, keep_prob),
+            regularization_summary(view, lambd, keep_prob, iterations),
+        )
 
     return Explorer(controls, redraw, start=start, call="lab.regularization_explorer(")

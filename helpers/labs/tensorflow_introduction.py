@@ -234,8 +234,9 @@ def model_test(target, seed=1, num_epochs=2, minibatch_size=32, learning_rate=0.
     params, costs, train_acc, test_acc = result
     for name, values in (("costs", costs), ("train_acc", train_acc), ("test_acc", test_acc)):
         if len(values) != num_epochs:
-            raise AssertionError(f"{where}: {name} has {len(values)} entries, expected one per "
-                                 f"epoch ({num_epochs}).")  # fmt: skip
+            raise AssertionError(
+                f"{where}: {name} has {len(values)} entries, expected one per epoch ({num_epochs})."
+            )
         got = np.array([float(v) for v in values])
         if not np.allclose(got, want[name], rtol=1e-4, atol=1e-6):
             raise AssertionError(
@@ -256,8 +257,11 @@ def model_test(target, seed=1, num_epochs=2, minibatch_size=32, learning_rate=0.
 
 # ---------------------------------------------------------------- the SIGNS explorer
 
-SIGNS_REGULARIZERS = {"none": {}, "L2 (λ = 1)": {"l2": 1.0},
-                      "dropout (keep_prob 0.9)": {"keep_prob": 0.9}}  # fmt: skip
+SIGNS_REGULARIZERS = {
+    "none": {},
+    "L2 (λ = 1)": {"l2": 1.0},
+    "dropout (keep_prob 0.9)": {"keep_prob": 0.9},
+}
 SIGNS_EPOCHS = 60  # the explorer's budget; the lab trains 100 epochs
 SIGNS_START = {"lr": 1e-4, "batch": 32, "regularizer": "none"}  # where the explorer opens
 # (ordered as a setting: learning rate, mini-batch, regularizer)
@@ -269,8 +273,7 @@ def flatten_images(images):
     return (images.reshape(len(images), -1).T / np.float32(255)).astype(np.float32)
 
 
-def train_signs(signs, learning_rate=1e-3, epochs=40, batch_size=32, l2=0.0, keep_prob=1.0,
-                seed=1):  # fmt: skip
+def train_signs(signs, learning_rate=1e-3, epochs=40, batch_size=32, l2=0.0, keep_prob=1.0, seed=1):
     """The lab's [12288, 25, 12, 6] network as Keras trains it (``Dense`` layers, Adam with
     epsilon 1e-7, the summed loss, ``fit`` on mini-batches in data order), from the provided
     Glorot start (``nn.start_weights("signs")``); optional L2 (lambda / (2m) ||W1||^2 on the
@@ -365,8 +368,9 @@ def _pretrained(signs, learning_rate, batch_size, regularizer, cache_dir=None):
 
 def train_setting(signs, learning_rate, batch_size, regularizer):
     """``train_signs`` at one explorer setting, for ``SIGNS_EPOCHS`` epochs (no cache)."""
-    return train_signs(signs, learning_rate, SIGNS_EPOCHS, batch_size,
-                       **SIGNS_REGULARIZERS[regularizer])  # fmt: skip
+    return train_signs(
+        signs, learning_rate, SIGNS_EPOCHS, batch_size, **SIGNS_REGULARIZERS[regularizer]
+    )
 
 
 def signs_trained(signs, learning_rate, batch_size, regularizer):
@@ -453,7 +457,7 @@ def signs_explorer(signs=None, **start):
             options=list(SIGNS_REGULARIZERS),
             value=SIGNS_START["regularizer"],
             description="regularizer",
-        ),  # fmt: skip
+        ),
     }
     for trains in ("lr", "batch"):  # a drag would train each value it passes
         controls[trains].continuous_update = False
