@@ -16,6 +16,10 @@ import numpy as np
 from helpers import data
 
 BUILD = "make datasets"  # what trains the grids (python -m tools.precompute)
+# The version of the code that trains them (tools/stacked.py and tools/precompute.py, read as
+# syntax trees: comments and layout aside), part of every grid's key: a grid trained by other
+# code is never read. tools.precompute refuses to train while it is stale, and says the value.
+TRAINER = "a80f89beee46"
 
 
 OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
@@ -62,9 +66,9 @@ class Setting:
 
 def cache_path(name, inputs, cache_dir=None):
     """Where grid ``name`` is cached: ``<cache_dir>/<name>-<key>.npz``, the key a checksum of
-    ``inputs`` (arrays or numbers that determine the result), so a change of data or settings
-    names another file. ``cache_dir`` defaults to ``datasets/cache/``."""
-    key = hashlib.sha256()
+    ``TRAINER`` and ``inputs`` (arrays or numbers that determine the result), so a change of
+    trainer, data or settings names another file. ``cache_dir`` defaults to ``datasets/cache/``."""
+    key = hashlib.sha256(TRAINER.encode())
     for a in inputs:
         a = np.asarray(a)
         if a.dtype == object:  # its bytes would be addresses: a new key every run

@@ -274,6 +274,9 @@ def test_grid_is_cached_by_data(tmp_path, monkeypatch):
     other = (gk[0] + 1e-9, *gk[1:])
     precompute.regularization_grid(other, cache_dir=tmp_path)
     assert len(calls) == 2
+    monkeypatch.setattr(grids, "TRAINER", "another trainer")  # its code changed: train anew
+    precompute.regularization_grid(gk, cache_dir=tmp_path)
+    assert len(calls) == 3
 
 
 def test_regularization_explorer_keeps_one_regularizer_at_a_time(grid):

@@ -208,3 +208,24 @@ def test_training_leaves_the_global_random_state_alone():
         X, Y, [2, 20, 3, 1], [S("gd", 0.3, keep_prob=0.5)], start, 3, batch_size=16, shuffle_seed=10
     )
     assert np.random.rand() == expected
+
+
+def test_the_grids_key_holds_the_trainers_version(tmp_path, monkeypatch):
+    """helpers.grids.TRAINER is the checksum of the trainer's code (comments and layout aside),
+    and make datasets refuses to train while it is stale."""
+    from helpers import grids
+    from tools import precompute
+
+    assert precompute.stale_trainer() is None, precompute.stale_trainer()
+    copies = []
+    for path in precompute.TRAINER_FILES:
+        copies.append(tmp_path / path.name)
+        copies[-1].write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(precompute, "TRAINER_FILES", tuple(copies))
+    source = copies[0].read_text(encoding="utf-8")
+    copies[0].write_text(f"# a comment\n{source}\n\n# another\n", encoding="utf-8")
+    assert precompute.trainer_version() == grids.TRAINER  # comments and blank lines: no change
+    copies[0].write_text(source + "\nEPSILON_USED = 1e-7\n", encoding="utf-8")
+    assert precompute.trainer_version() != grids.TRAINER
+    with pytest.raises(SystemExit, match=r'set TRAINER = "[0-9a-f]{12}" in helpers/grids.py'):
+        precompute.main()

@@ -8,9 +8,13 @@ norm: answers, so it stays on the instructors' side). Each result is cached in
 (``helpers.grids.load``) and say how to build one that is missing.
 """
 
+import ast
+import hashlib
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 
@@ -22,6 +26,28 @@ from helpers.labs import (
     regularization,
 )
 from tools import reference, stacked
+
+TRAINER_FILES = (Path(stacked.__file__), Path(__file__))
+
+
+def trainer_version():
+    """What ``helpers.grids.TRAINER`` must be: a checksum of the trainer's code
+    (``TRAINER_FILES`` as syntax trees, so that comments and layout do not count)."""
+    key = hashlib.sha256()
+    for path in TRAINER_FILES:
+        key.update(ast.dump(ast.parse(path.read_text(encoding="utf-8"))).encode())
+    return key.hexdigest()[:12]
+
+
+def stale_trainer():
+    """None, or what to do when ``grids.TRAINER`` is not the trainer's code's version."""
+    version = trainer_version()
+    if grids.TRAINER == version:
+        return None
+    return (
+        f"tools/stacked.py or tools/precompute.py changed since the grids' version was set: "
+        f'set TRAINER = "{version}" in helpers/grids.py (every grid is then trained anew)'
+    )
 
 
 def cached(name, inputs, compute, cache_dir=None):
@@ -470,6 +496,9 @@ def signs_explorer_start(signs=None, cache_dir=None):
 
 
 def main():
+    stale = stale_trainer()
+    if stale:
+        sys.exit(f"tools.precompute: {stale}")
     grid = regularization_grid()
     print(f"regularization explorer: {len(grid['settings'])} settings ready")
     grid = explorer_grid()
