@@ -30,10 +30,15 @@ def start_weights(name, layers_dims):
         return {k[len(prefix) :]: stored[k].copy() for k in stored.files if k.startswith(prefix)}
 
 
+# Week 2's moons network: the Optimization lab trains it, the Tuning lab maps its dev cost.
+MOONS_LAYERS = [2, 5, 2, 1]
+MOONS_SHUFFLE_SEED = 10  # its mini-batches: seed 10, then seed + 1 before each epoch
+
+
 # name -> (layer sizes, how the course draws them); what the labs start from
 STARTS_OF = {
     "regularization": ([2, 20, 3, 1], "randn / sqrt(n_prev)"),
-    "moons": ([2, 5, 2, 1], "randn * sqrt(2 / n_prev)"),
+    "moons": (MOONS_LAYERS, "randn * sqrt(2 / n_prev)"),
     **{f"spirals-{d}": ([2, *[16] * d, 3], "randn * sqrt(2 / n_prev)") for d in (2, 6, 10)},
     "signs": ([12288, 25, 12, 6], "randn * sqrt(2 / (n_prev + n)), seed 1"),
 }

@@ -21,7 +21,6 @@ from matplotlib.ticker import NullLocator
 
 from helpers import checking, data, errors, grids, nn
 from helpers.explorer import WIDE, Explorer, LiveFigure, choice_slider
-from helpers.labs import optimization_methods as moons_lab
 
 # ---------------------------------------------------------------- checks
 
@@ -252,9 +251,9 @@ def response_map_inputs(splits):
         *splits,
         MAP_RATES,
         MAP_EPSILONS,
-        [EPOCHS, BATCH_SIZE, moons_lab.SHUFFLE_SEED],
-        moons_lab.MOONS_LAYERS,
-        *moons_lab.moons_start().values(),
+        [EPOCHS, BATCH_SIZE, nn.MOONS_SHUFFLE_SEED],
+        nn.MOONS_LAYERS,
+        *nn.start_weights("moons", nn.MOONS_LAYERS).values(),
     )
 
 

@@ -329,8 +329,8 @@ def draw_decay_schedules(update_lr, learning_rate0=0.2, epochs=50, ax=None):
 
 # ---------------------------------------------------------------- the moons model, many settings
 
-MOONS_LAYERS = [2, 5, 2, 1]
-SHUFFLE_SEED = 10  # the lab's model: seed = 10, then seed + 1 before each epoch
+MOONS_LAYERS = nn.MOONS_LAYERS
+SHUFFLE_SEED = nn.MOONS_SHUFFLE_SEED  # the lab's model: seed = 10, then seed + 1 before each epoch
 
 
 def moons_start(layers_dims=MOONS_LAYERS):
