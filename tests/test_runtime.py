@@ -82,3 +82,20 @@ def test_no_file_of_the_code_is_hidden_from_git_by_gitignore():
     assert listed.returncode == 0, listed.stderr
     ignored = [p for p in listed.stdout.split() if not p.endswith(("__pycache__/", "checkpoints/"))]
     assert ignored == []
+
+
+def test_no_lab_module_imports_another_lab():
+    """Each lab's module (helpers/labs/) builds on the shared helpers only: changing one lab
+    cannot break another through it."""
+    import ast
+
+    for path in sorted((ROOT / "helpers" / "labs").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = [
+            node.module + "".join(f".{a.name}" for a in node.names)
+            if isinstance(node, ast.ImportFrom)
+            else ", ".join(a.name for a in node.names)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+        ]
+        assert not [m for m in imported if "helpers.labs" in m], (path.name, imported)
