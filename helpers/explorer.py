@@ -175,7 +175,7 @@ def control_values(control):
     return [type(control.value)(control.min + i * control.step) for i in range(steps + 1)]
 
 
-def _canon(value):
+def canonical(value):
     """A number as explorer_view.js writes it (JavaScript's toExponential(6))."""
     if isinstance(value, bool | np.bool_):
         return "true" if value else "false"
@@ -190,7 +190,7 @@ def setting_key(controls, values):
     for name, control in controls.items():
         offered = choices(control)
         value = values[name]
-        parts.append(_canon(offered.index(value) if offered is not None else value))
+        parts.append(canonical(offered.index(value) if offered is not None else value))
     return "|".join(parts)
 
 
@@ -209,6 +209,42 @@ class FigureView(anywidget.AnyWidget):
     status = traitlets.Unicode().tag(sync=True)
     reopen = traitlets.Unicode().tag(sync=True)
     training = traitlets.Bool(False).tag(sync=True)  # a training runs in the kernel
+
+
+class FrameCache:
+    """The frames an explorer drew: setting key -> (png, status, reopen), at most ``limit``
+    bytes of PNG (``bytes``), the least recently used dropped first."""
+
+    def __init__(self, limit):
+        self.limit, self.bytes, self.frames = limit, 0, OrderedDict()
+
+    def __contains__(self, key):
+        return key in self.frames
+
+    def __getitem__(self, key):
+        return self.frames[key]
+
+    def __iter__(self):  # keys, least recently used first
+        return iter(self.frames)
+
+    def __len__(self):
+        return len(self.frames)
+
+    def items(self):
+        return self.frames.items()
+
+    def put(self, key, frame):
+        """Keep ``frame`` (png, status, reopen) as the most recently used."""
+        if key in self.frames:
+            self.bytes -= len(self.frames.pop(key)[0])
+        self.frames[key] = frame
+        self.bytes += len(frame[0])
+        while self.bytes > self.limit:
+            self.bytes -= len(self.frames.popitem(last=False)[1][0])
+
+    def touch(self, key):
+        """Mark ``key`` just used: the last to be dropped."""
+        self.frames.move_to_end(key)
 
 
 class NotAhead(Exception):
@@ -232,7 +268,10 @@ class Explorer:
     the frames of every value of every control around the current setting (the one just
     moved first) and sends them to the view, which shows a frame as soon as the controls
     reach its setting. It starts once the controls rest (``SETTLE``), so that it never
-    competes with a drag. A setting drawn before is not drawn again (``FRAME_BYTES`` kept).
+    competes with a drag. A setting drawn before is not drawn again: ``frames`` (a
+    ``FrameCache`` of ``FRAME_BYTES``) keeps them. ``ahead_pending`` says whether frames are
+    still to be drawn ahead, ``training`` whether a training runs in the background, and
+    ``from_browser(content)`` handles a message of the view.
     """
 
     FRAME_BYTES = 64 * 2**20  # the frames' PNGs kept, at most (kernel and browser)
@@ -243,8 +282,7 @@ class Explorer:
         self.controls, self.call, self._redraw = controls, call, redraw
         self._changed = None
         self._ahead, self._ahead_axis = None, None  # the setting drawn ahead and its control
-        self._frames = OrderedDict()  # key -> (png, status, reopen), oldest first
-        self._bytes = 0  # the PNG bytes in _frames
+        self.frames = FrameCache(self.FRAME_BYTES)
         self._queue, self._timer, self._ready, self._shown = deque(), None, False, None
         self._training, self._partial = None, False  # the training in the background
         self._unsynced = None  # the setting shown from a frame, not yet in the view's model
@@ -348,14 +386,6 @@ class Explorer:
             self.view.key, self.view.value = key, png
             self.view.status, self.view.reopen = status, reopen
 
-    def _keep(self, frame):
-        key, png = frame[0], frame[1]
-        if key in self._frames:
-            self._bytes -= len(self._frames.pop(key)[0])
-        self._frames[key], self._bytes = frame[1:], self._bytes + len(png)
-        while self._bytes > self.FRAME_BYTES:
-            self._bytes -= len(self._frames.popitem(last=False)[1][0])
-
     def _at_home(self, handler, *args):
         """Run ``handler`` on the explorer's own loop: now when this is its thread (or it has
         none: a script, a test), else as soon as that loop is free."""
@@ -381,17 +411,17 @@ class Explorer:
     def _refresh(self):
         key = self.key()
         self._unsynced = None
-        if key in self._frames and self._ready and _running_loop() is not None:
+        if key in self.frames and self._ready and _running_loop() is not None:
             self._unsynced = key  # the browser shows its frame; the model follows at rest
-        elif key in self._frames:
-            self._publish(key, *self._frames[key])
-        if key in self._frames:  # just used: the last to be dropped
-            self._frames.move_to_end(key)
+        elif key in self.frames:
+            self._publish(key, *self.frames[key])
+        if key in self.frames:
+            self.frames.touch(key)
         else:
             self._shown, self._partial = None, False
             self._redraw(self)
             if self._shown is not None and self._shown[0] == key and not self._partial:
-                self._keep(self._shown)
+                self.frames.put(key, self._shown[1:])
                 self.view.send({"type": "drawn", "key": key})
         self._plan_ahead()
 
@@ -429,12 +459,23 @@ class Explorer:
     # ---------------------------------------------------------------- drawing ahead
 
     def _on_message(self, _view, content, _buffers):
-        self._at_home(self._on_browser, content)
+        self._at_home(self.from_browser, content)
 
-    def _on_browser(self, content):
+    @property
+    def training(self):
+        """Whether a training runs in the background."""
+        return self._training is not None
+
+    @property
+    def ahead_pending(self):
+        """Whether frames around the setting are still to be drawn ahead."""
+        return bool(self._queue) or self._timer is not None
+
+    def from_browser(self, content):
+        """Handle a message of the view (``{"type": "ready"}``: a browser shows it)."""
         if content.get("type") == "ready":  # a browser shows the view: send what is drawn
             self._ready = True
-            for key, (png, status, reopen) in self._frames.items():
+            for key, (png, status, reopen) in self.frames.items():
                 self._send_frame(key, png, status, reopen)
             self._plan_ahead()
 
@@ -478,11 +519,11 @@ class Explorer:
         self._timer = None
         if self._unsynced is not None:
             key, self._unsynced = self._unsynced, None
-            if key in self._frames:
-                self._publish(key, *self._frames[key])
+            if key in self.frames:
+                self._publish(key, *self.frames[key])
         while self._queue:
             name, values = self._queue.popleft()
-            if self.key(values) not in self._frames:
+            if self.key(values) not in self.frames:
                 self.draw_ahead(name, values)
                 break
         if self._queue:
@@ -503,7 +544,7 @@ class Explorer:
         frame = self._shown
         if frame is None or frame[0] != self.key(values):
             return None
-        self._keep(frame)
+        self.frames.put(frame[0], frame[1:])
         self._send_frame(*frame)
         return frame
 

@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import threading
 import time
-from collections import deque
 
 import ipywidgets as w
 import numpy as np
@@ -102,7 +101,7 @@ def test_setting_keys_are_written_as_the_browser_writes_them():
         next(ROOT.glob(".venv/lib/python*/site-packages/playwright/driver/node"))
     )
     out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True).stdout
-    assert json.loads(out) == [explorer_module._canon(v) for v in [*numbers, True, False]]
+    assert json.loads(out) == [explorer_module.canonical(v) for v in [*numbers, True, False]]
     ex, _ = explorer(lam=0.1, n=7)
     assert ex.key() == "1.000000e0|7.000000e0|1.000000e-2"
     assert ex.view.attributes == ["index", "value", "value"]
@@ -115,8 +114,8 @@ def test_drawing_ahead_draws_every_value_around_the_setting_as_a_live_move_would
     ex.controls["lam"].value = 0.1  # moved last: drawn ahead first
 
     async def browser_shows_it():
-        ex._on_message(ex.view, {"type": "ready"}, [])
-        while ex._queue or ex._timer is not None:
+        ex.from_browser({"type": "ready"})
+        while ex.ahead_pending:
             await asyncio.sleep(0.01)
 
     asyncio.run(browser_shows_it())
@@ -145,7 +144,7 @@ def test_drawing_ahead_draws_every_value_around_the_setting_as_a_live_move_would
         assert ex.view.status.endswith("n 3, lr 0.01")
         await asyncio.sleep(ex.SETTLE + 0.2)  # the controls rest: the model follows
         assert (ex.view.value, ex.view.status) == sent_frames[ex.key()][:2]
-        while ex._queue or ex._timer is not None:
+        while ex.ahead_pending:
             await asyncio.sleep(0.01)
 
     asyncio.run(move_to_a_frame())
@@ -181,7 +180,7 @@ def test_training_runs_in_the_background_and_the_explorer_answers_meanwhile():
     seen = []
 
     async def learner():
-        ex._on_message(ex.view, {"type": "ready"}, [])
+        ex.from_browser({"type": "ready"})
         ex.controls["lr"].value = 0.3  # trains in the background
         seen.append(ex.view.status)
         await asyncio.to_thread(started.wait, 5)
@@ -189,7 +188,7 @@ def test_training_runs_in_the_background_and_the_explorer_answers_meanwhile():
         seen.append(ex.view.status)
         ex.controls["lr"].value = 0.3  # still training: says so
         seen.append(ex.view.status)
-        while ex._training is not None:
+        while ex.training:
             await asyncio.sleep(0.05)
         seen.append(ex.view.status)
 
@@ -200,8 +199,8 @@ def test_training_runs_in_the_background_and_the_explorer_answers_meanwhile():
         "lr 0.3: training…",
         "lr 0.3: model at 0.3",
     ]
-    assert ex.key() in ex._frames  # the trained frame is kept; "training…" never is
-    assert ex._frames[ex.key()][1] == "lr 0.3: model at 0.3"
+    assert ex.key() in ex.frames  # the trained frame is kept; "training…" never is
+    assert ex.frames[ex.key()][1] == "lr 0.3: model at 0.3"
 
 
 def test_moves_from_a_subshell_thread_are_handled_on_the_explorers_own_loop():
@@ -229,7 +228,7 @@ def test_moves_from_a_subshell_thread_are_handled_on_the_explorers_own_loop():
 
     def subshell(ex):
         async def moves():
-            ex._on_message(ex.view, {"type": "ready"}, [])
+            ex.view._handle_custom_msg({"type": "ready"}, [])  # as a message from a browser
             for lr in (1, 2, 3, 4, 5):
                 controls["lr"].value = lr
                 await asyncio.sleep(0.03)
@@ -253,25 +252,26 @@ def test_moves_from_a_subshell_thread_are_handled_on_the_explorers_own_loop():
     assert ex.view.status == "lr 5, n 1: model at 5", "the last setting was never drawn"
     assert threads == {threading.current_thread().name}
     assert trainings[0] is True and trainings[-1] is False and not ex.view.training
-    assert 5 in trained and ex._training is None
+    assert 5 in trained and not ex.training
 
 
 def test_frames_kept_stay_under_their_byte_limit_oldest_dropped_first():
     ex, _ = explorer()
     ex.view.send = lambda content, buffers=None: None
     size = len(ex.view.value)
-    ex.FRAME_BYTES = int(3.5 * size)  # about 3 frames of this figure
+    ex.frames.limit = int(3.5 * size)  # about 3 frames of this figure
     for name, values in ex.around()[:6]:
         ex.draw_ahead(name, values)
-    assert ex._bytes == sum(len(png) for png, _, _ in ex._frames.values()) <= ex.FRAME_BYTES
-    assert list(ex._frames) == [ex.key(v) for _, v in ex.around()[:6]][-len(ex._frames) :]
-    assert 2 <= len(ex._frames) <= 4
+    kept = [png for png, _, _ in dict(ex.frames.items()).values()]
+    assert ex.frames.bytes == sum(map(len, kept)) <= ex.frames.limit
+    assert list(ex.frames) == [ex.key(v) for _, v in ex.around()[:6]][-len(ex.frames) :]
+    assert 2 <= len(ex.frames) <= 4
 
 
 def test_without_a_browser_nothing_is_drawn_ahead():
     ex, drawn = explorer()
     ex.controls["lam"].value = 1.0
-    assert ex._queue == deque() and list(ex._frames) == [
+    assert not ex.ahead_pending and list(ex.frames) == [
         "0.000000e0|5.000000e0|1.000000e-2",
         "2.000000e0|5.000000e0|1.000000e-2",
     ]
