@@ -211,8 +211,8 @@ def test_training_leaves_the_global_random_state_alone():
 
 
 def test_the_grids_key_holds_the_trainers_version(tmp_path, monkeypatch):
-    """helpers.grids.TRAINER is the checksum of the trainer's code (comments and layout aside),
-    and make datasets refuses to train while it is stale."""
+    """helpers.grids.TRAINER is the checksum of the trainer's code (blank and comment lines
+    aside), and make datasets refuses to train while it is stale."""
     from helpers import grids
     from tools import precompute
 
@@ -223,8 +223,9 @@ def test_the_grids_key_holds_the_trainers_version(tmp_path, monkeypatch):
         copies[-1].write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.setattr(precompute, "TRAINER_FILES", tuple(copies))
     source = copies[0].read_text(encoding="utf-8")
-    copies[0].write_text(f"# a comment\n{source}\n\n# another\n", encoding="utf-8")
-    assert precompute.trainer_version() == grids.TRAINER  # comments and blank lines: no change
+    windows = f"# a comment\n{source}\n\n    # another\n".replace("\n", "\r\n")
+    copies[0].write_text(windows, encoding="utf-8", newline="")
+    assert precompute.trainer_version() == grids.TRAINER  # comments, blank lines, CRLF: no change
     copies[0].write_text(source + "\nEPSILON_USED = 1e-7\n", encoding="utf-8")
     assert precompute.trainer_version() != grids.TRAINER
     with pytest.raises(SystemExit, match=r'set TRAINER = "[0-9a-f]{12}" in helpers/grids.py'):

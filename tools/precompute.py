@@ -8,7 +8,6 @@ norm: answers, so it stays on the instructors' side). Each result is cached in
 (``helpers.grids.load``) and say how to build one that is missing.
 """
 
-import ast
 import hashlib
 import sys
 import time
@@ -32,10 +31,15 @@ TRAINER_FILES = (Path(stacked.__file__), Path(__file__))
 
 def trainer_version():
     """What ``helpers.grids.TRAINER`` must be: a checksum of the trainer's code
-    (``TRAINER_FILES`` as syntax trees, so that comments and layout do not count)."""
+    (``TRAINER_FILES``), its blank lines, comment lines and line endings left out. Read as
+    text, not parsed, so that every Python version the course runs on computes the same."""
     key = hashlib.sha256()
     for path in TRAINER_FILES:
-        key.update(ast.dump(ast.parse(path.read_text(encoding="utf-8"))).encode())
+        lines = path.read_text(encoding="utf-8").splitlines()
+        kept = [
+            line.rstrip() for line in lines if line.strip() and not line.lstrip().startswith("#")
+        ]
+        key.update("\n".join(kept).encode())
     return key.hexdigest()[:12]
 
 
