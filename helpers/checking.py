@@ -163,6 +163,14 @@ def explained(mistake):
         raise AssertionError(f"{error} {said}") from None
 
 
+def shows(got, mistake):
+    """Whether ``got`` is an array of ``mistake``'s shape and values (to np.allclose): the
+    learner's result is that usual mistake's."""
+    return (
+        isinstance(got, np.ndarray) and got.shape == np.shape(mistake) and np.allclose(got, mistake)
+    )
+
+
 def constant_factor(got, expected, rtol=1e-6):
     """c when ``got`` is c × ``expected`` entry by entry (c not 1, two entries at least not
     zero; zeros where ``expected`` has them), else None: a scale left out or put twice."""

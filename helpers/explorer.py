@@ -216,35 +216,35 @@ class FrameCache:
     bytes of PNG (``bytes``), the least recently used dropped first."""
 
     def __init__(self, limit):
-        self.limit, self.bytes, self.frames = limit, 0, OrderedDict()
+        self.limit, self.bytes, self._frames = limit, 0, OrderedDict()
 
     def __contains__(self, key):
-        return key in self.frames
+        return key in self._frames
 
     def __getitem__(self, key):
-        return self.frames[key]
+        return self._frames[key]
 
     def __iter__(self):  # keys, least recently used first
-        return iter(self.frames)
+        return iter(self._frames)
 
     def __len__(self):
-        return len(self.frames)
+        return len(self._frames)
 
     def items(self):
-        return self.frames.items()
+        return self._frames.items()
 
     def put(self, key, frame):
         """Keep ``frame`` (png, status, reopen) as the most recently used."""
-        if key in self.frames:
-            self.bytes -= len(self.frames.pop(key)[0])
-        self.frames[key] = frame
+        if key in self._frames:
+            self.bytes -= len(self._frames.pop(key)[0])
+        self._frames[key] = frame
         self.bytes += len(frame[0])
         while self.bytes > self.limit:
-            self.bytes -= len(self.frames.popitem(last=False)[1][0])
+            self.bytes -= len(self._frames.popitem(last=False)[1][0])
 
     def touch(self, key):
         """Mark ``key`` just used: the last to be dropped."""
-        self.frames.move_to_end(key)
+        self._frames.move_to_end(key)
 
 
 class NotAhead(Exception):

@@ -141,6 +141,25 @@ def zoom_box_case(trials=8, seed=1):
     return sampled, rng.uniform(0.1, 0.7, trials)
 
 
+def _same_box(got, box):
+    """Whether ``got`` holds each of box's (low, high) pairs, as tuples."""
+    return all(
+        isinstance(got.get(n), tuple) and len(got[n]) == 2 and np.allclose(got[n], box[n])
+        for n in box
+    )
+
+
+def _assert_pair(where, value):
+    if not (isinstance(value, tuple) and len(value) == 2):
+        raise AssertionError(f"{where} should be a tuple (low, high).")
+
+
+def _assert_range(where, value, want):
+    """``value`` (low, high) is ``want`` (low, high), to round-off."""
+    for part, got_value, want_value in zip(("low", "high"), value, want, strict=True):
+        checking.assert_close(f"{where} {part}", got_value, want_value, rtol=1e-12)
+
+
 def zoom_box_test(target, trials=8, keep=3, seed=1):
     """The box (name -> (low, high)) spanned by the ``keep`` lowest-scoring trials."""
     sampled, scores = zoom_box_case(trials, seed)
@@ -151,22 +170,20 @@ def zoom_box_test(target, trials=8, keep=3, seed=1):
     if not isinstance(got, dict) or list(got) != list(BOX):
         raise AssertionError(f"{where} should return a dict with the keys {list(BOX)}.")
     for k, box in want["mistake: miscounted"].items():
-        if all(isinstance(got[n], tuple) and np.allclose(got[n], box[n]) for n in box):
+        if _same_box(got, box):
             raise AssertionError(
                 f"{where}: it spans the best {k} trials; keep exactly {keep} "
                 "(np.argsort(scores)[:keep])."
             )
     for name, want_box in expected.items():
         value = got[name]
-        if not (isinstance(value, tuple) and len(value) == 2):
-            raise AssertionError(f"{where}[{name!r}] should be a tuple (low, high).")
+        _assert_pair(f"{where}[{name!r}]", value)
         if np.allclose(value, highest[name]) and not np.allclose(value, want_box):
             raise AssertionError(
                 f"{where}: it kept the trials with the highest scores. A score is a dev cost: "
                 "the best trials have the lowest (np.argsort sorts from lowest)."
             )
-        for part, got_value, want_value in zip(("low", "high"), value, want_box, strict=True):
-            checking.assert_close(f"{where}[{name!r}] {part}", got_value, want_value, rtol=1e-12)
+        _assert_range(f"{where}[{name!r}]", value, want_box)
     print(checking.PASSED)
 
 
@@ -179,14 +196,6 @@ def history_case(rounds=1, trials=12, seed=2):
         sampled, scores = zoom_box_case(trials, seed + r)
         history.append({"box": dict(BOX), "trials": sampled, "scores": scores})
     return history
-
-
-def _same_box(got, box):
-    """Whether ``got`` holds each of box's (low, high) pairs, as tuples."""
-    return all(
-        isinstance(got.get(n), tuple) and len(got[n]) == 2 and np.allclose(got[n], box[n])
-        for n in box
-    )
 
 
 def next_box_test(target, rounds=1, trials=12, keep=0.2, seed=2):
@@ -214,10 +223,8 @@ def next_box_test(target, rounds=1, trials=12, keep=0.2, seed=2):
             raise AssertionError(f"{where}: {hint}.")
     for name, want_box in want["box"].items():
         value = got[name]
-        if not (isinstance(value, tuple) and len(value) == 2):
-            raise AssertionError(f"{where}[{name!r}] should be a tuple (low, high).")
-        for part, got_value, want_value in zip(("low", "high"), value, want_box, strict=True):
-            checking.assert_close(f"{where}[{name!r}] {part}", got_value, want_value, rtol=1e-12)
+        _assert_pair(f"{where}[{name!r}]", value)
+        _assert_range(f"{where}[{name!r}]", value, want_box)
     print(checking.PASSED)
 
 
