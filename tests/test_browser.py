@@ -1,6 +1,9 @@
 """The labs in real JupyterLab and a real browser (Debian's chromium, driven by Playwright).
 
-Each lab: open it, run all cells, wait for every cell to finish, assert no cell shows an
+Each lab as the grader runs it, with its explorers: its demo cells (trainings, tables and
+plots, tagged ``skip-when-grading``) are left out, as nbval runs every cell of every lab in the
+same test run and compares it with the committed outputs, which hold no error and no stderr
+(tests/test_notebooks.py); run all, wait for every cell to finish, assert no cell shows an
 error or stderr. Each explorer: move a slider with the keyboard, as a person would, and
 assert that the rendered figure changed and that the status line now says what the compute
 functions give for the new value. Screenshots before / after go to ``build/browser/``
@@ -46,10 +49,13 @@ if CHROMIUM is None:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """A JupyterLab server on a free loopback port, serving a copy of notebooks/."""
+    """A JupyterLab server on a free loopback port, serving a copy of notebooks/ without the
+    labs' demo cells (``browser.without_demos``)."""
     workdir = tmp_path_factory.mktemp("lab")
     try:
-        with browser_tools.jupyterlab(ROOT / "notebooks", workdir, data.data_dir()) as server:
+        with browser_tools.jupyterlab(
+            ROOT / "notebooks", workdir, data.data_dir(), demos=False
+        ) as server:
             yield server
     except RuntimeError as error:
         pytest.fail(str(error))
@@ -147,7 +153,7 @@ TRAINS = {
 
 @pytest.mark.parametrize("notebook", sorted(LABS))
 def test_lab_runs_and_explorers_respond(lab, browser, notebook):
-    """Run All shows no error; one key press on a slider changes the figure and the status
+    """Run All (without the demo cells) shows no error; one key press on a slider changes the figure and the status
     line to what the compute functions give (from a frame drawn ahead, or drawn by the
     kernel for a setting that trains), the figure fits its cell at a 1280-px window; then
     every explorer of the lab passes axe-core's rules (the figure's text alternative is its
@@ -254,7 +260,7 @@ def test_every_explorer_is_timed():
     """The browser timings cover every explorer of every lab (``tools.browser.TIMED``)."""
     for path in sorted((ROOT / "notebooks").glob("week*/*.ipynb")):
         nb = nbformat.read(path, as_version=4)
-        calls = sum(c.source.count("_explorer(") for c in nb.cells if c.cell_type == "code")
+        calls = sum(map(browser_tools.is_explorer, nb.cells))
         timed = browser_tools.TIMED.get(f"{path.parent.name}/{path.name}", [])
         assert len(timed) == calls, f"{path.name}: {calls} explorers, {len(timed)} timed"
         assert f"{path.parent.name}/{path.name}" in LABS

@@ -330,7 +330,8 @@ def browser_latencies():
         print("chromium not found: no browser timings (Debian: apt-get install chromium)")
         return {}
     with tempfile.TemporaryDirectory() as tmp:
-        server = browser.jupyterlab(ROOT / "notebooks", Path(tmp) / "lab", data.data_dir())
+        lab = Path(tmp) / "lab"  # the labs without their demo cells: the explorers are the same
+        server = browser.jupyterlab(ROOT / "notebooks", lab, data.data_dir(), demos=False)
         with server as (url, token), browser.chromium(Path(tmp) / "profile") as context:
             return browser.explorer_latencies(url, token, context)
 

@@ -14,7 +14,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import nbformat
 import numpy as np
+
+from tools.grading import SKIP_TAG
 
 CHROMIUM_FLAGS = [  # chromium off the network and out of any existing profile
     "--no-sandbox",
@@ -61,12 +64,35 @@ def _free_port():
         return s.getsockname()[1]
 
 
+def without_demos(path):
+    """Rewrite the lab at ``path`` without its demo cells (tagged ``skip-when-grading``: the
+    trainings, tables and plots nbval runs and checks against the committed outputs), keeping
+    its explorers: the cells a browser test has to run. Each explorer's cell runs on its own
+    after the setup cell, on the learner's functions (tests/test_errors.py)."""
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [
+        cell
+        for cell in nb.cells
+        if SKIP_TAG not in cell.metadata.get("tags", []) or is_explorer(cell)
+    ]
+    nbformat.write(nb, path)
+
+
+def is_explorer(cell):
+    """Whether a notebook cell shows an explorer (its one call, ``lab.<name>_explorer(...)``)."""
+    return cell.cell_type == "code" and "_explorer(" in cell.source
+
+
 @contextlib.contextmanager
-def jupyterlab(notebooks, workdir, data_dir):
+def jupyterlab(notebooks, workdir, data_dir, demos=True):
     """A JupyterLab server on a free loopback port serving a copy of ``notebooks`` made in
-    ``workdir``, with fresh user settings; yields (url, token)."""
+    ``workdir`` (each lab ``without_demos`` unless ``demos``), with fresh user settings;
+    yields (url, token)."""
     root = Path(workdir)
     shutil.copytree(notebooks, root / "notebooks")
+    if not demos:
+        for lab in (root / "notebooks").glob("week*/*.ipynb"):
+            without_demos(lab)
     (root / "settings").mkdir()  # what JupyterLab shows comes from the venv's defaults
     port, token = _free_port(), secrets.token_hex(16)
     bin_dir = Path(sys.executable).parent
