@@ -11,6 +11,7 @@ creates system users, and removes them).
 """
 
 import hashlib
+import importlib.util
 import json
 import os
 import pwd
@@ -241,6 +242,16 @@ for name, path in targets.items():
         seen[name] = type(error).__name__
 print(json.dumps(seen))
 """
+
+
+def test_the_learners_environment_is_compiled(hub):
+    """Learners cannot write the environment's ``__pycache__``: it was compiled when built
+    (and postBuild's cleaning leaves it), so a kernel's TensorFlow import reads bytecode
+    (6.5 s) instead of compiling 1800 modules every time (15.4 s, measured 2026-12-07)."""
+    site = next(Path(hub.course["learners_env"]).glob(".venv/lib/python*/site-packages"))
+    sources = list((site / "tensorflow").rglob("*.py"))
+    missing = [p for p in sources if not Path(importlib.util.cache_from_source(p)).exists()]
+    assert len(sources) > 1000 and missing == [], missing[:5]
 
 
 def test_the_admin_steps_leave_the_course_folder_to_the_instructor(hub, week):

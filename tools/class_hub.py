@@ -119,10 +119,12 @@ def build_learners_env(dest, python, library_path=None):
     if library_path:
         env["LD_LIBRARY_PATH"] = library_path
     subprocess.run([python, "-m", "venv", venv], check=True, env=env)
-    pip = [venv / "bin/python", "-m", "pip", "install", "--quiet"]
+    # uv, not pip: the same pins in a quarter of the time (it unpacks in parallel). Compiled
+    # now, as learners cannot write __pycache__ here; copied, not hard-linked to root's cache.
+    uv = [sys.executable, "-m", "uv", "pip", "install", "--quiet", "--python", venv / "bin/python"]
+    uv += ["--compile-bytecode", "--link-mode=copy"]
     for step in (
-        pip + ["--upgrade", "pip"],
-        pip + ["-c", "constraints.txt", "-r", "binder/requirements.txt", "jupyterhub"],
+        uv + ["-c", "constraints.txt", "-r", "binder/requirements.txt", "jupyterhub"],
         [dest / "binder/postBuild"],
     ):
         run = subprocess.run(step, cwd=dest, env=env, capture_output=True, text=True)
