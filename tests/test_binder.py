@@ -103,7 +103,8 @@ def image(tmp_path_factory):
     base = getattr(sys, "_base_executable", sys.executable)
     subprocess.run([base, "-m", "venv", venv], check=True)
     env = plain_environment(venv)
-    pip = [venv / "bin/python", "-m", "pip", "install", "--quiet"]
+    # (--no-compile: the image's bytecode is not what this checks, and writing it is 30 s)
+    pip = [venv / "bin/python", "-m", "pip", "install", "--quiet", "--no-compile"]
     for step in (pip + ["-r", "binder/requirements.txt"], [home / "binder/postBuild"]):
         run = subprocess.run(step, cwd=home, env=env, capture_output=True, text=True)
         assert run.returncode == 0, f"{step}: {(run.stdout + run.stderr)[-3000:]}"

@@ -73,6 +73,18 @@ def test_numpy_labs_leave_tensorflow_to_their_keras_section():
         assert "tensorflow=True" not in path.read_text() and "setup_tensorflow" in path.read_text()
 
 
+def test_reading_a_notebook_builds_no_grammar():
+    """jsonschema 4.25 made its non-GPL format checks (which jupyter-events asks for) import
+    ``rfc3987_syntax``, which builds a Lark grammar on import: 1.9 s added to every process
+    that imports nbformat (nbgrader, nbclient, JupyterLab, each graded submission's runner).
+    constraints.txt holds jsonschema at 4.24.1, which does not import it."""
+    runs_quietly(
+        "import sys, nbformat, nbformat.validator\n"
+        "nbformat.validate(nbformat.v4.new_notebook())\n"
+        "assert 'rfc3987_syntax' not in sys.modules and 'lark' not in sys.modules"
+    )
+
+
 def test_no_file_of_the_code_is_hidden_from_git_by_gitignore():
     """A file that .gitignore matches never reaches a clone (the feedback page's template once
     sat in a folder named like nbgrader's `feedback/`, and a clean clone could not grade)."""
