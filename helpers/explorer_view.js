@@ -67,8 +67,21 @@ async function render({ model, el }) {
     if (frame) show(frame);
     return frames.has(key);
   };
+  // The model in this page follows the frame on screen (set here, not sent to the kernel,
+  // which brings its own copy there once the controls rest): a notebook saved right after a
+  // move keeps the figure the learner sees (JupyterLab saves the page's widget state).
+  const follow = (key) => {
+    const frame = frames.get(key);
+    if (model.get("key") === key || !frame.png) return;
+    model.set("value", frame.png);
+    model.set("status", frame.status);
+    model.set("reopen", frame.reopen);
+    model.set("key", key);
+  };
   const onControl = () => {
-    if (refresh()) el.dataset.hits = String(Number(el.dataset.hits || 0) + 1); // no kernel
+    if (!refresh()) return;
+    el.dataset.hits = String(Number(el.dataset.hits || 0) + 1); // no kernel
+    follow(keyNow());
   };
   const keep = (key, state) => {
     if (frames.has(key)) bytes -= frames.get(key).size;
@@ -90,6 +103,7 @@ async function render({ model, el }) {
     drawn = {
       key: model.get("key"),
       url,
+      png: model.get("value"),
       size: model.get("value")?.byteLength ?? 0,
       status: model.get("status"),
       reopen: model.get("reopen"),
@@ -102,8 +116,9 @@ async function render({ model, el }) {
   const onMessage = (msg, buffers) => {
     if (msg.type === "frame") {
       const [png] = buffers;
-      keep(msg.key, { url: pngUrl(png), size: png.byteLength, status: msg.status, reopen: msg.reopen });
-      if (msg.key === keyNow()) refresh();
+      const state = { url: pngUrl(png), png, size: png.byteLength, status: msg.status, reopen: msg.reopen };
+      keep(msg.key, state);
+      if (msg.key === keyNow() && refresh()) follow(msg.key);
     } else if (msg.type === "drawn" && drawn.key === msg.key) {
       keep(msg.key, drawn); // what the kernel just drew is that setting's final frame
     } else if (msg.type === "ahead") {

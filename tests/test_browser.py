@@ -223,16 +223,12 @@ def _saved(url, token, notebook):
         return nbformat.from_dict(json.load(answer)["content"])
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known bug (issue #31 note, 2026-12-04): on an AMD EPYC without AVX-512 the saved "
-    "widget state keeps the frame before a move answered from a frame drawn ahead, even 5 s "
-    "later; reproduced with and without the class hub's packages; not yet diagnosed",
-)
 def test_a_saved_lab_keeps_its_explorers_last_frame_for_the_feedback(lab, browser):
     """JupyterLab saves the widgets' state (saveState, tools/jupyterlab_overrides.json), so
     a learner's saved lab holds each explorer's last frame; the feedback page shows it with
-    its status line."""
+    its status line. Saved right after a move answered from a frame drawn ahead: the page's
+    model follows the screen at once (before, it kept the frame before the move until the
+    kernel caught up, 0.3 s later, and a save in between kept the old figure)."""
     url, token = lab
     notebook = "week1/gradient_checking.ipynb"
     page = browser.new_page()
@@ -240,8 +236,11 @@ def test_a_saved_lab_keeps_its_explorers_last_frame_for_the_feedback(lab, browse
         browser_tools.run_all(page, url, token, notebook)
         explorer = browser_tools.explorers(page).nth(0)
         explorer.scroll_into_view_if_needed()
+        browser_tools.drawn_ahead(explorer)
+        shown = browser_tools.frames_shown(explorer)
         _, (status, _) = browser_tools.move_slider(page, explorer, 0)
         page.keyboard.press("Control+s")
+        assert browser_tools.frames_shown(explorer) == shown + 1  # the browser answered
         for _ in range(60):
             saved = _saved(url, token, notebook)
             frames = feedback._frames(saved)
