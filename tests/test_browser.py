@@ -153,9 +153,9 @@ TRAINS = {
 
 @pytest.mark.parametrize("notebook", sorted(LABS))
 def test_lab_runs_and_explorers_respond(lab, browser, notebook):
-    """Run All (without the demo cells) shows no error; one key press on a slider changes the figure and the status
-    line to what the compute functions give (from a frame drawn ahead, or drawn by the
-    kernel for a setting that trains), the figure fits its cell at a 1280-px window; then
+    """Run All (without the demo cells) shows no error; one key press on a slider changes
+    the figure and the status line to what the compute functions give (from a frame drawn
+    ahead, or drawn by the kernel for a setting that trains), the figure fits its cell at a 1280-px window; then
     every explorer of the lab passes axe-core's rules (the figure's text alternative is its
     status line, each slider handle is named and says its value), answers each of 12
     key presses with a frame drawn ahead, painted on screen (the time each took goes to
@@ -259,7 +259,7 @@ def test_every_explorer_is_timed():
     """The browser timings cover every explorer of every lab (``tools.browser.TIMED``)."""
     for path in sorted((ROOT / "notebooks").glob("week*/*.ipynb")):
         nb = nbformat.read(path, as_version=4)
-        calls = sum(map(browser_tools.is_explorer, nb.cells))
+        calls = sum(c.source.count("_explorer(") for c in nb.cells if c.cell_type == "code")
         timed = browser_tools.TIMED.get(f"{path.parent.name}/{path.name}", [])
         assert len(timed) == calls, f"{path.name}: {calls} explorers, {len(timed)} timed"
         assert f"{path.parent.name}/{path.name}" in LABS

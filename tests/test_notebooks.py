@@ -7,6 +7,7 @@ import nbformat
 import pytest
 from conftest import NOTEBOOKS
 
+from tools import browser
 from tools.expected_output import TAG as EXPECTED
 from tools.expected_output import needs_block, printed_lines
 
@@ -89,7 +90,7 @@ def test_unstable_outputs_are_only_explorers_and_timings(nb):
     new ids on every run) or a cell that says its timings differ from run to run."""
     for cell in nb.cells:
         if "nbval-ignore-output" in cell.metadata.get("tags", []):
-            explorer = re.fullmatch(r"lab\.\w+_explorer\([^\n]*\)", cell.source.strip())
+            explorer = browser.is_explorer(cell)
             timings = cell.source.startswith("# The timings differ from run to run")
             assert explorer or timings, cell.source[:60]
 

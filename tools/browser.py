@@ -5,6 +5,7 @@ on screen. Used by ``tests/test_browser.py`` and by ``make bench`` (the "browser
 
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -17,7 +18,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from tools.grading import SKIP_TAG
+from tools.grading import demo_cells
 
 CHROMIUM_FLAGS = [  # chromium off the network and out of any existing profile
     "--no-sandbox",
@@ -65,22 +66,26 @@ def _free_port():
 
 
 def without_demos(path):
-    """Rewrite the lab at ``path`` without its demo cells (tagged ``skip-when-grading``: the
-    trainings, tables and plots nbval runs and checks against the committed outputs), keeping
-    its explorers: the cells a browser test has to run. Each explorer's cell runs on its own
-    after the setup cell, on the learner's functions (tests/test_errors.py)."""
+    """Rewrite the lab at ``path`` without the demo cells the grader skips
+    (``grading.demo_cells``: the trainings, tables and plots nbval runs and checks against the
+    committed outputs), keeping its explorers: the cells a browser test has to run. Each
+    explorer's cell runs on its own after the setup cell, on the learner's functions
+    (tests/test_errors.py)."""
     nb = nbformat.read(path, as_version=4)
+    demos = demo_cells(nb)
     nb.cells = [
         cell
         for cell in nb.cells
-        if SKIP_TAG not in cell.metadata.get("tags", []) or is_explorer(cell)
+        if cell.metadata.get("nbgrader", {}).get("grade_id") not in demos or is_explorer(cell)
     ]
     nbformat.write(nb, path)
 
 
 def is_explorer(cell):
-    """Whether a notebook cell shows an explorer (its one call, ``lab.<name>_explorer(...)``)."""
-    return cell.cell_type == "code" and "_explorer(" in cell.source
+    """Whether a notebook cell shows an explorer: the one call ``lab.<name>_explorer(...)``."""
+    return cell.cell_type == "code" and bool(
+        re.fullmatch(r"lab\.\w+_explorer\([^\n]*\)", cell.source.strip())
+    )
 
 
 @contextlib.contextmanager
