@@ -1,20 +1,23 @@
-"""The wiring every explorer shares: controls, a status line, one live figure, and the call
-that reopens the explorer as it is.
+"""The explorer every lab declares: controls, a view of each setting, one live figure, and
+the call that reopens the explorer as it is.
 
-An explorer is a plain compute function (tested by pytest), a figure built once with
-``LiveFigure`` (matplotlib, no widgets) and an update that sets the data of its moving
-artists, wired by ``Explorer``::
+An explorer is a pure view function (tested by pytest) and a figure built once with
+``LiveFigure`` (matplotlib, no widgets) that draws a view and says it in one status line::
 
-    live, (ax,) = LiveFigure.subplots(1, 1, figsize=(6, 4))
-    line, = ax.plot([], [])
-    live.moving = [line]                      # the rest is drawn once
+    class Figure:
+        def __init__(self):
+            self.live, (ax,) = LiveFigure.subplots(1, 1, figsize=(6, 4))
+            (self.line,) = ax.plot([], [])
+            self.live.moving = [self.line]        # the rest is drawn once
 
-    def redraw(ex):
-        view = compute(**ex.values)
-        line.set_data(view["x"], view["y"])
-        ex.show(live, summary(view))
+        def update(self, view):
+            self.line.set_data(view["x"], view["y"])
+            return self.live
 
-    return Explorer({"lam": choice_slider(LAMBDAS, 0.0, "λ")}, redraw,
+        def status(self, view):
+            return f"λ = {view['lam']:g}: cost {view['cost']:.3f}"
+
+    return Explorer({"lam": choice_slider(LAMBDAS, 0.0, "λ")}, view=compute, figure=Figure(),
                     call="lab.regularization_explorer(")  # shown by the notebook cell
 
 The notebook cell is one call. The figure stays: its still parts (axes, ticks, labels, what
@@ -27,8 +30,8 @@ frame of every value of every control around the current setting and sends it; a
 that reaches a setting drawn ahead shows its frame at once, with no round trip to the
 kernel. Other settings are drawn when the kernel gets the move. Sliders send values while
 dragged (``continuous_update=True``); ipywidgets' front end keeps at most one update in
-flight, so a drag never queues up redraws. A redraw calls ``needs_training()`` before it
-trains: such settings are drawn only when a learner moves there.
+flight, so a drag never queues up redraws. Settings that train (``trains``) are never drawn
+ahead: they train when a learner moves there.
 
 One thread: JupyterLab 4.6+ sends widget messages to a kernel subshell, a thread with an
 event loop of its own, while a training's end and the timers of drawing ahead land on the
@@ -37,6 +40,7 @@ another thread are passed to it), so no two threads ever share its state.
 """
 
 import asyncio
+import functools
 import html
 import io
 import threading
@@ -50,6 +54,8 @@ import numpy as np
 import traitlets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from helpers import errors
 
 WIDE = {"description_width": "initial"}  # a slider label shown in full
 
@@ -247,60 +253,121 @@ class FrameCache:
         self._frames.move_to_end(key)
 
 
-class NotAhead(Exception):
-    """Raised inside a redraw drawing ahead when the setting cannot be drawn ahead."""
+class AheadPlan:
+    """The settings to draw ahead around one setting, in the order they are drawn: one control
+    moved at a time, the control moved last first, each control's values nearest first.
+    ``offered`` maps each control's name to the values it offers."""
+
+    def __init__(self, offered):
+        self.offered, self._queue = offered, deque()
+
+    def around(self, here, moved=None):
+        """The settings one control away from ``here``: [(control name, values), ...]."""
+        out = []
+        for name in sorted(self.offered, key=lambda n: n != moved):
+            offered, at = self.offered[name], self.nearest(name, here[name])
+            for i in sorted(range(len(offered)), key=lambda i: abs(i - at)):
+                if i != at:
+                    out.append((name, {**here, name: offered[i]}))
+        return out
+
+    def nearest(self, name, value):
+        """The index of the value control ``name`` offers nearest to ``value``."""
+        offered = self.offered[name]
+        return min(range(len(offered)), key=lambda i: abs(_distance(offered[i], value)))
+
+    def start(self, here, moved=None):
+        """Plan the settings around ``here`` (the plan before is dropped); returns how many."""
+        self._queue = deque(self.around(here, moved))
+        return len(self._queue)
+
+    def __len__(self):
+        return len(self._queue)
+
+    def next(self, skip):
+        """The next planned (name, values) for which ``skip(values)`` is false, or None."""
+        while self._queue:
+            name, values = self._queue.popleft()
+            if not skip(values):
+                return name, values
+        return None
 
 
 class Explorer:
-    """Controls (name -> widget) wired to ``redraw(explorer)``, called now and on every change.
+    """Controls (name -> widget) and a figure, declared; the explorer shows, draws ahead and
+    trains.
 
-    ``redraw`` reads ``values`` (name -> value) and ``changed`` (the name of the control that
-    moved, None at the start), and shows its result with ``show(figure, status)`` or
-    ``say(text)``; it trains through ``train(work)`` (or calls ``needs_training()`` first),
-    and moves another control with ``set(name, value)``. ``rows`` lists the control names of
-    each row (default: one row).
-    ``start`` (name -> value) sets controls before the first redraw; ``call`` (the explorer's
-    call up to its keyword arguments) adds the line that reopens it as it is. ``widget`` is
-    what a notebook shows of the explorer: the rows, then ``view`` (status line, figure, that
-    line).
+    - ``view(**values)``: what the figure shows at a setting (pure: the same values give the
+      same view), from what is known now; a setting that must train first gives what is
+      known meanwhile. It may raise ``NotImplementedError`` (a learner's function not
+      written or not run yet): the status line then says which (``errors.explorer_waits``).
+    - ``figure``: ``update(view)`` draws a view and returns its ``LiveFigure``;
+      ``status(view)`` is its status line.
+    - ``trains(**values)``: whether a setting must train first (never drawn ahead);
+      ``train(**values)`` trains it, storing its result where ``view`` finds it (one
+      assignment: ``view`` must never see half of it).
+    - ``adjust(moved, values)``: the moves of other controls a setting calls for (name ->
+      value; a coupling between controls), ``moved`` the control moved last (None at the
+      start); ``enabled(**values)``: name -> whether that control is in use (greyed if not).
+    - ``rows``: the control names of each row (default: one row); ``start``: name -> value
+      set before the first frame; ``call``: the explorer's call up to its keyword arguments,
+      for the line that reopens it as it is.
 
-    Drawing ahead: once a browser shows the explorer, the kernel draws, between messages,
-    the frames of every value of every control around the current setting (the one just
-    moved first) and sends them to the view, which shows a frame as soon as the controls
-    reach its setting. It starts once the controls rest (``SETTLE``), so that it never
-    competes with a drag. A setting drawn before is not drawn again: ``frames`` (a
-    ``FrameCache`` of ``FRAME_BYTES``) keeps them. ``ahead_pending`` says whether frames are
-    still to be drawn ahead, ``training`` whether a training runs in the background, and
-    ``from_browser(content)`` handles a message of the view.
+    ``widget`` is what a notebook shows: the rows, then ``page`` (status line, figure,
+    reopen line). Once a browser shows it, the explorer draws ahead, between messages, the
+    frames of every value of every control around the current setting (``plan``, an
+    ``AheadPlan``) and sends them; the browser shows a frame as soon as the controls reach
+    its setting. It starts once the controls rest (``SETTLE``), so that it never competes
+    with a drag. ``frames`` (a ``FrameCache`` of ``FRAME_BYTES``) keeps what was drawn. A
+    setting that trains does so in a background thread while a browser shows the explorer
+    (the figure shows what is known meanwhile, and the setting of the moment is drawn when
+    it ends), at once otherwise (nbval, grading, tests).
     """
 
     FRAME_BYTES = 64 * 2**20  # the frames' PNGs kept, at most (kernel and browser)
     SETTLE = 0.3  # seconds the controls rest before drawing ahead starts (not during a drag)
     GAP = 0.01  # seconds between two frames drawn ahead: messages from the browser go first
 
-    def __init__(self, controls, redraw, rows=None, start=None, call=None):
-        self.controls, self.call, self._redraw = controls, call, redraw
-        self._changed = None
-        self._ahead, self._ahead_axis = None, None  # the setting drawn ahead and its control
+    def __init__(
+        self,
+        controls,
+        view,
+        figure,
+        *,
+        trains=None,
+        train=None,
+        adjust=None,
+        enabled=None,
+        rows=None,
+        start=None,
+        call=None,
+    ):
+        self.controls, self.view, self.figure, self.call = controls, view, figure, call
+        self.trains = trains or (lambda **values: False)
+        self.train = train
+        self.adjust = adjust or (lambda moved, values: {})
+        self.enabled = enabled or (lambda **values: {})
         self.frames = FrameCache(self.FRAME_BYTES)
-        self._queue, self._timer, self._ready, self._shown = deque(), None, False, None
-        self._training, self._partial = None, False  # the training in the background
-        self._unsynced = None  # the setting shown from a frame, not yet in the view's model
+        self.plan = AheadPlan({name: control_values(c) for name, c in controls.items()})
+        self._moved, self._timer, self._ready = None, None, False
+        self._training = None  # the training in the background (a future)
+        self._unsynced = None  # the setting shown from a frame, not yet in the page's model
         self._home, self._home_thread = _running_loop(), threading.get_ident()
         self._refresh_queued = False  # a move waits for the explorer's loop
         for name, value in (start or {}).items():
             self._set(name, value)
-        self.view = FigureView(
+        self.page = FigureView(
             limit=self.FRAME_BYTES,
             controls=list(controls.values()),
             attributes=["index" if choices(c) is not None else "value" for c in controls.values()],
         )
-        self.view.on_msg(self._on_message)
-        rows = rows or [list(controls)]
+        self.page.on_msg(self._on_message)
+        self.rows = rows or [list(controls)]
         boxes = [
-            w.HBox([controls[n] for n in row]) if len(row) > 1 else controls[row[0]] for row in rows
+            w.HBox([controls[n] for n in row]) if len(row) > 1 else controls[row[0]]
+            for row in self.rows
         ]
-        self.widget = w.VBox([*boxes, self.view])
+        self.widget = w.VBox([*boxes, self.page])
         for name, control in controls.items():
             control.observe(lambda change, name=name: self._on_change(name, change), "value")
         self._refresh()
@@ -326,65 +393,42 @@ class Explorer:
                 raise ValueError(f"{name}={value!r} is outside [{low:g}, {high:g}]")
         control.value = value
 
-    # ---------------------------------------------------------------- what a redraw uses
+    # ---------------------------------------------------------------- settings and frames
 
     @property
     def values(self):
-        """The setting drawn: the controls' values (or, drawing ahead, the setting ahead)."""
-        if self._ahead is not None:
-            return dict(self._ahead)
+        """The controls' values: name -> value."""
         return {name: control.value for name, control in self.controls.items()}
 
-    @property
-    def changed(self):
-        return self._changed if self._ahead is None else self._ahead_axis
-
-    @property
-    def drawing_ahead(self):
-        return self._ahead is not None
-
-    def needs_training(self):
-        """Call before training: a setting that trains is not drawn ahead."""
-        if self.drawing_ahead:
-            raise NotAhead
-
-    def set(self, name, value):
-        """Move another control (which redraws); a setting that does so is not drawn ahead."""
-        if self.drawing_ahead:
-            raise NotAhead
-        self.controls[name].value = value
-
-    def show(self, figure, status=None):
-        """Show ``figure`` (a ``LiveFigure``), with the status line (never ahead of it)."""
-        png = figure.png()
-        status = self.view.status if status is None else status
-        self._shown = (self.key(), png, status, self._reopen_line(self.values))
-        if not self.drawing_ahead:
-            self._publish(*self._shown)
-
-    def say(self, text, clear=False):
-        """Set the status line; with ``clear``, remove the figure (nothing to show). A setting
-        whose redraw says something (training, an unfinished exercise) is not drawn ahead."""
-        if self.drawing_ahead:
-            raise NotAhead
-        png = b"" if clear else self.view.value
-        self._publish(self.key(), png, text, self._reopen_line(self.values))
-
     def key(self, values=None):
+        """The key of a setting (default: the controls'), as the browser computes it."""
         return setting_key(self.controls, self.values if values is None else values)
 
-    # ---------------------------------------------------------------- drawing
+    def status_at(self, values):
+        """The status line of a setting, from what is known now."""
+        return self.figure.status(self.view(**values))
 
-    def _reopen_line(self, values):
+    def drawn_ahead(self, moved, values):
+        """Whether a setting can be drawn ahead: it trains nothing and moves no other control."""
+        return not self.trains(**values) and not self.adjust(moved, values)
+
+    def frame(self, values):
+        """Draw a setting: (png, status, reopen line)."""
+        view = self.view(**values)
+        return self.figure.update(view).png(), self.figure.status(view), self._reopen(values)
+
+    def _reopen(self, values):
         if not self.call:
             return ""
         code = html.escape(reopen_call(self.call, values))
         return f"<small>reopen as it is: <code>{code}</code></small>"
 
     def _publish(self, key, png, status, reopen):
-        with self.view.hold_sync():
-            self.view.key, self.view.value = key, png
-            self.view.status, self.view.reopen = status, reopen
+        with self.page.hold_sync():
+            self.page.key, self.page.value = key, png
+            self.page.status, self.page.reopen = status, reopen
+
+    # ---------------------------------------------------------------- a move
 
     def _at_home(self, handler, *args):
         """Run ``handler`` on the explorer's own loop: now when this is its thread (or it has
@@ -399,7 +443,7 @@ class Explorer:
     def _on_change(self, name, change):
         if change["new"] == change["old"]:
             return
-        self._changed = name
+        self._moved = name
         if not self._refresh_queued:  # moves that arrive meanwhile are drawn by that refresh
             self._refresh_queued = True
             self._at_home(self._queued_refresh)
@@ -409,71 +453,84 @@ class Explorer:
         self._refresh()
 
     def _refresh(self):
-        key = self.key()
+        values = self.values
+        moves = self.adjust(self._moved, values)
+        if moves:  # each move refreshes again
+            for name, value in moves.items():
+                self.controls[name].value = value
+            return
+        for name, used in self.enabled(**values).items():
+            self.controls[name].disabled = not used
+        key = self.key(values)
         self._unsynced = None
-        if key in self.frames and self._ready and _running_loop() is not None:
-            self._unsynced = key  # the browser shows its frame; the model follows at rest
-        elif key in self.frames:
-            self._publish(key, *self.frames[key])
         if key in self.frames:
+            if self._ready and _running_loop() is not None:
+                self._unsynced = key  # the browser shows its frame; the model follows at rest
+            else:
+                self._publish(key, *self.frames[key])
             self.frames.touch(key)
         else:
-            self._shown, self._partial = None, False
-            self._redraw(self)
-            if self._shown is not None and self._shown[0] == key and not self._partial:
-                self.frames.put(key, self._shown[1:])
-                self.view.send({"type": "drawn", "key": key})
+            self._draw(key, values)
         self._plan_ahead()
+
+    def _draw(self, key, values):
+        """Draw the setting of the moment (training it first, or meanwhile)."""
+        trains = self.trains(**values)
+        meanwhile = trains and self._ready and _running_loop() is not None
+        try:
+            if trains and not meanwhile:
+                self.train(**values)
+            frame = self.frame(values)
+        except NotImplementedError as error:  # a learner's function not written or run yet
+            self._publish(key, b"", errors.explorer_waits(error), self._reopen(values))
+            return
+        self._publish(key, *frame)
+        if meanwhile:
+            self._train_meanwhile(values)
+        else:
+            self.frames.put(key, frame)
+            self.page.send({"type": "drawn", "key": key})
 
     # ---------------------------------------------------------------- training
 
-    def train(self, work):
-        """Run ``work()``, which trains and stores its result where the redraw finds it (one
-        assignment: the redraw must never see half of it). Returns whether it is done.
-
-        With a browser showing the explorer, ``work`` runs in a background thread: ``train``
-        returns False at once, the redraw shows what it has (saying it is training), the
-        explorer answers other moves meanwhile, and redraws the setting of the moment when
-        the training ends. Headless (nbval, grading, tests), it runs now and returns True.
-        """
-        self.needs_training()
-        loop = _running_loop()
-        if not self._ready or loop is None:
-            work()
-            return True
-        self._partial = True  # what this redraw shows is not the setting's final frame
-        if self._training is None:  # one training at a time; the next setting's comes after
-            self._training = loop.run_in_executor(None, work)
+    def _train_meanwhile(self, values):
+        """Train in a background thread; the explorer answers other moves meanwhile and
+        draws the setting of the moment when it ends. One training at a time."""
+        if self._training is None:
+            self._training = _running_loop().run_in_executor(
+                None, functools.partial(self.train, **values)
+            )
             self._training.add_done_callback(self._trained)
-            self.view.training = True
-        return False
+            self.page.training = True
 
     def _trained(self, future):
         self._training = None
         if future.exception() is not None:
-            self.say(f"training failed: {future.exception()!r}")
+            self._publish(
+                self.key(), self.page.value, f"training failed: {future.exception()!r}", ""
+            )
         else:
             self._refresh()  # may start the training of the setting of the moment
-        self.view.training = self._training is not None
-
-    # ---------------------------------------------------------------- drawing ahead
-
-    def _on_message(self, _view, content, _buffers):
-        self._at_home(self.from_browser, content)
+        self.page.training = self._training is not None
 
     @property
     def training(self):
         """Whether a training runs in the background."""
         return self._training is not None
 
+    # ---------------------------------------------------------------- drawing ahead
+
+    def _on_message(self, _page, content, _buffers):
+        self._at_home(self.from_browser, content)
+
     @property
     def ahead_pending(self):
         """Whether frames around the setting are still to be drawn ahead."""
-        return bool(self._queue) or self._timer is not None
+        return bool(self.plan) or self._timer is not None
 
     def from_browser(self, content):
-        """Handle a message of the view (``{"type": "ready"}``: a browser shows it)."""
-        if content.get("type") == "ready":  # a browser shows the view: send what is drawn
+        """Handle a message of the page (``{"type": "ready"}``: a browser shows it)."""
+        if content.get("type") == "ready":  # a browser shows the page: send what is drawn
             self._ready = True
             for key, (png, status, reopen) in self.frames.items():
                 self._send_frame(key, png, status, reopen)
@@ -481,27 +538,12 @@ class Explorer:
 
     def _send_frame(self, key, png, status, reopen):
         message = {"type": "frame", "key": key, "status": status, "reopen": reopen}
-        self.view.send(message, [png])
-
-    def around(self):
-        """The settings one control away from the current one, the control moved last first,
-        each control's values nearest first: [(control name, values), ...]."""
-        here = self.values
-        names = sorted(self.controls, key=lambda n: n != self._changed)
-        out = []
-        for name in names:
-            offered = control_values(self.controls[name])
-            at = min(range(len(offered)), key=lambda i: abs(_distance(offered[i], here[name])))
-            for i in sorted(range(len(offered)), key=lambda i: abs(i - at)):
-                if i != at:
-                    out.append((name, {**here, name: offered[i]}))
-        return out
+        self.page.send(message, [png])
 
     def _plan_ahead(self):
         if not self._ready:
             return
-        self._queue = deque(self.around())
-        self.view.send({"type": "ahead", "left": len(self._queue)})
+        self.page.send({"type": "ahead", "left": self.plan.start(self.values, self._moved)})
         if self._timer is not None:  # a new move: start again once the controls rest
             self._timer.cancel()
             self._timer = None
@@ -509,11 +551,11 @@ class Explorer:
 
     def _schedule(self, delay):
         loop = _running_loop()
-        if self._timer is None and (self._queue or self._unsynced) and loop is not None:
+        if self._timer is None and (self.plan or self._unsynced) and loop is not None:
             self._timer = loop.call_later(delay, self._step)
 
     def _step(self):
-        """Once the controls rest: bring the view's model to the setting shown (what a saved
+        """Once the controls rest: bring the page's model to the setting shown (what a saved
         notebook keeps; not sent on every move of a drag), then draw the next frame ahead
         that is not drawn yet, then let messages in."""
         self._timer = None
@@ -521,32 +563,28 @@ class Explorer:
             key, self._unsynced = self._unsynced, None
             if key in self.frames:
                 self._publish(key, *self.frames[key])
-        while self._queue:
-            name, values = self._queue.popleft()
-            if self.key(values) not in self.frames:
-                self.draw_ahead(name, values)
-                break
-        if self._queue:
+        planned = self.plan.next(lambda values: self.key(values) in self.frames)
+        if planned is not None:
+            self.draw_ahead(*planned)
+        if self.plan:
             self._schedule(self.GAP)
         else:
-            self.view.send({"type": "ahead", "left": 0})
+            self.page.send({"type": "ahead", "left": 0})
 
-    def draw_ahead(self, name, values):
-        """Draw the frame of ``values`` (``name`` moved) and send it to the browser;
-        returns it (key, png, status, reopen), or None when it cannot be drawn ahead."""
-        self._ahead, self._ahead_axis, self._shown = values, name, None
+    def draw_ahead(self, moved, values):
+        """Draw the frame of ``values`` (``moved`` the control moved), keep it and send it
+        to the browser; returns (key, png, status, reopen), or None for a setting that
+        cannot be drawn ahead (``drawn_ahead``) or waits for a learner's function."""
+        if not self.drawn_ahead(moved, values):
+            return None
         try:
-            self._redraw(self)
-        except NotAhead:
+            frame = self.frame(values)
+        except NotImplementedError:
             return None
-        finally:
-            self._ahead = None
-        frame = self._shown
-        if frame is None or frame[0] != self.key(values):
-            return None
-        self.frames.put(frame[0], frame[1:])
-        self._send_frame(*frame)
-        return frame
+        key = self.key(values)
+        self.frames.put(key, frame)
+        self._send_frame(key, *frame)
+        return (key, *frame)
 
 
 def _running_loop():

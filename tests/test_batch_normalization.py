@@ -352,18 +352,18 @@ def test_grid_records_what_the_explorer_draws(grid):
 def test_batchnorm_explorer_redraws_on_each_control(grid):
     ex = lab.batchnorm_explorer()
     rate, depth, batch, toggle = ex.controls.values()
-    assert ex.view.status == lab.batchnorm_summary(
+    assert ex.page.status == lab.batchnorm_summary(
         lab.batchnorm_view(grid, 6, True, 64, 0.1), 6, 64, 0.1
     )
     rate.value = 1.0
-    assert "without batch norm stuck (cost 1.099 ≈ ln 3); with cost" in ex.view.status
+    assert "without batch norm stuck (cost 1.099 ≈ ln 3); with cost" in ex.page.status
     depth.value, batch.value, toggle.value = 10, 300, False
     view = lab.batchnorm_view(grid, 10, False, 300, 1.0)
-    assert ex.view.status == lab.batchnorm_summary(view, 10, 300, 1.0)
-    assert len(ex.view.status) <= 130
-    fig = lab.BatchnormFigure().update(view, 10, 300, 1.0).fig
+    assert ex.page.status == lab.batchnorm_summary(view, 10, 300, 1.0)
+    assert len(ex.page.status) <= 130
+    fig = lab.BatchnormFigure().update(view).fig
     assert len(fig.axes) == 2 and "10 hidden layers" in fig._suptitle.get_text()
-    assert ex.view.reopen.endswith(
+    assert ex.page.reopen.endswith(
         "lab.batchnorm_explorer(rate=1.0, depth=10, batch=300, batchnorm=False)</code></small>"
     )
 

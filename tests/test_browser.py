@@ -23,17 +23,10 @@ import pytest
 from conftest import ROOT
 
 from helpers import data
-from helpers.labs import (
-    batch_normalization,
-    gradient_checking,
-    hyperparameter_tuning,
-    initialization,
-    optimization_methods,
-    regularization,
-    tensorflow_introduction,
-)
+from helpers.labs import initialization
 from tools import browser as browser_tools
-from tools import feedback, reference, stacked
+from tools import explorers as explorer_tools
+from tools import feedback
 
 CHROMIUM = browser_tools.chromium_path()
 SHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", ROOT / "build" / "browser"))
@@ -67,77 +60,15 @@ def browser(tmp_path_factory):
         yield context
 
 
-def expected_initialization(scale):
-    run = initialization.initialization_run(reference.HE, scale, data.load_circles())
-    initialization.train_run(run, initialization.ITERATIONS, data.load_circles())
-    acc = initialization.initialization_metrics(run, initialization.ITERATIONS, data.load_circles())
-    return (
-        f"{initialization.setting_label('He', scale)} after {initialization.ITERATIONS} iterations: "
-        f"train accuracy {acc['train']:.3f}, test accuracy {acc['test']:.3f}"
-    )
+@pytest.fixture(scope="module")
+def explorers():
+    """Every explorer of the labs, built headless on the course's solutions as its cell opens
+    it (``tools.explorers``): what the browser must show is computed from them."""
+    with explorer_tools.course_solutions():
+        yield explorer_tools.built()
 
 
-def expected_regularization(lambd):
-    view = regularization.regularization_view(
-        regularization.regularization_grid(), lambd, 1.0, regularization.ITERATIONS
-    )
-    return regularization.regularization_summary(view, lambd, 1.0, regularization.ITERATIONS)
-
-
-def expected_gradient_check(epsilon):
-    bug = "dW2 × 2 and db1 × 4 (the lab's)"
-    curves = {
-        "correct": gradient_checking.epsilon_sweep(reference.gradient_check_n),
-        bug: gradient_checking.epsilon_sweep(reference.gradient_check_n, bug),
-    }
-    return gradient_checking.epsilon_summary(curves, epsilon)
-
-
-def expected_ewa(beta):
-    return optimization_methods.ewa_summary(optimization_methods.temperature_series(), beta, False)
-
-
-def expected_optimizer(learning_rate):
-    view = optimization_methods.grid_view(
-        optimization_methods.explorer_grid(), stacked.Setting("adam", learning_rate), 64
-    )
-    return optimization_methods.optimizer_summary(view, stacked.Setting("adam", learning_rate), 64)
-
-
-def expected_signs(learning_rate):
-    run = tensorflow_introduction.signs_run(data.load_signs(), learning_rate, 32, "none")
-    label = f"lr {learning_rate:.2g}, mini-batch 32, none"
-    return tensorflow_introduction.signs_summary(run, tensorflow_introduction.SIGNS_EPOCHS, label)
-
-
-def expected_batchnorm(learning_rate):
-    grid = batch_normalization.batchnorm_grid()
-    view = batch_normalization.batchnorm_view(grid, 6, True, 64, learning_rate)
-    return batch_normalization.batchnorm_summary(view, 6, 64, learning_rate)
-
-
-def expected_tuning(budget):
-    evaluate = hyperparameter_tuning.MapReader(hyperparameter_tuning.response_map())
-    runs = hyperparameter_tuning.tuning_runs(
-        evaluate, budget, reference.random_trials, reference.next_box, 0, "log"
-    )
-    return hyperparameter_tuning.search_summary(evaluate, runs["random"], "random", "log")
-
-
-# notebook: [(explorer, slider to move, expected status after one step right, whether that
-# setting is drawn ahead (a lookup) or trained by the kernel when the learner gets there)]
-LABS = {
-    "week1/initialization.ipynb": [(0, 0, lambda: expected_initialization(10**0.25), False)],
-    "week1/regularization.ipynb": [(0, 0, lambda: expected_regularization(0.001), True)],
-    "week1/gradient_checking.ipynb": [(0, 0, lambda: expected_gradient_check(10**-6.5), True)],
-    "week2/optimization_methods.ipynb": [
-        (0, 0, lambda: expected_ewa(0.95), True),
-        (2, 0, lambda: expected_optimizer(0.001), True),
-    ],
-    "week3/hyperparameter_tuning.ipynb": [(0, 0, lambda: expected_tuning(36), True)],
-    "week3/batch_normalization.ipynb": [(0, 0, lambda: expected_batchnorm(0.3), True)],
-    "week3/tensorflow_introduction.ipynb": [(0, 0, lambda: expected_signs(10**-3.75), False)],
-}
+LABS = sorted({cell.notebook for cell in explorer_tools.cells()})
 
 
 # notebook: (explorer, slider that trains, the start of its status at slider position v)
@@ -151,44 +82,51 @@ TRAINS = {
 }
 
 
-@pytest.mark.parametrize("notebook", sorted(LABS))
-def test_lab_runs_and_explorers_respond(lab, browser, notebook):
-    """Run All (without the demo cells) shows no error; one key press on a slider changes
-    the figure and the status line to what the compute functions give (from a frame drawn
-    ahead, or drawn by the kernel for a setting that trains), the figure fits its cell at a 1280-px window; then
-    every explorer of the lab passes axe-core's rules (the figure's text alternative is its
-    status line, each slider handle is named and says its value), answers each of 12
-    key presses with a frame drawn ahead, painted on screen (the time each took goes to
-    ``latency-<lab>.json``; ``make bench`` reports it), and a mouse drag across the slider
-    paints the figures of the values it passes. An explorer that trains is then hammered
-    (``browser.hammer``): after each pause it settles on the setting its slider shows, never
-    stuck on "training…"."""
+@pytest.mark.parametrize("notebook", LABS)
+def test_lab_runs_and_explorers_respond(lab, browser, explorers, notebook):
+    """Run All (without the demo cells) shows no error; on each explorer, one key press on
+    its first slider changes the figure and the status line to what the explorer built
+    headless gives for that setting (``figure.status(view(...))``: from a frame drawn ahead,
+    or drawn by the kernel for a setting that trains), and the figure fits its cell at a
+    1280-px window; then every explorer of the lab passes axe-core's rules (the figure's text
+    alternative is its status line, each slider handle is named and says its value), answers
+    each of 12 key presses on its timed slider with a frame drawn ahead, painted on screen
+    (the time each took goes to ``latency-<lab>.json``; ``make bench`` reports it), and a
+    mouse drag across the slider paints the figures of the values it passes. An explorer
+    that trains is then hammered (``browser.hammer``): after each pause it settles on the
+    setting its slider shows, never stuck on "training…"."""
     url, token = lab
+    mine = [(cell, ex) for cell, ex in explorers if cell.notebook == notebook]
+    timed = explorer_tools.timed(mine)[notebook]  # before a setting is trained below
     page = browser.new_page()
     try:
         browser_tools.run_all(page, url, token, notebook)
         assert browser_tools.errors(page) == []
         SHOTS.mkdir(parents=True, exist_ok=True)
-        for index, slider, expected, ahead in LABS[notebook]:
-            explorer = browser_tools.explorers(page).nth(index)
+        for cell, ex in mine:
+            name = explorer_tools.sliders(ex)[0]
+            moved = explorer_tools.step(ex, name)
+            ahead = ex.drawn_ahead(name, moved)  # else the kernel trains it when it gets there
+            expected = explorer_tools.settled_status(ex, moved)
+            explorer = browser_tools.explorers(page).nth(cell.index)
             explorer.scroll_into_view_if_needed()
             browser_tools.drawn_ahead(explorer)
             past, scale = browser_tools.figure_fit(page, explorer)
             assert past <= 0.5 and scale <= 1.0, f"the figure is cut off ({past:.0f} px)"
             shown = browser_tools.frames_shown(explorer)
-            stem = f"{Path(notebook).stem}-{index}"
+            stem = f"{Path(notebook).stem}-{cell.index}"
             explorer.screenshot(path=SHOTS / f"{stem}-before.png")
-            (status0, image0), (status1, image1) = browser_tools.move_slider(page, explorer, slider)
+            (status0, image0), (status1, image1) = browser_tools.move_slider(page, explorer, 0)
             explorer.screenshot(path=SHOTS / f"{stem}-after.png")
             assert image1 != image0, "the figure did not change"
             shots = [(SHOTS / f"{stem}-{when}.png").read_bytes() for when in ("before", "after")]
             assert shots[0] != shots[1], "the screenshots before and after are the same picture"
-            assert status1 == expected(), f"status went from {status0!r} to {status1!r}"
+            assert status1 == expected, f"status went from {status0!r} to {status1!r}"
             assert browser_tools.frames_shown(explorer) - shown == (1 if ahead else 0)
             assert browser_tools.errors(page) == []
             print(f"screenshots: {SHOTS / stem}-before.png, {SHOTS / stem}-after.png")
         latencies = {}
-        for index, slider, name in browser_tools.TIMED[notebook]:
+        for index, slider, name in timed:
             explorer = browser_tools.explorers(page).nth(index)
             explorer.scroll_into_view_if_needed()
             # axe-core: the figure's text alternative (its status line), every control named
@@ -255,14 +193,16 @@ def test_a_saved_lab_keeps_its_explorers_last_frame_for_the_feedback(lab, browse
     assert "open the notebook in JupyterLab" not in text  # no explorer left as a placeholder
 
 
-def test_every_explorer_is_timed():
-    """The browser timings cover every explorer of every lab (``tools.browser.TIMED``)."""
+def test_every_explorer_is_tested_and_timed(explorers):
+    """Every explorer cell of every lab is found (``tools.explorers``) and has a slider
+    whose next step is drawn ahead, to time key presses on."""
     for path in sorted((ROOT / "notebooks").glob("week*/*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         calls = sum(c.source.count("_explorer(") for c in nb.cells if c.cell_type == "code")
-        timed = browser_tools.TIMED.get(f"{path.parent.name}/{path.name}", [])
-        assert len(timed) == calls, f"{path.name}: {calls} explorers, {len(timed)} timed"
-        assert f"{path.parent.name}/{path.name}" in LABS
+        found = [cell for cell, _ in explorers if cell.notebook.endswith(f"/{path.name}")]
+        assert len(found) == calls, f"{path.name}: {calls} explorers, {len(found)} found"
+    timed = explorer_tools.timed(explorers)
+    assert sum(map(len, timed.values())) == len(explorers)
 
 
 def test_no_jupyter_news_prompt(lab, browser):

@@ -133,11 +133,11 @@ def test_every_graded_function_of_a_lab_has_its_exercise_number(path):
 def test_an_explorer_cell_runs_right_after_the_setup_cell(tmp_path, monkeypatch):
     """Skipping ahead to the explorer works: it runs the learner's functions as they are
     when a control moves, and names the exercise it waits for (no NameError)."""
-    move = "ex.controls['iterations'].value = {}\nprint(ex.view.status)"
+    move = "ex.controls['iterations'].value = {}\nprint(ex.page.status)"
     nb = executed(
         tmp_path,
         monkeypatch,
-        "ex = lab.initialization_explorer(start='He')\nprint(ex.view.status)",
+        "ex = lab.initialization_explorer(start='He')\nprint(ex.page.status)",
         STUB.replace("random", "he"),
         move.format(1000),
         "from tools.reference import HE as initialize_parameters_he",

@@ -49,40 +49,67 @@ def test_reopen_call_lists_every_setting():
     assert reopen_call("lab.x_explorer(data", {"a": 0.5}) == "lab.x_explorer(data, a=0.5)"
 
 
+class LineFigure:
+    """A line at height ``lam`` over ``n`` points; the status line says the setting."""
+
+    def __init__(self):
+        self.live, (ax,) = LiveFigure.subplots(1, 1, figsize=(2, 2))
+        ax.set(xlim=(0, 10), ylim=(0, 1))
+        (self.line,) = ax.plot([], [])
+        self.live.moving = [self.line]
+
+    def update(self, view):
+        self.line.set_data(np.arange(view["n"]), np.full(view["n"], view["lam"]))
+        return self.live
+
+    def status(self, view):
+        return f"lam {view['lam']:g}, n {view['n']}, lr {view['log']:.3g}"
+
+
+class StatusFigure:
+    """An empty figure whose status line is ``status(view)``."""
+
+    def __init__(self, status):
+        self.live, _ = LiveFigure.subplots(1, 1, figsize=(1, 1))
+        self.status = status
+
+    def update(self, view):
+        return self.live
+
+
 def explorer(**start):
     """A small explorer: a line at height lam, n points; it trains (not drawn ahead) past
-    n = 8. Returns it and the settings it drew live."""
+    n = 8. Returns it and the settings it computed a view of."""
     controls = {
         "lam": choice_slider((0.0, 0.1, 1.0), 0.0, "λ"),
         "n": w.IntSlider(value=5, min=1, max=10),
         "log": log_slider(1e-2, -3, -1, 0.5, "lr"),
     }
-    live, (ax,) = LiveFigure.subplots(1, 1, figsize=(2, 2))
-    ax.set(xlim=(0, 10), ylim=(0, 1))
-    (line,) = ax.plot([], [])
-    live.moving = [line]
-    drawn = []
+    drawn, trained = [], set()
 
-    def redraw(ex):
-        lam, n, lr = ex.values.values()
-        if n > 8:
-            ex.needs_training()
-        if not ex.drawing_ahead:
-            drawn.append(dict(ex.values))
-        line.set_data(np.arange(n), np.full(n, lam))
-        ex.show(live, f"lam {lam:g}, n {n}, lr {lr:.3g}")
+    def view(**values):
+        drawn.append(values)
+        return values
 
-    ex = Explorer(controls, redraw, start=start, call="lab.x_explorer(data")
+    ex = Explorer(
+        controls,
+        view,
+        LineFigure(),
+        trains=lambda n, **_: n > 8 and n not in trained,
+        train=lambda n, **_: trained.add(n),
+        start=start,
+        call="lab.x_explorer(data",
+    )
     return ex, drawn
 
 
 def test_start_sets_controls_before_the_first_redraw_and_reopen_follows_the_controls():
     ex, drawn = explorer(lam=0.1, n=7)
     assert drawn == [{"lam": 0.1, "n": 7, "log": 0.01}]
-    assert "lab.x_explorer(data, lam=0.1, n=7, log=0.01)" in ex.view.reopen
+    assert "lab.x_explorer(data, lam=0.1, n=7, log=0.01)" in ex.page.reopen
     ex.controls["n"].value = 8
-    assert drawn[-1] == {"lam": 0.1, "n": 8, "log": 0.01} and "n=8, " in ex.view.reopen
-    assert ex.view.status == "lam 0.1, n 8, lr 0.01"
+    assert drawn[-1] == {"lam": 0.1, "n": 8, "log": 0.01} and "n=8, " in ex.page.reopen
+    assert ex.page.status == "lam 0.1, n 8, lr 0.01"
     assert all(c.continuous_update for c in ex.controls.values())
 
 
@@ -104,13 +131,13 @@ def test_setting_keys_are_written_as_the_browser_writes_them():
     assert json.loads(out) == [explorer_module.canonical(v) for v in [*numbers, True, False]]
     ex, _ = explorer(lam=0.1, n=7)
     assert ex.key() == "1.000000e0|7.000000e0|1.000000e-2"
-    assert ex.view.attributes == ["index", "value", "value"]
+    assert ex.page.attributes == ["index", "value", "value"]
 
 
 def test_drawing_ahead_draws_every_value_around_the_setting_as_a_live_move_would():
     ex, drawn = explorer(n=7)
     sent = []
-    ex.view.send = lambda content, buffers=None: sent.append((content, buffers))
+    ex.page.send = lambda content, buffers=None: sent.append((content, buffers))
     ex.controls["lam"].value = 0.1  # moved last: drawn ahead first
 
     async def browser_shows_it():
@@ -121,7 +148,7 @@ def test_drawing_ahead_draws_every_value_around_the_setting_as_a_live_move_would
     asyncio.run(browser_shows_it())
     frames = [c for c, _ in sent if c["type"] == "frame"]
     keys = [c["key"] for c in frames]
-    around = ex.around()
+    around = ex.plan.around(ex.values, "lam")
     assert [name for name, _ in around][:2] == ["lam", "lam"]
     trains = [v for _, v in around if v["n"] > 8]
     assert len(trains) == 2  # n = 9, 10 would train: not drawn ahead
@@ -134,23 +161,25 @@ def test_drawing_ahead_draws_every_value_around_the_setting_as_a_live_move_would
     sent_frames = {c["key"]: (b[0], c["status"], c["reopen"]) for c, b in sent if b}
     ex.controls["n"].value = 3  # drawn ahead: published as drawn, no redraw
     assert len(drawn) == lives
-    assert (ex.view.value, ex.view.status, ex.view.reopen) == sent_frames[ex.key()]
+    assert (ex.page.value, ex.page.status, ex.page.reopen) == sent_frames[ex.key()]
     fresh, _ = explorer(n=3, lam=0.1)  # the same setting drawn live by a new explorer
-    assert pixels(fresh.view.value).tolist() == pixels(ex.view.value).tolist()
-    assert (fresh.view.status, fresh.view.reopen) == (ex.view.status, ex.view.reopen)
+    assert pixels(fresh.page.value).tolist() == pixels(ex.page.value).tolist()
+    assert (fresh.page.status, fresh.page.reopen) == (ex.page.status, ex.page.reopen)
 
     async def move_to_a_frame():
         ex.controls["n"].value = 4  # drawn ahead: the browser shows it, the model waits
-        assert ex.view.status.endswith("n 3, lr 0.01")
+        assert ex.page.status.endswith("n 3, lr 0.01")
         await asyncio.sleep(ex.SETTLE + 0.2)  # the controls rest: the model follows
-        assert (ex.view.value, ex.view.status) == sent_frames[ex.key()][:2]
+        assert (ex.page.value, ex.page.status) == sent_frames[ex.key()][:2]
         while ex.ahead_pending:
             await asyncio.sleep(0.01)
 
     asyncio.run(move_to_a_frame())
-    assert len(drawn) == lives
+    assert drawn.count({"lam": 0.1, "n": 4, "log": 0.01}) == 1, (
+        "a frame drawn ahead was drawn again"
+    )
     ex.controls["n"].value = 9  # trains: drawn live
-    assert drawn[-1]["n"] == 9 and ex.view.status.endswith("n 9, lr 0.01")
+    assert drawn[-1]["n"] == 9 and ex.page.status.endswith("n 9, lr 0.01")
 
 
 def test_training_runs_in_the_background_and_the_explorer_answers_meanwhile():
@@ -159,38 +188,38 @@ def test_training_runs_in_the_background_and_the_explorer_answers_meanwhile():
     without one (headless) it trains before the redraw returns."""
     trained, started = {}, threading.Event()
     controls = {"lr": choice_slider((0.1, 0.2, 0.3), 0.1, "lr")}
-    live, (ax,) = LiveFigure.subplots(1, 1, figsize=(2, 2))
 
-    def work(lr):
+    def trains(lr):
+        return lr not in trained and lr != 0.2  # 0.2 needs no training
+
+    def train(lr):
         started.set()
         time.sleep(0.5)
         trained[lr] = f"model at {lr:g}"
 
-    def redraw(ex):
-        lr = ex.values["lr"]
-        if lr not in trained and lr != 0.2:  # 0.2 needs no training
-            ex.say(f"lr {lr:g}: training…")
-            if not ex.train(lambda: work(lr)):
-                return
-        ex.show(live, f"lr {lr:g}: {trained.get(lr, 'no model')}")
+    def view(lr):
+        return {"lr": lr, "model": trained.get(lr), "training": trains(lr)}
 
-    ex = Explorer(controls, redraw)  # headless: trains now, then draws
-    assert ex.view.status == "lr 0.1: model at 0.1"
-    ex.view.send = lambda content, buffers=None: None
+    figure = StatusFigure(
+        lambda v: f"lr {v['lr']:g}: " + ("training…" if v["training"] else v["model"] or "no model")
+    )
+    ex = Explorer(controls, view, figure, trains=trains, train=train)  # headless: trains now
+    assert ex.page.status == "lr 0.1: model at 0.1"
+    ex.page.send = lambda content, buffers=None: None
     seen = []
 
     async def learner():
         ex.from_browser({"type": "ready"})
         ex.controls["lr"].value = 0.3  # trains in the background
-        seen.append(ex.view.status)
+        seen.append(ex.page.status)
         await asyncio.to_thread(started.wait, 5)
         ex.controls["lr"].value = 0.2  # answered while 0.3 trains
-        seen.append(ex.view.status)
+        seen.append(ex.page.status)
         ex.controls["lr"].value = 0.3  # still training: says so
-        seen.append(ex.view.status)
+        seen.append(ex.page.status)
         while ex.training:
             await asyncio.sleep(0.05)
-        seen.append(ex.view.status)
+        seen.append(ex.page.status)
 
     asyncio.run(learner())
     assert seen == [
@@ -211,24 +240,27 @@ def test_moves_from_a_subshell_thread_are_handled_on_the_explorers_own_loop():
     said "training…" for good: issue #31, found in chromium.)"""
     trained, threads = {}, set()
     controls = {"lr": choice_slider(tuple(range(6)), 0, "lr"), "n": w.IntSlider(1, 1, 4)}
-    live, (ax,) = LiveFigure.subplots(1, 1, figsize=(2, 2))
 
-    def work(lr):
+    def train(lr, n):
         time.sleep(0.2)
         trained[lr] = f"model at {lr}"
 
-    def redraw(ex):
+    def view(lr, n):
         threads.add(threading.current_thread().name)
-        lr, n = ex.values["lr"], ex.values["n"]
-        if lr not in trained:
-            ex.say(f"lr {lr}: training…")
-            if not ex.train(lambda: work(lr)):
-                return
-        ex.show(live, f"lr {lr}, n {n}: {trained[lr]}")
+        return {"lr": lr, "n": n, "model": trained.get(lr)}
+
+    def status(v):
+        return (
+            f"lr {v['lr']}: training…"
+            if v["model"] is None
+            else (f"lr {v['lr']}, n {v['n']}: {v['model']}")
+        )
+
+    trains = lambda lr, n: lr not in trained  # noqa: E731
 
     def subshell(ex):
         async def moves():
-            ex.view._handle_custom_msg({"type": "ready"}, [])  # as a message from a browser
+            ex.page._handle_custom_msg({"type": "ready"}, [])  # as a message from a browser
             for lr in (1, 2, 3, 4, 5):
                 controls["lr"].value = lr
                 await asyncio.sleep(0.03)
@@ -237,34 +269,78 @@ def test_moves_from_a_subshell_thread_are_handled_on_the_explorers_own_loop():
         asyncio.run(moves())
 
     async def kernel():
-        ex = Explorer(controls, redraw)  # made in a cell: on the kernel's main loop
-        ex.view.send = lambda content, buffers=None: None
+        # made in a cell: on the kernel's main loop
+        ex = Explorer(controls, view, StatusFigure(status), trains=trains, train=train)
+        ex.page.send = lambda content, buffers=None: None
         trainings = []
-        ex.view.observe(lambda change: trainings.append(change["new"]), "training")
+        ex.page.observe(lambda change: trainings.append(change["new"]), "training")
         await asyncio.to_thread(subshell, ex)
         for _ in range(100):  # 10 s
-            if not ex.view.training and "training" not in ex.view.status:
+            if not ex.page.training and "training" not in ex.page.status:
                 break
             await asyncio.sleep(0.1)
         return ex, trainings
 
     ex, trainings = asyncio.run(kernel())
-    assert ex.view.status == "lr 5, n 1: model at 5", "the last setting was never drawn"
+    assert ex.page.status == "lr 5, n 1: model at 5", "the last setting was never drawn"
     assert threads == {threading.current_thread().name}
-    assert trainings[0] is True and trainings[-1] is False and not ex.view.training
+    assert trainings[0] is True and trainings[-1] is False and not ex.page.training
     assert 5 in trained and not ex.training
+
+
+def test_couplings_and_greyed_controls_are_declared():
+    """``adjust`` moves another control (such a setting is never drawn ahead); ``enabled``
+    greys what a setting does not use, also when it is reached from a frame drawn ahead."""
+    controls = {
+        "l2": w.Checkbox(value=False),
+        "lam": choice_slider((0.0, 0.1, 1.0), 0.0, "λ"),
+        "n": w.IntSlider(value=1, min=1, max=3),
+    }
+    ex = Explorer(
+        controls,
+        lambda **values: values,
+        StatusFigure(lambda v: f"l2 {v['l2']}, lam {v['lam']:g}, n {v['n']}"),
+        adjust=lambda moved, v: {"l2": True} if v["lam"] and not v["l2"] else {},
+        enabled=lambda l2, **_: {"n": not l2},
+    )
+    sent = []
+    ex.page.send = lambda content, buffers=None: sent.append(content)
+    assert not controls["n"].disabled
+    controls["lam"].value = 0.1  # calls for L2: the checkbox follows
+    assert controls["l2"].value and ex.page.status == "l2 True, lam 0.1, n 1"
+    assert controls["n"].disabled
+    assert not ex.drawn_ahead("lam", {"l2": False, "lam": 1.0, "n": 1})
+    assert ex.draw_ahead("lam", {"l2": False, "lam": 1.0, "n": 1}) is None
+    ex.draw_ahead("l2", {"l2": False, "lam": 0.0, "n": 1})
+    assert [c["key"] for c in sent if c["type"] == "frame"] == [
+        ex.key(ex.values | {"l2": False, "lam": 0.0})
+    ]
+    controls["lam"].value, controls["l2"].value = 0.0, False  # the frame drawn ahead
+    assert ex.page.status == "l2 False, lam 0, n 1" and not controls["n"].disabled
+
+
+def test_a_learners_function_not_written_yet_is_named_and_nothing_is_drawn_ahead():
+    def not_written(**values):
+        raise NotImplementedError
+
+    controls = {"lam": choice_slider((0.0, 0.1), 0.0, "λ")}
+    ex = Explorer(controls, not_written, StatusFigure(str))
+    ex.page.send = lambda content, buffers=None: None
+    assert ex.page.status.startswith("not_written is not written yet") and ex.page.value == b""
+    assert ex.draw_ahead("lam", {"lam": 0.1}) is None and len(ex.frames) == 0
 
 
 def test_frames_kept_stay_under_their_byte_limit_oldest_dropped_first():
     ex, _ = explorer()
-    ex.view.send = lambda content, buffers=None: None
-    size = len(ex.view.value)
+    ex.page.send = lambda content, buffers=None: None
+    size = len(ex.page.value)
     ex.frames.limit = int(3.5 * size)  # about 3 frames of this figure
-    for name, values in ex.around()[:6]:
+    around = ex.plan.around(ex.values)[:6]
+    for name, values in around:
         ex.draw_ahead(name, values)
     kept = [png for png, _, _ in dict(ex.frames.items()).values()]
     assert ex.frames.bytes == sum(map(len, kept)) <= ex.frames.limit
-    assert list(ex.frames) == [ex.key(v) for _, v in ex.around()[:6]][-len(ex.frames) :]
+    assert list(ex.frames) == [ex.key(v) for _, v in around][-len(ex.frames) :]
     assert 2 <= len(ex.frames) <= 4
 
 

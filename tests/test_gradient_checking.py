@@ -135,13 +135,13 @@ def test_gradient_check_explorer_builds_and_reports_unfinished_exercise():
     bug, epsilon = ex.controls.values()
     assert bug.value == "dW2 × 2 and db1 × 4 (the lab's)" and epsilon.value == pytest.approx(1e-7)
     assert (
-        ex.view.status
+        ex.page.status
         == "epsilon = 1e-07: correct 1.2e-07, dW2 × 2 and db1 × 4 (the lab's) 2.9e-01"
     )
     epsilon.value = 1e-4
-    assert ex.view.status.startswith("epsilon = 1e-04: correct 1.9e-10, ")
+    assert ex.page.status.startswith("epsilon = 1e-04: correct 1.9e-10, ")
     ex = lab.gradient_check_explorer(not_done_n)
-    assert ex.view.status == (
+    assert ex.page.status == (
         "not_done_n is not written yet: this explorer runs your own code. Write it, run its "
         "cell, then move a control here."
     )
@@ -157,7 +157,7 @@ def test_epsilon_figure_titles_the_values_at_epsilon_and_names_the_bug():
         "correct": np.full(lab.EPSILONS.shape, 1e-9),
         "W1 × 2": np.full(lab.EPSILONS.shape, 0.3),
     }
-    ax = lab.EpsilonFigure().update(sweep, 1e-7).fig.axes[0]
+    ax = lab.EpsilonFigure().update({"curves": sweep, "epsilon": 1e-7}).fig.axes[0]
     assert ax.get_title() == "epsilon = 1e-07: correct 1.0e-09, W1 × 2 3.0e-01"
     assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["correct", "W1 × 2"]
     assert ax.lines[2].get_ydata()[0] == 1e-9

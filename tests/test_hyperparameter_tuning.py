@@ -309,12 +309,12 @@ def test_tuning_explorer_redraws_on_each_control(evaluate):
     ex = lab.tuning_explorer(evaluate.surface, *SOLUTIONS)
     budget, seed, strategy, scale = ex.controls.values()
     runs = lab.tuning_runs(evaluate, 25, *SOLUTIONS, 0, "log")
-    assert ex.view.status == lab.search_summary(evaluate, runs["random"], "random", "log")
+    assert ex.page.status == lab.search_summary(evaluate, runs["random"], "random", "log")
     budget.value, seed.value, strategy.value, scale.value = 49, 3, "coarse to fine", "linear"
     runs = lab.tuning_runs(evaluate, 49, *SOLUTIONS, 3, "linear")
     expected = lab.search_summary(evaluate, runs["coarse to fine"], "coarse to fine", "linear")
-    assert ex.view.status == expected and len(ex.view.status) <= 130
-    assert ex.view.status.startswith("coarse to fine, linear scale, 49 trials: best dev cost")
+    assert ex.page.status == expected and len(ex.page.status) <= 130
+    assert ex.page.status.startswith("coarse to fine, linear scale, 49 trials: best dev cost")
 
 
 def test_the_log_scale_motivation_states_the_uniform_draws_shares():

@@ -202,8 +202,8 @@ def test_scale_moves_the_spread_as_the_formula_says(circles):
 
 def test_figure_shows_latest_snapshot_and_its_accuracy_on_fixed_axes(circles):
     run = lab.train_run(lab.initialization_run(he, 1.0, circles), 500, circles)
-    live, acc = lab.InitializationFigure(circles).update(run, 1000, "He × 1")
-    fig = live.fig
+    view = lab.initialization_view(run, 1000, "He × 1", circles)
+    fig, acc = lab.InitializationFigure(circles).update(view).fig, view["accuracy"]
     assert acc == lab.initialization_metrics(run, 500, circles)
     assert len(fig.axes) == 3
     assert fig.axes[2].get_ylim() == (lab.SPREAD_FLOOR, 1 / lab.SPREAD_FLOOR)  # stays put
@@ -217,11 +217,11 @@ def test_explorer_trains_on_demand_and_reports_unfinished_exercises(circles):
     assert (choice.value, scale.value, iterations.value) == ("He", 1.0, lab.ITERATIONS)
     assert scale.continuous_update is False  # trains: a drag sends one value, on release
     assert iterations.continuous_update is True  # a lookup: follows the drag
-    assert ex.view.status == "He after 15000 iterations: train accuracy 0.993, test accuracy 0.960"
+    assert ex.page.status == "He after 15000 iterations: train accuracy 0.993, test accuracy 0.960"
     iterations.value = 1000  # a lookup in the cached run
-    assert ex.view.status.startswith("He after 1000 iterations: train accuracy")
+    assert ex.page.status.startswith("He after 1000 iterations: train accuracy")
     choice.value = "mine"  # not written yet, and no reference of that name
-    assert ex.view.status == (
+    assert ex.page.status == (
         "not_done is not written yet: this explorer runs your own code. Write it, run its "
         "cell, then move a control here."
     )
@@ -235,11 +235,11 @@ def test_a_setting_names_the_scale_once():
 
 def test_explorer_runs_only_the_learners_initializers(circles):
     ex = lab.initialization_explorer({"He": not_done, "zeros": he}, circles, start="He")
-    assert ex.view.status == (
+    assert ex.page.status == (
         "not_done is not written yet: this explorer runs your own code. Write it, run its "
         "cell, then move a control here."
     )
-    assert ex.view.value == b""  # no figure: nothing of a reference is shown
+    assert ex.page.value == b""  # no figure: nothing of a reference is shown
     assert not hasattr(lab, "REFERENCE_INITIALIZERS")
 
 

@@ -423,11 +423,11 @@ def test_ewa_explorer_redraws_on_each_control():
     ex = lab.ewa_explorer()
     beta, corrected = ex.controls.values()
     assert beta.continuous_update is True  # follows a drag
-    assert ex.view.status == lab.ewa_summary(lab.temperature_series(), 0.9, False)
+    assert ex.page.status == lab.ewa_summary(lab.temperature_series(), 0.9, False)
     corrected.value = True
-    assert ex.view.status == lab.ewa_summary(lab.temperature_series(), 0.9, True)
+    assert ex.page.status == lab.ewa_summary(lab.temperature_series(), 0.9, True)
     beta.value = 0.5
-    assert "about 2 days" in ex.view.status
+    assert "about 2 days" in ex.page.status
 
 
 def test_draw_ewa_draws_the_data_and_one_curve_per_beta():
@@ -482,41 +482,41 @@ def test_loss_surface_explorer_redraws_on_every_control():
     ex = lab.loss_surface_explorer()
     surface, lr, beta = ex.controls.values()
     assert lr.continuous_update is True and beta.continuous_update is True
-    first = ex.view.status
+    first = ex.page.status
     surface.value = "Rosenbrock"
-    assert ex.view.status != first
+    assert ex.page.status != first
     lr.value = 1e-3
-    assert "diverged" not in ex.view.status
+    assert "diverged" not in ex.page.status
 
 
 def test_optimizer_explorer_greys_out_unused_betas_and_reports(moons):
     ex = lab.optimizer_explorer(moons)
     optimizer, decay, lr, beta, beta2, batch = ex.controls.values()
     assert all(c.continuous_update is True for c in (lr, beta, beta2, batch))  # lookups
-    assert ex.view.status.startswith("adam, lr 0.0007, β1 0.9, β2 0.999, mini-batch 64: cost 0.134")
-    assert ex.view.status.endswith("train accuracy 0.943, test accuracy 0.940")
+    assert ex.page.status.startswith("adam, lr 0.0007, β1 0.9, β2 0.999, mini-batch 64: cost 0.134")
+    assert ex.page.status.endswith("train accuracy 0.943, test accuracy 0.940")
     optimizer.value = "gd"
     assert beta.disabled and beta2.disabled
-    assert "train accuracy 0.717" in ex.view.status
+    assert "train accuracy 0.717" in ex.page.status
     optimizer.value = "momentum"
     assert not beta.disabled and beta2.disabled
     beta.value = 0.5
-    assert ex.view.status.startswith("momentum, lr 0.0007, β 0.5, mini-batch 64")
+    assert ex.page.status.startswith("momentum, lr 0.0007, β 0.5, mini-batch 64")
     optimizer.value = "rmsprop"
     assert beta.disabled and not beta2.disabled
     batch.value = 1
     decay.value = "every 1000 epochs"
-    assert ex.view.status.startswith(
+    assert ex.page.status.startswith(
         "rmsprop, lr 0.0007, β2 0.999, lr decay every 1000 epochs, mini-batch 1: "
     )
-    assert "after 500 epochs" in ex.view.status
+    assert "after 500 epochs" in ex.page.status
 
 
 def test_optimizer_figure_bolds_the_chosen_curve(moons):
     grid = lab.explorer_grid(moons)
     setting = stacked.Setting("momentum", 0.1)
     view = lab.grid_view(grid, setting, 16)
-    fig = lab.OptimizerFigure(moons).update(view, setting, 16).fig
+    fig = lab.OptimizerFigure(moons).update(view).fig
     widths = {line.get_label(): line.get_linewidth() for line in fig.axes[0].lines}
     assert widths["momentum"] > widths["gd"] == widths["adam"] == widths["rmsprop"]
     np.testing.assert_array_equal(fig.axes[0].lines[1].get_ydata(), view["cost"])

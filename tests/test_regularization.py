@@ -290,13 +290,13 @@ def test_regularization_explorer_keeps_one_regularizer_at_a_time(grid):
     assert lambd.value == 0.0
     iterations.value = 5000
     view = lab.regularization_view(grid, 0.0, 0.5, 5000)
-    assert ex.view.status == lab.regularization_summary(view, 0.0, 0.5, 5000)
-    assert ex.view.status.startswith("λ = 0, keep_prob = 0.5, 5000 iterations: train 0.")
+    assert ex.page.status == lab.regularization_summary(view, 0.0, 0.5, 5000)
+    assert ex.page.status.startswith("λ = 0, keep_prob = 0.5, 5000 iterations: train 0.")
 
 
 def test_regularization_figure_names_the_regime(grid):
     view = lab.regularization_view(grid, 0.0, 1.0, lab.ITERATIONS)
-    fig = lab.RegularizationFigure(grid, data.load_goalkeeper()).update(view, 0.0, 1.0).fig
+    fig = lab.RegularizationFigure(grid, data.load_goalkeeper()).update(view).fig
     assert "→ high variance" in fig.get_suptitle() and len(fig.axes) == 3
     heights = [bar.get_height() for bar in fig.axes[2].patches]
     np.testing.assert_allclose(heights, [*view["plain_norms"], *view["norms"]])
@@ -385,7 +385,7 @@ def test_the_explorers_title_clears_the_panel_titles():
     grid = lab.regularization_grid()
     figure = lab.RegularizationFigure(grid, data.load_goalkeeper())
     view = lab.regularization_view(grid, 20.0, 1.0, lab.ITERATIONS)
-    live = figure.update(view, 20.0, 1.0)
+    live = figure.update(view)
     live.png()  # drawn as the learner sees it
     renderer = live.fig.canvas.get_renderer()
     title = figure.title.get_window_extent(renderer)

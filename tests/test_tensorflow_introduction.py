@@ -175,9 +175,9 @@ def test_explorer_trains_once_per_setting_and_reports(shipped):
     assert epochs.continuous_update is True  # a lookup in the run: follows a drag
     run = lab.signs_run(shipped, lr.value, batch.value, regularizer.value)
     label = "lr 0.0001, mini-batch 32, none"
-    assert ex.view.status == lab.signs_summary(run, lab.SIGNS_EPOCHS, label)
+    assert ex.page.status == lab.signs_summary(run, lab.SIGNS_EPOCHS, label)
     epochs.value = 20  # a lookup in the same run
-    assert ex.view.status == lab.signs_summary(run, 20, label)
+    assert ex.page.status == lab.signs_summary(run, 20, label)
     assert lab.signs_run(shipped, lr.value, batch.value, regularizer.value) is run
 
 
@@ -205,9 +205,15 @@ def test_run_trained_ahead_is_what_the_kernel_trains(shipped):
 
 def test_signs_figure_shows_misclassified_images(shipped):
     run = lab.signs_run(shipped, 1e-4, 32, "none")
-    fig = lab.SignsFigure(shipped).update(run, 10, "label").fig
+    figure = lab.SignsFigure(shipped)
+    fig = figure.update({"run": run, "epochs": 10, "label": "label"}).fig
     wrong = int(np.sum(run["test_pred"][9] != shipped.test_y))
     assert f"({wrong} of 120)" in fig.get_suptitle()
     images = [ax for ax in fig.axes[1:] if ax.images[0].get_visible()]
     assert len(images) == min(8, wrong)
     assert all(ax.get_title().startswith("said ") for ax in images)
+    training = {"run": None, "epochs": 10, "label": "label"}  # a setting still training
+    figure.update(training)
+    assert fig.get_suptitle() == figure.status(training) == "label: training…"
+    assert not any(ax.images[0].get_visible() for ax in fig.axes[1:])
+    assert all(len(line.get_xdata()) == 0 for line in fig.axes[0].lines)

@@ -35,22 +35,6 @@ CHROMIUM_FLAGS = [  # chromium off the network and out of any existing profile
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook on screen
 EXPLORERS = ".widget-vbox:has(.widget-hslider)"  # an explorer: a box with a slider in it
 
-# Every explorer, by notebook: (explorer on the page, slider timed, name). The slider is one
-# that shows something computed or trained ahead (a lookup), as a learner moves it most.
-TIMED = {
-    "week1/initialization.ipynb": [(0, 1, "Initialization (iterations)")],
-    "week1/regularization.ipynb": [(0, 0, "Regularization (λ)")],
-    "week1/gradient_checking.ipynb": [(0, 0, "Gradient checking (ε)")],
-    "week2/optimization_methods.ipynb": [
-        (0, 0, "EWA (β)"),
-        (1, 0, "Loss surface (learning rate)"),
-        (2, 0, "Optimizer (learning rate)"),
-    ],
-    "week3/hyperparameter_tuning.ipynb": [(0, 0, "Tuning (trials)")],
-    "week3/batch_normalization.ipynb": [(0, 0, "Batch norm (learning rate)")],
-    "week3/tensorflow_introduction.ipynb": [(0, 1, "SIGNS (epochs)")],
-}
-
 
 def chromium_path():
     """Debian's chromium (or $CHROMIUM), None when absent."""
@@ -399,11 +383,12 @@ def latency_stats(times):
     }
 
 
-def explorer_latencies(url, token, context, timed=None, moves=12):
-    """Run every lab of ``timed`` (default TIMED) and time its explorers' sliders:
-    {explorer name: {"p50_ms", "p95_ms", "moves"}}."""
+def explorer_latencies(url, token, context, timed, moves=12):
+    """Run every lab of ``timed`` ({notebook: [(explorer index, slider position, name)]},
+    ``tools.explorers.timed``) and time its explorers' sliders: {explorer name: {"p50_ms",
+    "p95_ms", "moves", ...}}."""
     out = {}
-    for notebook, entries in (timed or TIMED).items():
+    for notebook, entries in timed.items():
         page = context.new_page()
         try:
             run_all(page, url, token, notebook)

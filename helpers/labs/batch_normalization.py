@@ -479,12 +479,16 @@ def draw_unit_input(grid, depth, batch_size, rate):
 
 
 def batchnorm_view(grid, depth, batchnorm, batch_size, rate):
-    """What the explorer shows: both runs (without, with batch norm) at one setting."""
+    """What the explorer shows: both runs (without, with batch norm) at one setting, and
+    the setting (``depth``, ``batchnorm``, ``batch``, ``rate``)."""
     k = LEARNING_RATES.index(rate)
     runs = {bn: grid_run(grid, depth, bn, batch_size) for bn in (False, True)}
     return {
         "epochs": runs[False]["epochs"],
+        "depth": depth,
         "batchnorm": batchnorm,
+        "batch": batch_size,
+        "rate": rate,
         **{
             f"{key}_{int(bn)}": run[key][:, k]
             for bn, run in runs.items()
@@ -537,7 +541,10 @@ class BatchnormFigure:
         self.title = self.live.fig.suptitle(" ")
         self.live.moving = [*self.costs.values(), legend, *self.spreads.values(), self.title]
 
-    def update(self, view, depth, batch_size, rate):
+    def update(self, view):
+        """Draw a ``batchnorm_view`` and its ``depth``, ``batch``, ``rate``; returns the
+        ``LiveFigure``."""
+        depth, batch_size, rate = view["depth"], view["batch"], view["rate"]
         for bn in (False, True):
             chosen = bn == view["batchnorm"]
             cost, spread = view[f"cost_{int(bn)}"], view[f"spread_{int(bn)}"][-1]
@@ -552,12 +559,15 @@ class BatchnormFigure:
         )
         return self.live
 
+    def status(self, view):
+        return batchnorm_summary(view, view["depth"], view["batch"], view["rate"])
+
 
 def batchnorm_explorer(spirals=None, **start):
     """Explorer of the Batch Normalization lab: learning rate x depth x batch norm x mini-batch
     size, every setting trained ahead (``batchnorm_grid``); the other batch-norm choice is
     drawn faint beside the chosen one. ``start`` sets rate, depth, batch, batchnorm. Returns
-    the widget."""
+    the explorer (a cell shows it)."""
     import ipywidgets as w
 
     grid = batchnorm_grid(spirals)
@@ -571,18 +581,14 @@ def batchnorm_explorer(spirals=None, **start):
             description="batch norm",
         ),
     }
-    figure = BatchnormFigure()
 
-    def redraw(ex):
-        rate, depth, batch, bn = ex.values.values()
-        view = batchnorm_view(grid, depth, bn, batch, rate)
-        ex.show(
-            figure.update(view, depth, batch, rate), batchnorm_summary(view, depth, batch, rate)
-        )
+    def view(rate, depth, batch, batchnorm):
+        return batchnorm_view(grid, depth, batchnorm, batch, rate)
 
     return Explorer(
         controls,
-        redraw,
+        view,
+        BatchnormFigure(),
         rows=[["rate", "depth", "batch"], ["batchnorm"]],
         start=start,
         call="lab.batchnorm_explorer(",

@@ -174,8 +174,10 @@ class EpsilonFigure:
         self.live.fig.subplots_adjust(left=0.12, right=0.97, bottom=0.14, top=0.9)
         self.live.moving = [*self.lines, *self.marks, self.at, self.legend, self.title]
 
-    def update(self, sweep, epsilon):
-        """``sweep``: label -> ``epsilon_sweep`` result, the correct curve first."""
+    def update(self, view):
+        """``view``: ``curves`` (label -> ``epsilon_sweep`` result, the correct one first) and
+        ``epsilon``."""
+        sweep, epsilon = view["curves"], view["epsilon"]
         at = int(np.argmin(np.abs(np.log10(self.epsilons) - np.log10(epsilon))))
         for line, mark, text, (name, values) in zip(
             self.lines, self.marks, self.legend.get_texts(), sweep.items(), strict=False
@@ -184,8 +186,11 @@ class EpsilonFigure:
             mark.set_data([self.epsilons[at]], [max(values[at], 1e-17)])
             text.set_text(name)
         self.at.set_xdata([epsilon, epsilon])
-        self.title.set_text(epsilon_summary(sweep, epsilon, self.epsilons))
+        self.title.set_text(self.status(view))
         return self.live
+
+    def status(self, view):
+        return epsilon_summary(view["curves"], view["epsilon"], self.epsilons)
 
 
 def gradient_check_explorer(check_fn=None, case=None, **start):
@@ -211,19 +216,14 @@ def gradient_check_explorer(check_fn=None, case=None, **start):
         ),
         "epsilon": log_slider(1e-7, -12, -1, 0.5, "epsilon", readout_format=".0e"),
     }
-    sweeps = {}
-    figure = EpsilonFigure()
+    sweeps = {}  # planted bug -> its sweep, computed once
 
-    def redraw(ex):
-        bug, epsilon = ex.values["bug"], ex.values["epsilon"]
+    def view(bug, epsilon):
         for name in ("none", bug):
             if name not in sweeps:
-                try:
-                    sweeps[name] = epsilon_sweep(check_fn, name, case)
-                except NotImplementedError as error:
-                    ex.say(errors.explorer_waits(error), True)
-                    return
-        curves = {"correct": sweeps["none"], bug: sweeps[bug]}
-        ex.show(figure.update(curves, epsilon), epsilon_summary(curves, epsilon))
+                sweeps[name] = epsilon_sweep(check_fn, name, case)
+        return {"curves": {"correct": sweeps["none"], bug: sweeps[bug]}, "epsilon": epsilon}
 
-    return Explorer(controls, redraw, start=start, call="lab.gradient_check_explorer(")
+    return Explorer(
+        controls, view, EpsilonFigure(), start=start, call="lab.gradient_check_explorer("
+    )

@@ -620,6 +620,7 @@ class SearchFigure:
             1, 2, figsize=(11, 4), width_ratios=(1.15, 1)
         )
         self.live.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.9, wspace=0.28)
+        self.evaluate = evaluate
         draw_map(evaluate.surface, left)
         self.trials = TrialsLayer(left)
         self.title = left.set_title(" ")
@@ -638,9 +639,10 @@ class SearchFigure:
         legend = right.legend(loc="upper right")
         self.live.moving = [*self.trials.artists, self.title, *self.curves.values(), legend]
 
-    def update(self, runs, strategy):
-        """Show ``runs`` (strategy -> rounds, from ``tuning_runs``) with ``strategy`` chosen;
-        returns the ``LiveFigure``."""
+    def update(self, view):
+        """Show ``view["runs"]`` (strategy -> rounds, from ``tuning_runs``) with
+        ``view["strategy"]`` chosen; returns the ``LiveFigure``."""
+        runs, strategy = view["runs"], view["strategy"]
         history = runs[strategy]
         self.trials.update(history, COLORS[strategy])
         self.title.set_text(f"{strategy}: {len(scores_of(history))} trials")
@@ -649,6 +651,10 @@ class SearchFigure:
             line.set_data(np.arange(1, len(best) + 1), best)
             line.set(lw=2.5 if name == strategy else 1.2, alpha=1.0 if name == strategy else 0.45)
         return self.live
+
+    def status(self, view):
+        history = view["runs"][view["strategy"]]
+        return search_summary(self.evaluate, history, view["strategy"], view["scale"])
 
 
 def search_summary(evaluate, history, strategy, scale):
@@ -708,24 +714,16 @@ def tuning_explorer(surface=None, random_trials=None, next_box=None, **start):
         "strategy": w.ToggleButtons(options=STRATEGIES, value="random", description="strategy"),
         "scale": w.ToggleButtons(options=SCALES, value="log", description="scale"),
     }
-    figure = SearchFigure(evaluate)
 
-    def redraw(ex):
-        budget, seed, strategy, scale = ex.values.values()
-        try:
-            runs = tuning_runs(evaluate, budget, random_trials, next_box, seed, scale)
-        except NotImplementedError as error:
-            ex.say(errors.explorer_waits(error), True)
-            return
-        ex.show(
-            figure.update(runs, strategy), search_summary(evaluate, runs[strategy], strategy, scale)
-        )
+    def view(budget, seed, strategy, scale):
+        runs = tuning_runs(evaluate, budget, random_trials, next_box, seed, scale)
+        return {"runs": runs, "strategy": strategy, "scale": scale}
 
-    rows = [["budget", "seed"], ["strategy"], ["scale"]]
     return Explorer(
         controls,
-        redraw,
-        rows=rows,
+        view,
+        SearchFigure(evaluate),
+        rows=[["budget", "seed"], ["strategy"], ["scale"]],
         start=start,
         call="lab.tuning_explorer(",
     )

@@ -175,16 +175,12 @@ class InitializationFigure:
         self.title = self.live.fig.suptitle(" ")
         self.live.moving = [*self.regions.artists, self.state, self.cost, self.spread, self.title]
 
-    def update(self, run, iterations, label):
-        """Show the latest snapshot at or before ``iterations`` (saying so when training is
-        still to come). Returns the ``LiveFigure`` and the accuracies shown."""
-        shown = max(i for i in run["snapshots"] if i <= iterations)
-        acc = initialization_metrics(run, shown, self.circles)
+    def update(self, view):
+        """Draw an ``initialization_view``; returns the ``LiveFigure``."""
+        run, shown, acc = view["run"], view["shown"], view["accuracy"]
         params = run["snapshots"][shown]
         self.regions.update(lambda P: nn.predict(P, params))
-        self.state.set_text(
-            f"after {shown} iterations" + ("" if shown == iterations else " (training…)")
-        )
+        self.state.set_text(f"after {shown} iterations" + ("" if view["done"] else " (training…)"))
         costs = np.asarray(run["costs"][: shown // 100])
         self.cost.set_data(np.arange(len(costs)) * 100, costs)
         stds = np.clip(
@@ -192,9 +188,31 @@ class InitializationFigure:
         )  # beyond the axis: drawn on its edge
         self.spread.set_data(np.arange(1, len(stds) + 1), stds)
         self.title.set_text(
-            f"{label}: train accuracy {acc['train']:.3f}, test accuracy {acc['test']:.3f}"
+            f"{view['label']}: train accuracy {acc['train']:.3f}, test accuracy {acc['test']:.3f}"
         )
-        return self.live, acc
+        return self.live
+
+    def status(self, view):
+        acc = view["accuracy"]
+        return (
+            f"{view['label']} after {view['shown']} iterations: train accuracy "
+            f"{acc['train']:.3f}, test accuracy {acc['test']:.3f}"
+            + ("" if view["done"] else " (training…)")
+        )
+
+
+def initialization_view(run, iterations, label, circles=None):
+    """What the explorer shows of ``run`` at ``iterations``: its latest snapshot at or before
+    them (``shown``; ``done`` when that is ``iterations``), its ``accuracy`` there."""
+    shown = max(i for i in run["snapshots"] if i <= iterations)
+    accuracy = initialization_metrics(run, shown, circles)
+    return {
+        "run": run,
+        "label": label,
+        "shown": shown,
+        "done": shown == iterations,
+        "accuracy": accuracy,
+    }
 
 
 def setting_label(name, scale):
@@ -243,43 +261,32 @@ def initialization_explorer(initializers=None, circles=None, start=None, **setti
         "iterations": iterations_slider(ITERATIONS, SNAPSHOT_EVERY),
     }
     controls["scale"].continuous_update = False  # a new scale trains: one run per release
-    runs = {}
-    figure = InitializationFigure(circles)
+    runs = {}  # (name, scale) -> its run, trained so far
 
-    def trained_on(run, iterations):
-        """A copy of ``run`` trained on to ``iterations`` (``run`` stays as it is)."""
-        copy = {**run, "snapshots": dict(run["snapshots"]), "costs": list(run["costs"])}
-        return train_run(copy, iterations, circles)
+    def run_of(name, scale):
+        if (name, scale) not in runs:  # the spread at initialization, known at once
+            runs[name, scale] = initialization_run(initializers[name], scale, circles)
+        return runs[name, scale]
 
-    def show(ex, run, label, note):
-        iterations = ex.values["iterations"]
-        fig, acc = figure.update(run, iterations, label)
-        shown = max(i for i in run["snapshots"] if i <= iterations)
-        ex.show(
-            fig,
-            f"{label} after {shown} iterations: train accuracy {acc['train']:.3f}, "
-            f"test accuracy {acc['test']:.3f}"
-            + ("" if shown == iterations else " (training…)")
-            + note,
+    def view(name, scale, iterations):
+        return initialization_view(
+            run_of(name, scale), iterations, setting_label(name, scale), circles
         )
 
-    def redraw(ex):
-        name, scale, iterations = ex.values.values()
-        label = setting_label(name, scale)
-        if (name, scale) not in runs:
-            ex.needs_training()
-            try:
-                runs[name, scale] = initialization_run(initializers[name], scale, circles)
-            except NotImplementedError as error:
-                ex.say(errors.explorer_waits(error), True)
-                return
-        run, note = runs[name, scale], ""
-        if max(run["snapshots"]) < iterations:
-            ex.needs_training()
-            show(ex, run, label, note)  # what is known at once: the spread at initialization
-            if not ex.train(lambda: runs.update({(name, scale): trained_on(run, iterations)})):
-                return  # training in the background; the explorer redraws when it is done
-            run = runs[name, scale]
-        show(ex, run, label, note)
+    def trains(name, scale, iterations):
+        return (name, scale) not in runs or max(runs[name, scale]["snapshots"]) < iterations
 
-    return Explorer(controls, redraw, start=settings, call="lab.initialization_explorer(")
+    def train(name, scale, iterations):
+        run = run_of(name, scale)  # a copy trained on, swapped in whole
+        copy = {**run, "snapshots": dict(run["snapshots"]), "costs": list(run["costs"])}
+        runs[name, scale] = train_run(copy, iterations, circles)
+
+    return Explorer(
+        controls,
+        view,
+        InitializationFigure(circles),
+        trains=trains,
+        train=train,
+        start=settings,
+        call="lab.initialization_explorer(",
+    )

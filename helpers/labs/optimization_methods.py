@@ -411,6 +411,8 @@ def grid_view(grid, setting, batch_size):
         "train_acc": float(grid["train_acc"][b, k]),
         "test_acc": float(grid["test_acc"][b, k]),
         "parameters": {key: grid[key][b, k] for key in ("W1", "b1", "W2", "b2", "W3", "b3")},
+        "setting": setting,
+        "batch": batch_size,
     }
 
 
@@ -468,13 +470,18 @@ class EwaFigure:
         self.live.fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.9)
         self.live.moving = [self.line, self.title, legend]  # the legend over the line
 
-    def update(self, beta, bias_correction):
+    def update(self, view):
+        """Draw the average of ``view`` (``beta``, ``corrected``); returns the ``LiveFigure``."""
+        beta, bias_correction = view["beta"], view["corrected"]
         self.line.set_ydata(ewa(self.series, beta, bias_correction))
         self.title.set_text(
             f"exponentially weighted average, β = {beta:g}, "
             f"{'with' if bias_correction else 'no'} bias correction"
         )
         return self.live
+
+    def status(self, view):
+        return ewa_summary(self.series, view["beta"], view["corrected"])
 
 
 def ewa_explorer(series=None, **start):
@@ -488,13 +495,11 @@ def ewa_explorer(series=None, **start):
         "beta": choice_slider(EWA_BETAS, 0.9, "β"),
         "corrected": w.Checkbox(value=False, description="bias correction"),
     }
-    figure = EwaFigure(series)
 
-    def redraw(ex):
-        beta, corrected = ex.values.values()
-        ex.show(figure.update(beta, corrected), ewa_summary(series, beta, corrected))
+    def view(beta, corrected):
+        return {"beta": beta, "corrected": corrected}
 
-    return Explorer(controls, redraw, start=start, call="lab.ewa_explorer(")
+    return Explorer(controls, view, EwaFigure(series), start=start, call="lab.ewa_explorer(")
 
 
 PATH_STEPS = 300
@@ -567,11 +572,29 @@ class PathsFigure:
         self.live.moving = [*self.paths, legend, *self.losses]
 
     def update(self, paths, losses):
+        """Draw the paths (4, steps + 1, 2) and their losses (4, steps + 1)."""
         for line, path in zip(self.paths, paths, strict=True):
             line.set_data(path[:, 0], path[:, 1])
         for line, loss in zip(self.losses, losses, strict=True):
             line.set_data(np.arange(len(loss)), np.maximum(loss, 1e-12))
         return self.live
+
+
+class SurfacesFigure:
+    """The loss-surface explorer's figure: a ``PathsFigure`` per surface, made when first
+    shown; draws a view of ``loss_surface_explorer``."""
+
+    def __init__(self):
+        self.figures = {}
+
+    def update(self, view):
+        surface = view["surface"]
+        if surface not in self.figures:
+            self.figures[surface] = PathsFigure(SURFACES[surface])
+        return self.figures[surface].update(view["paths"], view["losses"])
+
+    def status(self, view):
+        return path_summary(view["settings"], view["losses"])
 
 
 def loss_surface_explorer(**start):
@@ -587,17 +610,20 @@ def loss_surface_explorer(**start):
         "lr": log_slider(0.1, -4, 0, 0.25, "learning rate", style=WIDE),
         "beta": choice_slider(EWA_BETAS, 0.9, "β / β1"),
     }
-    figures, trained = {}, loss_surface_paths()  # one figure per surface, made when first shown
+    trained = loss_surface_paths()
 
-    def redraw(ex):
-        surface, lr, beta = ex.values.values()
-        settings = path_settings(lr, beta)
+    def view(surface, lr, beta):
         paths, losses = paths_at(trained, surface, lr, beta)
-        if surface not in figures:
-            figures[surface] = PathsFigure(SURFACES[surface])
-        ex.show(figures[surface].update(paths, losses), path_summary(settings, losses))
+        return {
+            "surface": surface,
+            "settings": path_settings(lr, beta),
+            "paths": paths,
+            "losses": losses,
+        }
 
-    return Explorer(controls, redraw, start=start, call="lab.loss_surface_explorer(")
+    return Explorer(
+        controls, view, SurfacesFigure(), start=start, call="lab.loss_surface_explorer("
+    )
 
 
 def optimizer_summary(view, setting, batch_size):
@@ -632,7 +658,9 @@ class OptimizerFigure:
             self.boundary_title,
         ]
 
-    def update(self, view, setting, batch_size):
+    def update(self, view):
+        """Draw a ``grid_view``; returns the ``LiveFigure``."""
+        setting, batch_size = view["setting"], view["batch"]
         for name, line in self.curves.items():
             chosen = name == setting.optimizer
             line.set_data(view["epochs"], view["curves"][name])
@@ -643,6 +671,9 @@ class OptimizerFigure:
             f"{setting.optimizer}: train {view['train_acc']:.3f}, test {view['test_acc']:.3f}"
         )
         return self.live
+
+    def status(self, view):
+        return optimizer_summary(view, view["setting"], view["batch"])
 
 
 def optimizer_explorer(moons=None, **start):
@@ -667,14 +698,15 @@ def optimizer_explorer(moons=None, **start):
         "beta2": choice_slider(BETA2S, 0.999, "β2"),
         "batch": choice_slider(BATCH_SIZES, 64, "mini-batch"),
     }
-    figure = OptimizerFigure(moons)
 
-    def redraw(ex):
-        optimizer, decay, lr, beta, beta2, batch = ex.values.values()
-        unused = {"beta": optimizer in ("gd", "rmsprop"), "beta2": optimizer in ("gd", "momentum")}
-        if not ex.drawing_ahead:
-            for name, greyed in unused.items():
-                controls[name].disabled = greyed
+    def used(optimizer, **_):  # the betas an optimizer has
+        return {
+            "beta": optimizer in ("momentum", "adam"),
+            "beta2": optimizer in ("rmsprop", "adam"),
+        }
+
+    def view(optimizer, decay, lr, beta, beta2, batch):
+        unused = {name: not on for name, on in used(optimizer).items()}
         setting = grids.Setting(
             optimizer,
             lr,
@@ -682,8 +714,14 @@ def optimizer_explorer(moons=None, **start):
             beta2=0.999 if unused["beta2"] else beta2,
             decay=decay,
         )
-        view = grid_view(grid, setting, batch)
-        ex.show(figure.update(view, setting, batch), optimizer_summary(view, setting, batch))
+        return grid_view(grid, setting, batch)
 
-    rows = [["optimizer"], ["decay"], ["lr", "beta", "beta2", "batch"]]
-    return Explorer(controls, redraw, rows, start=start, call="lab.optimizer_explorer(")
+    return Explorer(
+        controls,
+        view,
+        OptimizerFigure(moons),
+        enabled=used,
+        rows=[["optimizer"], ["decay"], ["lr", "beta", "beta2", "batch"]],
+        start=start,
+        call="lab.optimizer_explorer(",
+    )

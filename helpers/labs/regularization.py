@@ -207,7 +207,8 @@ def _setting_index(grid, lambd, keep_prob):
 
 
 def regularization_view(grid, lambd, keep_prob, iterations):
-    """What the explorer shows at one setting: parameters, accuracies, norms, curves."""
+    """What the explorer shows at one setting: parameters, accuracies, norms, curves, and the
+    setting (``lambd``, ``keep_prob``, ``iteration``: the snapshot shown)."""
     k = _setting_index(grid, lambd, keep_prob)
     s = int(np.flatnonzero(grid["iterations"] == iterations)[0])
     return {
@@ -219,6 +220,9 @@ def regularization_view(grid, lambd, keep_prob, iterations):
         "train_curve": grid["train_acc"][: s + 1, k],
         "dev_curve": grid["dev_acc"][: s + 1, k],
         "iterations": grid["iterations"][: s + 1],
+        "lambd": lambd,
+        "keep_prob": keep_prob,
+        "iteration": iterations,
     }
 
 
@@ -290,7 +294,9 @@ class RegularizationFigure:
             self.title,
         ]
 
-    def update(self, view, lambd, keep_prob):
+    def update(self, view):
+        """Draw a ``regularization_view``; returns the ``LiveFigure``."""
+        lambd, keep_prob = view["lambd"], view["keep_prob"]
         self.regions.update(lambda P: nn.predict(P, view["parameters"]))
         for line, split in zip(self.curves, ("train", "dev"), strict=True):
             line.set_data(view["iterations"], view[f"{split}_curve"])
@@ -304,6 +310,9 @@ class RegularizationFigure:
             f"train error {train_err:.1%}, dev error {dev_err:.1%} → {diagnose(train_err, dev_err)}"
         )
         return self.live
+
+    def status(self, view):
+        return regularization_summary(view, view["lambd"], view["keep_prob"], view["iteration"])
 
 
 def early_stopping(grid, lambd=0.0, keep_prob=1.0):
@@ -355,18 +364,20 @@ def regularization_explorer(goalkeeper=None, **start):
         "keep_prob": choice_slider(KEEP_PROBS, 1.0, "keep_prob"),
         "iterations": iterations_slider(ITERATIONS, SNAPSHOT_EVERY),
     }
-    figure = RegularizationFigure(grid, goalkeeper)
 
-    def redraw(ex):
-        lambd, keep_prob, iterations = ex.values.values()
-        if lambd != 0 and keep_prob != 1:  # one regularizer at a time; the reset redraws
-            other = "keep_prob" if ex.changed == "lambd" else "lambd"
-            ex.set(other, 1.0 if other == "keep_prob" else 0.0)
-            return
-        view = regularization_view(grid, lambd, keep_prob, iterations)
-        ex.show(
-            figure.update(view, lambd, keep_prob),
-            regularization_summary(view, lambd, keep_prob, iterations),
-        )
+    def view(lambd, keep_prob, iterations):
+        return regularization_view(grid, lambd, keep_prob, iterations)
 
-    return Explorer(controls, redraw, start=start, call="lab.regularization_explorer(")
+    def one_at_a_time(moved, values):  # choosing one regularizer resets the other
+        if values["lambd"] == 0 or values["keep_prob"] == 1:
+            return {}
+        return {"keep_prob": 1.0} if moved == "lambd" else {"lambd": 0.0}
+
+    return Explorer(
+        controls,
+        view,
+        RegularizationFigure(grid, goalkeeper),
+        adjust=one_at_a_time,
+        start=start,
+        call="lab.regularization_explorer(",
+    )

@@ -422,20 +422,34 @@ class SignsFigure:
         self.title = fig.suptitle(" ", fontsize="medium")
         self.live.moving = [*self.curves, legend, *self.images, *self.labels, self.title]
 
-    def update(self, run, epochs, label):
-        done = np.arange(1, epochs + 1)
+    def update(self, view):
+        """Draw ``view`` (``run`` after ``epochs``, named ``label``; ``run`` None while it
+        trains: nothing drawn yet); returns the ``LiveFigure``."""
+        run, epochs = view["run"], view["epochs"]
+        done = np.arange(1, epochs + 1) if run is not None else []
         for line, split in zip(self.curves, ("train", "test"), strict=True):
-            line.set_data(done, run[f"{split}_acc"][:epochs])
-        pred, truth = run["test_pred"][epochs - 1], self.signs.test_y
-        wrong = np.flatnonzero(pred != truth)
+            line.set_data(done, run[f"{split}_acc"][:epochs] if run is not None else [])
+        wrong, pred, truth = [], None, self.signs.test_y
+        if run is not None:
+            pred = run["test_pred"][epochs - 1]
+            wrong = np.flatnonzero(pred != truth)
         for k, (image, title) in enumerate(zip(self.images, self.labels, strict=True)):
             image.set_visible(k < len(wrong))
             title.set_visible(k < len(wrong))
             if k < len(wrong):
                 image.set_data(self.signs.test_x[wrong[k]])
                 title.set_text(f"said {pred[wrong[k]]}, is {truth[wrong[k]]}")
-        self.title.set_text(f"{label}; test images it gets wrong ({len(wrong)} of {len(pred)})")
+        self.title.set_text(
+            f"{view['label']}: training…"
+            if run is None
+            else f"{view['label']}; test images it gets wrong ({len(wrong)} of {len(pred)})"
+        )
         return self.live
+
+    def status(self, view):
+        if view["run"] is None:
+            return f"{view['label']}: training…"
+        return signs_summary(view["run"], view["epochs"], view["label"])
 
 
 def signs_explorer(signs=None, **start):
@@ -461,16 +475,27 @@ def signs_explorer(signs=None, **start):
     }
     for trains in ("lr", "batch"):  # a drag would train each value it passes
         controls[trains].continuous_update = False
-    figure = SignsFigure(signs)
 
-    def redraw(ex):
-        lr, epochs, batch, regularizer = ex.values.values()
-        label = f"lr {lr:.2g}, mini-batch {batch}, {regularizer}"
-        if not signs_trained(signs, lr, batch, regularizer):  # never drawn ahead: say, train
-            ex.say(f"{label}: training…")
-            if not ex.train(lambda: signs_run(signs, lr, batch, regularizer)):
-                return  # training in the background; the explorer redraws when it is done
-        run = signs_run(signs, lr, batch, regularizer)
-        ex.show(figure.update(run, epochs, label), signs_summary(run, epochs, label))
+    def view(lr, epochs, batch, regularizer):
+        trained = signs_trained(signs, lr, batch, regularizer)
+        return {
+            "run": signs_run(signs, lr, batch, regularizer) if trained else None,
+            "epochs": epochs,
+            "label": f"lr {lr:.2g}, mini-batch {batch}, {regularizer}",
+        }
 
-    return Explorer(controls, redraw, start=start, call="lab.signs_explorer(")
+    def trains(lr, epochs, batch, regularizer):
+        return not signs_trained(signs, lr, batch, regularizer)
+
+    def train(lr, epochs, batch, regularizer):
+        signs_run(signs, lr, batch, regularizer)
+
+    return Explorer(
+        controls,
+        view,
+        SignsFigure(signs),
+        trains=trains,
+        train=train,
+        start=start,
+        call="lab.signs_explorer(",
+    )
