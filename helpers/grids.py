@@ -7,7 +7,9 @@ built says so and how to build it. Settings are the second axis of a trained arr
 snapshots or records).
 """
 
+import dataclasses
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +21,7 @@ BUILD = "make datasets"  # what trains the grids (python -m tools.precompute)
 # The version of the code that trains them (tools/stacked.py and tools/precompute.py; blank and
 # comment lines aside), part of every grid's key: a grid trained by other code is never read.
 # tools.precompute refuses to train while it is stale, and says the value to set.
-TRAINER = "05843418f380"
+TRAINER = "974b14b16e96"
 
 
 OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
@@ -64,12 +66,78 @@ class Setting:
         return f"{self.optimizer}, lr {self.learning_rate:g}{betas}{epsilon}{decay}"
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """One stacked training, whole (``tools.stacked.train`` runs it from a start): the network
+    ``layers`` [n_x, ..., n_L], one ``Setting`` per copy, ``epochs``; mini-batches of
+    ``batch_size`` (None: all examples), reshuffled with ``shuffle_seed`` (None: data order);
+    ``output`` "sigmoid" or "softmax"; ``loss`` "mean" (the course's cost) or "sum";
+    ``dropout`` "fresh" (a new mask every step from ``dropout_seed``) or "fixed" (one mask, the
+    course's), on ``dropout_layers`` (None: every hidden layer); the optimizers' ``epsilon``;
+    a cost recorded every ``record_every`` epochs (None: none); parameters observed after each
+    epoch count of ``observe_at``; batch norm on every hidden layer (``batchnorm``,
+    ``bn_momentum``, ``bn_epsilon``). Part of a grid's cache key (``key``): a grid trained by
+    another recipe is never read."""
+
+    layers: tuple
+    settings: tuple
+    epochs: int
+    batch_size: int | None = None
+    shuffle_seed: int | None = None
+    output: str = "sigmoid"
+    loss: str = "mean"
+    dropout: str = "fresh"
+    dropout_seed: int = 1
+    dropout_layers: tuple | None = None
+    epsilon: float = EPSILON
+    record_every: int | None = 1
+    observe_at: tuple = ()
+    batchnorm: bool = False
+    bn_momentum: float = 0.9
+    bn_epsilon: float = EPSILON
+
+    def __post_init__(self):
+        for name in ("layers", "settings", "observe_at", "dropout_layers"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, tuple(value))
+        for name, allowed in (
+            ("output", ("sigmoid", "softmax")),
+            ("loss", ("mean", "sum")),
+            ("dropout", ("fresh", "fixed")),
+        ):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, not {getattr(self, name)!r}")
+        if not all(isinstance(s, Setting) for s in self.settings):
+            raise TypeError("settings must be Setting objects")
+
+    def key(self):
+        """The recipe as canonical JSON bytes: equal recipes, equal bytes, on every Python."""
+        plain = json.dumps(dataclasses.asdict(self), sort_keys=True, default=_plain)
+        return plain.encode()
+
+    def replace(self, **changes):
+        """This recipe with some fields changed (e.g. a chunk of its settings)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _plain(value):
+    """A numpy scalar as the Python number JSON writes."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"a recipe holds numbers, strings and tuples, not {type(value).__name__}")
+
+
 def cache_path(name, inputs, cache_dir=None):
     """Where grid ``name`` is cached: ``<cache_dir>/<name>-<key>.npz``, the key a checksum of
-    ``TRAINER`` and ``inputs`` (arrays or numbers that determine the result), so a change of
-    trainer, data or settings names another file. ``cache_dir`` defaults to ``datasets/cache/``."""
+    ``TRAINER`` and ``inputs`` (the ``Recipe`` of each training, and arrays or numbers that
+    determine the result: data, starts), so a change of trainer, data or recipe names another
+    file. ``cache_dir`` defaults to ``datasets/cache/``."""
     key = hashlib.sha256(TRAINER.encode())
     for a in inputs:
+        if isinstance(a, Recipe):
+            key.update(a.key())
+            continue
         a = np.asarray(a)
         if a.dtype == object:  # its bytes would be addresses: a new key every run
             raise TypeError(f"a cache input must be numbers, strings or bytes, not {a.dtype}")

@@ -267,18 +267,9 @@ def test_stacked_batchnorm_trains_as_the_lab_does():
     layers = [2, 6, 4, 1]
     start = reference.seeded_initialization(layers, reference.he_scale, seed=3)
     rates = (0.05, 0.5)
-    out = stacked.train(
-        X,
-        Y,
-        layers,
-        [stacked.Setting("gd", r) for r in rates],
-        start,
-        3,
-        batch_size=64,
-        batchnorm=True,
-        record_every=None,
-        observe_at=(3,),
-    )
+    settings = [stacked.Setting("gd", r) for r in rates]
+    recipe = stacked.Recipe(layers, settings, 3, 64, batchnorm=True, record_every=None)
+    out = stacked.train(X, Y, recipe.replace(observe_at=(3,)), start)
     for k, rate in enumerate(rates):
         expected = loop_batchnorm_network(X, Y, start, rate, 3, 64)
         for key, value in expected.items():

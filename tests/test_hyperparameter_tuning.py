@@ -206,20 +206,14 @@ def test_adams_epsilon_per_setting_is_the_one_train_would_use():
     X, Y = lab.moons_splits()[:2]
     layers = [2, 5, 2, 1]
     start = reference.seeded_initialization(layers, reference.he_scale, seed=3)
-    common = dict(batch_size=64, shuffle_seed=10, record_every=None, observe_at=(20,))
-    together = stacked.train(
-        X,
-        Y,
-        layers,
-        [stacked.Setting("adam", 0.01, epsilon=e) for e in (1e-8, 1e-2)],
-        start,
-        20,
-        **common,
+    settings = [stacked.Setting("adam", 0.01, epsilon=e) for e in (1e-8, 1e-2)]
+    recipe = stacked.Recipe(
+        layers, settings, 20, 64, shuffle_seed=10, record_every=None, observe_at=(20,)
     )
+    together = stacked.train(X, Y, recipe, start)
     for k, epsilon in enumerate((1e-8, 1e-2)):
-        alone = stacked.train(
-            X, Y, layers, [stacked.Setting("adam", 0.01)], start, 20, epsilon=epsilon, **common
-        )
+        one = recipe.replace(settings=[stacked.Setting("adam", 0.01)], epsilon=epsilon)
+        alone = stacked.train(X, Y, one, start)
         np.testing.assert_allclose(together["W1"][0, k], alone["W1"][0, 0], rtol=1e-12)
     assert not np.allclose(together["W1"][0, 0], together["W1"][0, 1])
     assert (

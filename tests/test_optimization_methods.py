@@ -286,6 +286,43 @@ def test_grid_is_cached_by_its_inputs(moons, tmp_path, monkeypatch):
     assert lab.explorer_grid(small, cache_dir=tmp_path)["costs"].shape == (1, 1)
     precompute.explorer_grid(tuple(a[:, :41] for a in moons), cache_dir=tmp_path)
     assert len(calls) == 2
+    monkeypatch.setattr(lab, "SHUFFLE_SEED", lab.SHUFFLE_SEED + 1)  # one field of its recipe
+    precompute.explorer_grid(small, cache_dir=tmp_path)
+    assert len(calls) == 3, "a grid trained with another shuffle seed was read"
+
+
+def test_every_field_of_a_recipe_is_in_the_grids_key():
+    """Change any one field of a recipe (or a number in one of its settings) and the grid's
+    cache file is another: no edit can read a grid trained by another recipe."""
+    import dataclasses
+
+    from helpers import grids
+
+    recipe = lab.explorer_recipe(64)
+    other = {
+        "layers": (2, 6, 2, 1),
+        "settings": recipe.settings[:-1] + (S("adam", 0.1, beta2=0.99),),
+        "epochs": recipe.epochs + 1,
+        "batch_size": 32,
+        "shuffle_seed": 11,
+        "output": "softmax",
+        "loss": "sum",
+        "dropout": "fixed",
+        "dropout_seed": 2,
+        "dropout_layers": (1,),
+        "epsilon": 1e-7,
+        "record_every": 7,
+        "observe_at": (10,),
+        "batchnorm": True,
+        "bn_momentum": 0.99,
+        "bn_epsilon": 1e-5,
+    }
+    assert set(other) == {f.name for f in dataclasses.fields(grids.Recipe)}
+    path = grids.cache_path("optimizers", [recipe])
+    for name, value in other.items():
+        changed = recipe.replace(**{name: value})
+        assert grids.cache_path("optimizers", [changed]) != path, name
+    assert grids.cache_path("optimizers", [lab.explorer_recipe(64)]) == path  # and stable
 
 
 def test_setting_rejects_unknown_names():

@@ -9,7 +9,7 @@ from tools import reference as ref
 from tools import stacked
 from tools.course_trainings import course_model
 
-S = stacked.Setting
+S, R = stacked.Setting, stacked.Recipe
 
 
 @pytest.fixture(scope="module")
@@ -32,17 +32,8 @@ def test_stacked_training_is_the_course_loop_for_every_setting(moons, batch_size
     X, Y = moons[0], moons[1]
     epochs = 3 if batch_size == 1 else 30
     start = lab.moons_start()
-    grid = stacked.train(
-        X,
-        Y,
-        lab.MOONS_LAYERS,
-        SETTINGS,
-        start,
-        epochs,
-        batch_size=batch_size,
-        shuffle_seed=10,
-        observe_at=(epochs,),
-    )
+    recipe = R(lab.MOONS_LAYERS, SETTINGS, epochs, batch_size=batch_size, shuffle_seed=10)
+    grid = stacked.train(X, Y, recipe.replace(observe_at=(epochs,)), start)
     assert grid["costs"].shape == (epochs, len(SETTINGS))
     for k, setting in enumerate(SETTINGS):
         parameters, costs = course_model(X, Y, setting, batch_size, epochs)
@@ -88,18 +79,16 @@ def test_l2_and_fixed_dropout_settings_equal_separate_runs():
     X, Y = small_set()
     start = ref.seeded_initialization([2, 20, 3, 1], ref.lecun_scale, seed=0)
     settings = [(0.0, 1.0), (0.7, 1.0), (0.0, 0.86), (3.0, 1.0)]
-    grid = stacked.train(
-        X,
-        Y,
+    recipe = R(
         [2, 20, 3, 1],
         [S("gd", 0.3, l2=lam, keep_prob=kp) for lam, kp in settings],
-        start,
         300,
         dropout="fixed",
         dropout_seed=1,
         record_every=100,
         observe_at=(0, 100, 300),
     )
+    grid = stacked.train(X, Y, recipe, start)
     assert grid["W1"].shape == (3, 4, 20, 2) and grid["costs"].shape == (3, 4)
     np.testing.assert_array_equal(grid["W1"][0, 2], start["W1"])
     for k, (lambd, keep) in enumerate(settings):
@@ -118,7 +107,7 @@ def test_fresh_dropout_draws_a_new_mask_every_step():
     start = ref.seeded_initialization([2, 20, 3, 1], ref.lecun_scale, seed=0)
     setting = [S("gd", 0.05, keep_prob=0.5)]
     run = lambda mode, seed=1: stacked.train(  # noqa: E731
-        X, Y, [2, 20, 3, 1], setting, start, 200, dropout=mode, dropout_seed=seed
+        X, Y, R([2, 20, 3, 1], setting, 200, dropout=mode, dropout_seed=seed), start
     )
     fixed, fresh = run("fixed"), run("fresh")
     # Both start with the same mask; then one fixed thinned net descends smoothly, while
@@ -129,7 +118,7 @@ def test_fresh_dropout_draws_a_new_mask_every_step():
     np.testing.assert_array_equal(run("fresh")["costs"], fresh["costs"])  # seeded
     assert not np.array_equal(run("fresh", seed=2)["costs"], fresh["costs"])
     with pytest.raises(ValueError, match="full batch only"):
-        stacked.train(X, Y, [2, 20, 3, 1], setting, start, 1, batch_size=8, dropout="fixed")
+        stacked.train(X, Y, R([2, 20, 3, 1], setting, 1, batch_size=8, dropout="fixed"), start)
 
 
 def test_summed_loss_is_the_mean_with_the_rate_scaled_l2_included():
@@ -139,31 +128,12 @@ def test_summed_loss_is_the_mean_with_the_rate_scaled_l2_included():
     onehot = np.eye(3)[np.arange(30) % 3].T
     start = ref.seeded_initialization([2, 6, 3], ref.he_scale, seed=0)
     for b in (30, 10, 8):  # b = 10 < m: L2's b/m is not 1 (a factor lost would pass at b = m)
-        mean = stacked.train(
-            X,
-            onehot,
-            [2, 6, 3],
-            [S("gd", 0.1, l2=0.5)],
-            start,
-            5,
-            batch_size=b,
-            output="softmax",
-            observe_at=(5,),
-        )
+        recipe = R([2, 6, 3], [S("gd", 0.1, l2=0.5)], 5, b, output="softmax", observe_at=(5,))
+        mean = stacked.train(X, onehot, recipe, start)
         # with equal-size batches only: the last batch of 8 holds 6 examples
         if 30 % b == 0:
-            total = stacked.train(
-                X,
-                onehot,
-                [2, 6, 3],
-                [S("gd", 0.1 / b, l2=0.5)],
-                start,
-                5,
-                batch_size=b,
-                output="softmax",
-                loss="sum",
-                observe_at=(5,),
-            )
+            summed = recipe.replace(settings=[S("gd", 0.1 / b, l2=0.5)], loss="sum")
+            total = stacked.train(X, onehot, summed, start)
             for key in ("W1", "b1", "W2", "b2"):
                 np.testing.assert_allclose(total[key], mean[key], rtol=1e-12)
         np.testing.assert_allclose(mean["costs"][0, 0], np.log(3), rtol=0.5)
@@ -175,17 +145,8 @@ def test_softmax_output_learns_and_predicts_classes():
     labels = np.argmax(np.array([[1, 0], [-1, 1], [0, -1]]) @ X, axis=0)
     onehot = np.eye(3)[labels].T
     start = ref.seeded_initialization([2, 8, 3], ref.he_scale, seed=1)
-    out = stacked.train(
-        X,
-        onehot,
-        [2, 8, 3],
-        [S("adam", 0.05)],
-        start,
-        200,
-        output="softmax",
-        observe_at=(200,),
-        record_every=50,
-    )
+    recipe = R([2, 8, 3], [S("adam", 0.05)], 200, output="softmax", observe_at=(200,))
+    out = stacked.train(X, onehot, recipe.replace(record_every=50), start)
     assert out["costs"][-1, 0] < 0.3 * out["costs"][0, 0]
     trained = {k: out[k][0] for k in ("W1", "b1", "W2", "b2")}
     assert np.mean(stacked.predict(X, trained, "softmax")[0] == labels) > 0.9
@@ -204,9 +165,8 @@ def test_training_leaves_the_global_random_state_alone():
     np.random.seed(123)
     expected = np.random.rand()
     np.random.seed(123)
-    stacked.train(
-        X, Y, [2, 20, 3, 1], [S("gd", 0.3, keep_prob=0.5)], start, 3, batch_size=16, shuffle_seed=10
-    )
+    recipe = R([2, 20, 3, 1], [S("gd", 0.3, keep_prob=0.5)], 3, batch_size=16, shuffle_seed=10)
+    stacked.train(X, Y, recipe, start)
     assert np.random.rand() == expected
 
 

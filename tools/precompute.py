@@ -83,37 +83,25 @@ def train_in_chunks(train_part, settings, workers=2):
 # ---------------------------------------------------------------- Regularization
 
 
-def _regularization_part(settings, X, Y):
-    """Full-batch gradient descent of the lab's model at each (lambda, keep_prob), stacked,
-    with a new dropout mask every iteration; parameter snapshots at ``SNAPSHOTS``."""
-    lab = regularization
-    return stacked.train(
-        X,
-        Y,
-        lab.LAYERS,
-        [stacked.Setting("gd", lab.LEARNING_RATE, l2=lam, keep_prob=kp) for lam, kp in settings],
-        lab.regularization_init(lab.LAYERS),
-        lab.ITERATIONS,
-        dropout=lab.DROPOUT_MASKS,
-        dropout_seed=1,
-        record_every=None,
-        observe_at=lab.SNAPSHOTS,
-    )
+def _train_part(settings, X, Y, recipe, start):
+    """``recipe`` trained on a chunk of its settings (``train_in_chunks``)."""
+    return stacked.train(X, Y, recipe.replace(settings=settings), start)
 
 
 def train_regularization_grid(train_X, train_Y, dev_X, dev_Y, workers=2):
     """The lab's model at every explorer setting (see ``regularization.regularization_grid``
     for the arrays), split over ``workers`` processes."""
     lab = regularization
-    settings = lab.regularization_settings()
-    grid = train_in_chunks(partial(_regularization_part, X=train_X, Y=train_Y), settings, workers)
+    recipe, start = lab.regularization_recipe(), lab.regularization_init(lab.LAYERS)
+    train_part = partial(_train_part, X=train_X, Y=train_Y, recipe=recipe, start=start)
+    grid = train_in_chunks(train_part, recipe.settings, workers)
     del grid["costs"]  # empty: nothing is recorded while training (record_every=None)
     for split, X, Y in (("train", train_X, train_Y), ("dev", dev_X, dev_Y)):
         probabilities = nn.sigmoid(stacked.forward(X, grid)[1][..., 0, :])  # (S, K, m)
         grid[f"{split}_cost"] = stacked.summed_cross_entropy(probabilities, Y) / X.shape[1]
         grid[f"{split}_acc"] = np.mean((probabilities > 0.5) == Y, axis=-1)
     grid["norms"] = np.stack([np.linalg.norm(grid[f"W{l}"], axis=(2, 3)) for l in (1, 2, 3)], -1)
-    grid["settings"] = np.array(settings)
+    grid["settings"] = np.array(lab.regularization_settings())
     grid["iterations"] = np.array(lab.SNAPSHOTS)
     return grid
 
@@ -127,33 +115,17 @@ def regularization_grid(goalkeeper=None, cache_dir=None):
 # ---------------------------------------------------------------- Optimization Methods
 
 
-def _optimizer_part(settings, X, Y, batch_size):
-    """The lab's ``model`` (He start, reshuffled mini-batches) for each setting, stacked."""
-    lab = optimization_methods
-    epochs = lab.EPOCHS[batch_size]
-    return stacked.train(
-        X,
-        Y,
-        lab.MOONS_LAYERS,
-        settings,
-        lab.moons_start(),
-        epochs,
-        batch_size=batch_size,
-        shuffle_seed=lab.SHUFFLE_SEED,
-        record_every=epochs // lab.RECORDS,
-        observe_at=(epochs,),
-    )
-
-
 def train_explorer_grid(train_X, train_Y, test_X, test_Y, workers=2):
     """Every optimizer explorer setting at every batch size (``explorer_grid`` says the
     arrays), split over ``workers`` processes."""
     lab = optimization_methods
     parts = []
     for b in lab.BATCH_SIZES:
-        part = train_in_chunks(
-            partial(_optimizer_part, X=train_X, Y=train_Y, batch_size=b), lab.SETTINGS, workers
+        recipe = lab.explorer_recipe(b)
+        train_part = partial(
+            _train_part, X=train_X, Y=train_Y, recipe=recipe, start=lab.moons_start()
         )
+        part = train_in_chunks(train_part, recipe.settings, workers)
         parts.append({k: v if k == "costs" else v[0] for k, v in part.items()})
     out = {k: np.stack([part[k] for part in parts]) for k in parts[0]}
     for name, X, Y in (("train_acc", train_X, train_Y), ("test_acc", test_X, test_Y)):
@@ -223,12 +195,6 @@ def loss_surface_paths(cache_dir=None):
 # ---------------------------------------------------------------- Batch Normalization
 
 
-def deep_start(depth):
-    """He initialization (seed 3) of ``deep_layers(depth)``; biases 0 (``nn.start_weights``)."""
-    lab = batch_normalization
-    return nn.start_weights(f"spirals-{depth}", lab.deep_layers(depth))
-
-
 def unit_input(X, params, layer):
     """The input of the ReLUs of hidden ``layer`` (..., n_l, m): Z_l, or with batch norm
     gamma Z_norm + beta, normalized with the statistics of X as one batch."""
@@ -273,37 +239,17 @@ def _observer(spirals):
     return observe
 
 
-def _deep_run(spirals, depth, batchnorm, batch_size, rates, epochs, observe, observe_at):
-    lab = batch_normalization
-    train_X, train_Y = spirals[:2]
-    return stacked.train(
-        train_X,
-        lab.one_hot(train_Y),
-        lab.deep_layers(depth),
-        [stacked.Setting("gd", r) for r in rates],
-        deep_start(depth),
-        epochs,
-        batch_size=batch_size,
-        output="softmax",
-        shuffle_seed=0,
-        batchnorm=batchnorm,
-        bn_momentum=lab.BN_MOMENTUM,
-        record_every=None,
-        observe=observe,
-        observe_at=observe_at,
-    )
-
-
 def train_deep(spirals, depth, batchnorm, batch_size, rates=None, epochs=None):
-    """Gradient descent on ``deep_layers(depth)`` at every learning rate of ``rates`` (stacked),
-    mini-batches of ``batch_size`` reshuffled every epoch. A dict of (R, K, ...) arrays every
+    """``batchnorm_recipe`` from ``deep_start(depth)``: a dict of (R, K, ...) arrays every
     ``OBSERVE_EVERY`` epochs (see ``_observer``) and ``epochs`` (R,)."""
     lab = batch_normalization
     rates, epochs = rates or lab.LEARNING_RATES, epochs or lab.EPOCHS
-    at = range(0, epochs + 1, lab.OBSERVE_EVERY)
-    out = _deep_run(spirals, depth, batchnorm, batch_size, rates, epochs, _observer(spirals), at)
+    recipe = lab.batchnorm_recipe(depth, batchnorm, batch_size, rates, epochs)
+    train_X, train_Y = spirals[:2]
+    start = lab.deep_start(depth)
+    out = stacked.train(train_X, lab.one_hot(train_Y), recipe, start, _observer(spirals))
     del out["costs"]
-    return out | {"epochs": np.arange(0, epochs + 1, lab.OBSERVE_EVERY)}
+    return out | {"epochs": np.array(recipe.observe_at)}
 
 
 def _train_group(group, spirals):
@@ -332,36 +278,20 @@ def batchnorm_grid(spirals=None, cache_dir=None):
 # ---------------------------------------------------------------- Hyperparameter tuning
 
 
-def _trials_part(settings, X, Y, epochs):
-    lab = hyperparameter_tuning
-    out = stacked.train(
-        X,
-        Y,
-        optimization_methods.MOONS_LAYERS,
-        settings,
-        optimization_methods.moons_start(),
-        epochs,
-        batch_size=lab.BATCH_SIZE,
-        shuffle_seed=optimization_methods.SHUFFLE_SEED,
-        record_every=None,
-        observe_at=(epochs,),
-    )
-    return {k: v for k, v in out.items() if k != "costs"}
-
-
 def train_trials(learning_rate, epsilon, splits=None, epochs=None, workers=1):
     """Train one network per trial (Adam at ``learning_rate[k]``, ``epsilon[k]``) in one stacked
     pass (on ``workers`` processes): dict of ``dev_cost`` and ``dev_acc`` (K,) and the trained
     parameters (K, ...)."""
     lab = hyperparameter_tuning
     train_X, train_Y, dev_X, dev_Y = splits if splits is not None else lab.moons_splits()
-    pairs = zip(np.ravel(learning_rate), np.ravel(epsilon), strict=True)
-    settings = [stacked.Setting("adam", float(a), epsilon=float(e)) for a, e in pairs]
-    train_part = partial(_trials_part, X=train_X, Y=train_Y, epochs=epochs or lab.EPOCHS)
+    recipe = lab.trials_recipe(learning_rate, epsilon, epochs or lab.EPOCHS)
+    start = optimization_methods.moons_start()
+    train_part = partial(_train_part, X=train_X, Y=train_Y, recipe=recipe, start=start)
     if workers > 1:
-        out = {k: v[0] for k, v in train_in_chunks(train_part, settings, workers).items()}
+        out = train_in_chunks(train_part, recipe.settings, workers)
     else:
-        out = {k: v[0] for k, v in train_part(settings).items()}
+        out = train_part(recipe.settings)
+    out = {k: v[0] for k, v in out.items() if k != "costs"}  # nothing recorded
     out["dev_cost"], out["dev_acc"] = lab.cost_and_accuracy(out, dev_X, dev_Y)
     return out
 
@@ -391,20 +321,9 @@ def babysit(days, splits=None):
     set, ``dev_cost`` (days,) at the end of each day, and ``ends`` (days,)."""
     lab = hyperparameter_tuning
     train_X, train_Y, dev_X, dev_Y = splits if splits is not None else lab.moons_splits()
-    layers = optimization_methods.MOONS_LAYERS
     params, costs, dev, ends = optimization_methods.moons_start(), [], [], []
-    for rate, epochs in days:
-        out = stacked.train(
-            train_X,
-            train_Y,
-            layers,
-            [stacked.Setting("adam", rate)],
-            params,
-            epochs,
-            batch_size=lab.BATCH_SIZE,
-            shuffle_seed=optimization_methods.SHUFFLE_SEED + len(costs),
-            observe_at=(epochs,),
-        )
+    for day, (rate, epochs) in enumerate(days):
+        out = stacked.train(train_X, train_Y, lab.panda_recipe(rate, epochs, day), params)
         params = {k: v[0, 0] for k, v in out.items() if k != "costs"}
         costs.append(out["costs"][:, 0])
         dev.append(float(lab.cost_and_accuracy(params, dev_X, dev_Y)[0]))

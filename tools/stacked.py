@@ -21,7 +21,7 @@ so it is not installed, not in the learners' image and not in the grading sandbo
 import numpy as np
 
 from helpers import nn
-from helpers.grids import DECAYS, EPSILON, OPTIMIZERS, Setting  # noqa: F401 (re-exported)
+from helpers.grids import DECAYS, EPSILON, OPTIMIZERS, Recipe, Setting  # noqa: F401 (re-exported)
 
 
 def decayed_rate(learning_rate0, epoch, decay, decay_rate=1.0, time_interval=1000):
@@ -184,37 +184,16 @@ def _masks(rng, keep, layers, columns, dtype):
     return masks
 
 
-def train(
-    X,
-    Y,
-    layers,
-    settings,
-    start,
-    epochs,
-    *,
-    batch_size=None,
-    output="sigmoid",
-    loss="mean",
-    shuffle_seed=None,
-    dropout="fresh",
-    dropout_seed=1,
-    dropout_layers=None,
-    epsilon=EPSILON,
-    record_every=1,
-    observe=None,
-    observe_at=(),
-    batchnorm=False,
-    bn_momentum=0.9,
-    bn_epsilon=EPSILON,
-):
-    """Train one copy of the network per ``Setting``, all in one stacked pass.
+def train(X, Y, recipe, start, observe=None):
+    """Train one copy of the network per ``Setting`` of ``recipe`` (a ``Recipe``), all in one
+    stacked pass.
 
     X (n_x, m) and Y ((1, m) labels for ``output="sigmoid"``, (classes, m) one-hot for
-    "softmax") in the dtype training runs in; ``layers`` [n_x, ..., n_L]; ``start``: the
-    parameters every copy starts from (dict W1, b1, ...). Each epoch visits the examples in
-    mini-batches of ``batch_size`` (None: all m at once; the last batch holds the remainder),
-    in data order or, with ``shuffle_seed``, in the order of
-    ``RandomState(shuffle_seed + 1 + epoch).permutation(m)`` (the course's reseeding).
+    "softmax") in the dtype training runs in; ``start``: the parameters every copy starts
+    from (dict W1, b1, ...). Each epoch visits the examples in mini-batches of ``batch_size``
+    (None: all m at once; the last batch holds the remainder), in data order or, with
+    ``shuffle_seed``, in the order of ``RandomState(shuffle_seed + 1 + epoch).permutation(m)``
+    (the course's reseeding).
 
     ``loss``: "mean" over the mini-batch (the course's cost) or "sum" (the TensorFlow lab's
     total loss). ``dropout``: "fresh" masks every step from ``RandomState(dropout_seed)``, or
@@ -234,9 +213,10 @@ def train(
     each ``observe_at`` epoch count e (0: the start), what ``observe(e, params)`` returned
     (default: a copy of the parameters), stacked to (len(observe_at), K, ...).
     """
-    dtype = X.dtype
+    r, dtype = recipe, X.dtype
+    layers, settings, batchnorm, dropout = r.layers, r.settings, r.batchnorm, r.dropout
     K, m, L = len(settings), X.shape[1], len(layers) - 1
-    batch_size = batch_size or m
+    batch_size = r.batch_size or m
     if batchnorm:
         start = {
             f"{k}{l}": np.full((layers[l], 1), float(k == "gamma"))
@@ -256,7 +236,7 @@ def train(
         else {}
     )
     batch_stats = {} if batchnorm else None
-    rule = UpdateRule(settings, epsilon)
+    rule = UpdateRule(settings, r.epsilon)
     column = lambda name: np.array([getattr(st, name) for st in settings])[:, None, None]  # noqa: E731
     keep, l2 = column("keep_prob"), column("l2")
     lr0, decay = (
@@ -264,24 +244,24 @@ def train(
         np.array([st.decay for st in settings]),
     )
     decaying = bool(np.any(decay != "none"))
-    hidden = [(l, layers[l]) for l in (dropout_layers or range(1, L))]
-    rng = np.random.RandomState(dropout_seed)
+    hidden = [(l, layers[l]) for l in (r.dropout_layers or range(1, L))]
+    rng = np.random.RandomState(r.dropout_seed)
     masks, dropping, penalized = None, bool(np.any(keep < 1)), bool(np.any(l2))
     if dropping and dropout == "fixed":
         if batch_size != m:
             raise ValueError("dropout='fixed' draws one mask over all examples: full batch only")
         masks = _masks(rng, keep, hidden, m, dtype)
     observe = observe or (lambda epoch, params: {k: a.copy() for k, a in params.items()})
-    observed = {e: observe(0, p | running) for e in observe_at if e == 0}
+    observed = {e: observe(0, p | running) for e in r.observe_at if e == 0}
     lr, t, costs = lr0[:, None].astype(dtype), 0, []
     with np.errstate(over="ignore", invalid="ignore"):
-        for epoch in range(epochs):
+        for epoch in range(r.epochs):
             order = (
                 None
-                if shuffle_seed is None
-                else (np.random.RandomState(shuffle_seed + 1 + epoch).permutation(m))
+                if r.shuffle_seed is None
+                else (np.random.RandomState(r.shuffle_seed + 1 + epoch).permutation(m))
             )
-            record = record_every is not None and epoch % record_every == 0
+            record = r.record_every is not None and epoch % r.record_every == 0
             total = np.zeros(K)
             for first in range(0, m, batch_size):
                 batch = (
@@ -293,20 +273,20 @@ def train(
                 b = Xb.shape[1]
                 if dropping and dropout == "fresh":
                     masks = _masks(rng, keep, hidden, b, dtype)
-                A, Z = forward(Xb, p, masks, bn_epsilon, batch_stats)
+                A, Z = forward(Xb, p, masks, r.bn_epsilon, batch_stats)
                 for l, (_, mu, var) in (batch_stats or {}).items():
-                    running[f"mean{l}"] *= bn_momentum
-                    running[f"mean{l}"] += (1 - bn_momentum) * mu
-                    running[f"var{l}"] *= bn_momentum
-                    running[f"var{l}"] += (1 - bn_momentum) * var
-                dZ, summed = _output_gradient(Z, Yb, output, record)
+                    running[f"mean{l}"] *= r.bn_momentum
+                    running[f"mean{l}"] += (1 - r.bn_momentum) * mu
+                    running[f"var{l}"] *= r.bn_momentum
+                    running[f"var{l}"] += (1 - r.bn_momentum) * var
+                dZ, summed = _output_gradient(Z, Yb, r.output, record)
                 if record:
                     total += summed
                 # The cost is J = (1/m) sum_i L_i + lambda / (2m) sum ||W||^2. A mini-batch of b
                 # examples estimates it by its mean loss plus the same L2 term, so dW gains
                 # lambda / m * W ("mean", the course's cost). The summed loss is b times that
                 # estimate (the TensorFlow lab's total loss): dW gains lambda * b / m * W.
-                if loss == "mean":
+                if r.loss == "mean":
                     dZ, l2_factor = dZ / b, l2 / m
                 else:
                     l2_factor = l2 * b / m
@@ -325,7 +305,9 @@ def train(
                         if batchnorm:  # dZ was dJ/dZ_tilde: back through the normalization
                             Z_norm, _, var = batch_stats[l - 1]
                             dZ, dp[f"gamma{l - 1}"][...], dp[f"beta{l - 1}"][...] = (
-                                batchnorm_backward(dZ, Z_norm, var, p[f"gamma{l - 1}"], bn_epsilon)
+                                batchnorm_backward(
+                                    dZ, Z_norm, var, p[f"gamma{l - 1}"], r.bn_epsilon
+                                )
                             )
                 t += 1
                 rule.step(theta, v, s, grads, lr, t)
@@ -333,9 +315,9 @@ def train(
                 costs.append(total / m)
             if decaying:
                 lr = decayed_rate(lr0, epoch, decay)[:, None].astype(dtype)
-            if epoch + 1 in observe_at:
+            if epoch + 1 in r.observe_at:
                 observed[epoch + 1] = observe(epoch + 1, p | running)
     out = {"costs": np.array(costs).reshape(len(costs), K)}
     for key in next(iter(observed.values()), {}):
-        out[key] = np.stack([observed[e][key] for e in observe_at])
+        out[key] = np.stack([observed[e][key] for e in r.observe_at])
     return out

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import NullLocator
 
-from helpers import checking, data, grids, plots
+from helpers import checking, data, grids, nn, plots
 from helpers.explorer import WIDE, Explorer, LiveFigure, choice_slider
 
 # ---------------------------------------------------------------- checks
@@ -299,20 +299,43 @@ def deep_layers(depth):
     return [2, *[WIDTH] * depth, 3]
 
 
+def deep_start(depth):
+    """The start of ``deep_layers(depth)``: He draws (seed 3), biases 0 (``nn.start_weights``)."""
+    return nn.start_weights(f"spirals-{depth}", deep_layers(depth))
+
+
 def grid_groups():
     """The explorer's runs: one stacked pass of every learning rate per (depth, batch norm,
     batch size)."""
     return [(d, bn, b) for d in DEPTHS for bn in (False, True) for b in BATCH_SIZES]
 
 
+def batchnorm_recipe(depth, batchnorm, batch_size, rates=LEARNING_RATES, epochs=EPOCHS):
+    """How one group of the grid trains (``tools.stacked``): gradient descent on
+    ``deep_layers(depth)`` at every learning rate, mini-batches reshuffled every epoch,
+    observed every ``OBSERVE_EVERY`` epochs."""
+    return grids.Recipe(
+        deep_layers(depth),
+        [grids.Setting("gd", r) for r in rates],
+        epochs,
+        batch_size=batch_size,
+        shuffle_seed=0,
+        output="softmax",
+        batchnorm=batchnorm,
+        bn_momentum=BN_MOMENTUM,
+        record_every=None,
+        observe_at=range(0, epochs + 1, OBSERVE_EVERY),
+    )
+
+
 def batchnorm_grid_inputs(spirals):
-    """What the explorer's grid depends on (its cache key): data, settings, recipe."""
+    """What the explorer's grid depends on (its cache key): data, recipes, starts, and the
+    unit whose input it follows."""
     return (
         *spirals,
-        np.array(grid_groups(), dtype=float),
-        LEARNING_RATES,
-        [WIDTH, EPOCHS, OBSERVE_EVERY, BN_MOMENTUM, *UNIT],
-        DEPTHS,
+        *(batchnorm_recipe(*group) for group in grid_groups()),
+        *(a for depth in DEPTHS for a in deep_start(depth).values()),
+        UNIT,
     )
 
 

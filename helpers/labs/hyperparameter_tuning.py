@@ -252,14 +252,40 @@ def cost_and_accuracy(params, X, Y):
     return cost, np.mean((P > 0.5) == labels, axis=-1)
 
 
+def trials_recipe(learning_rates, epsilons, epochs=EPOCHS):
+    """How trials train (``tools.stacked``): the moons network with Adam at each
+    (learning rate, epsilon), mini-batches of ``BATCH_SIZE`` reshuffled every epoch."""
+    pairs = zip(np.ravel(learning_rates), np.ravel(epsilons), strict=True)
+    return grids.Recipe(
+        nn.MOONS_LAYERS,
+        [grids.Setting("adam", float(a), epsilon=float(e)) for a, e in pairs],
+        epochs,
+        batch_size=BATCH_SIZE,
+        shuffle_seed=nn.MOONS_SHUFFLE_SEED,
+        record_every=None,
+        observe_at=(epochs,),
+    )
+
+
+def panda_recipe(learning_rate, epochs, day):
+    """How day ``day`` (0, 1, ...) of the panda trains: one model with Adam, from the previous
+    day's weights, its mini-batches in an order of that day's own, a cost every epoch."""
+    return grids.Recipe(
+        nn.MOONS_LAYERS,
+        [grids.Setting("adam", learning_rate)],
+        epochs,
+        batch_size=BATCH_SIZE,
+        shuffle_seed=nn.MOONS_SHUFFLE_SEED + day,
+        observe_at=(epochs,),
+    )
+
+
 def response_map_inputs(splits):
-    """What the map depends on (its cache key): data, axes, the training recipe."""
+    """What the map depends on (its cache key): data, the recipe of its trials, the start."""
+    rates, epsilons = np.meshgrid(MAP_RATES, MAP_EPSILONS, indexing="ij")
     return (
         *splits,
-        MAP_RATES,
-        MAP_EPSILONS,
-        [EPOCHS, BATCH_SIZE, nn.MOONS_SHUFFLE_SEED],
-        nn.MOONS_LAYERS,
+        trials_recipe(rates, epsilons),
         *nn.start_weights("moons", nn.MOONS_LAYERS).values(),
     )
 
@@ -437,10 +463,11 @@ PANDA_DAYS = [(0.001, 40), (0.01, 30), (0.3, 15), (0.03, 15)]  # (learning rate,
 
 
 def tuning_experiments_inputs(splits):
-    """What the lab's trainings depend on (their cache key)."""
+    """What the lab's trainings depend on (their cache key): the map's, the panda's days and
+    the searches run."""
     return (
         *response_map_inputs(splits),
-        np.array(PANDA_DAYS),
+        *(panda_recipe(*days, day) for day, days in enumerate(PANDA_DAYS)),
         "strategies x 100 seeds, random 25, coarse to fine 25",
     )
 

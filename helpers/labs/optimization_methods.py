@@ -367,17 +367,24 @@ def explorer_settings():
 SETTINGS = explorer_settings()
 
 
-def explorer_grid_inputs(moons):
-    """What the optimizer grid depends on (its cache key): data, settings, recipe."""
-    return (
-        *moons,
-        [(s.learning_rate, s.beta, s.beta2) for s in SETTINGS],
-        [f"{s.optimizer}/{s.decay}".encode() for s in SETTINGS],
-        [(b, EPOCHS[b]) for b in BATCH_SIZES],
-        [RECORDS, SHUFFLE_SEED],
+def explorer_recipe(batch_size):
+    """How the grid trains at one mini-batch size (``tools.stacked``): the lab's ``model``
+    (He start, reshuffled mini-batches) at every setting, ``RECORDS`` costs per curve."""
+    epochs = EPOCHS[batch_size]
+    return grids.Recipe(
         MOONS_LAYERS,
-        *moons_start().values(),
+        SETTINGS,
+        epochs,
+        batch_size=batch_size,
+        shuffle_seed=SHUFFLE_SEED,
+        record_every=epochs // RECORDS,
+        observe_at=(epochs,),
     )
+
+
+def explorer_grid_inputs(moons):
+    """What the optimizer grid depends on (its cache key): data, recipes, start."""
+    return (*moons, *map(explorer_recipe, BATCH_SIZES), *moons_start().values())
 
 
 def explorer_grid(moons=None, cache_dir=None):

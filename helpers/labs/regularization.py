@@ -179,17 +179,28 @@ def regularization_init(layers_dims):
     return nn.start_weights("regularization", layers_dims)
 
 
-def regularization_grid_inputs(goalkeeper):
-    """What the grid depends on (its cache key): the data, settings and training recipe."""
-    return (
-        *goalkeeper,
-        regularization_settings(),
+def regularization_recipe():
+    """How the grid trains (``tools.stacked``): the lab's model at every explorer setting,
+    full-batch gradient descent with a new dropout mask every iteration, parameter snapshots
+    at ``SNAPSHOTS``."""
+    settings = [
+        grids.Setting("gd", LEARNING_RATE, l2=lam, keep_prob=kp)
+        for lam, kp in regularization_settings()
+    ]
+    return grids.Recipe(
         LAYERS,
-        [ITERATIONS, LEARNING_RATE],
-        SNAPSHOTS,
-        DROPOUT_MASKS,
-        "train/dev cost and accuracy",
+        settings,
+        ITERATIONS,
+        dropout=DROPOUT_MASKS,
+        dropout_seed=1,
+        record_every=None,
+        observe_at=SNAPSHOTS,
     )
+
+
+def regularization_grid_inputs(goalkeeper):
+    """What the grid depends on (its cache key): the data, the recipe and the start."""
+    return (*goalkeeper, regularization_recipe(), *regularization_init(LAYERS).values())
 
 
 def regularization_grid(goalkeeper=None, cache_dir=None):
