@@ -145,6 +145,23 @@ def cache_path(name, inputs, cache_dir=None):
     return Path(cache_dir or data.data_dir() / "cache") / f"{name}-{key.hexdigest()[:16]}.npz"
 
 
+def data_set(arrays, name):
+    """``arrays`` as the data part of a grid's key, checked first: the four 2-D arrays of a
+    data set (X, Y of its training set, then of its dev or test set, as ``data.load_moons()``
+    returns them); a TypeError saying so for anything else."""
+    arrays = tuple(arrays) if isinstance(arrays, tuple | list) else arrays
+    if not (
+        isinstance(arrays, tuple)
+        and len(arrays) == 4
+        and all(isinstance(a, np.ndarray) and a.ndim == 2 for a in arrays)
+    ):
+        raise TypeError(
+            f"{name} must be the four 2-D arrays of a data set (train_X, train_Y, X, Y), "
+            f"not {type(arrays).__name__}"
+        )
+    return arrays
+
+
 class GridMissing(FileNotFoundError):
     """A grid the lab reads has not been trained on this machine (or for this data)."""
 
@@ -168,7 +185,14 @@ def section(arrays, prefix):
 
 
 def position(settings, setting):
-    """Index of ``setting`` in ``settings``; a ValueError naming the choices if absent."""
+    """Index of ``setting`` (a number, a tuple or a ``Setting``: hashable) in ``settings``; a
+    ValueError naming the choices if absent."""
+    try:
+        hash(setting)
+    except TypeError:
+        raise TypeError(
+            f"a setting is a number, a tuple or a Setting, not {type(setting).__name__}"
+        ) from None
     try:
         return list(settings).index(setting)
     except ValueError:

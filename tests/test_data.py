@@ -261,3 +261,18 @@ def test_moons_dev_set_is_its_own_draw_of_the_same_moons(tmp_path):
     write_h5(tmp_path / "course.h5", {k: v for k, v in moons_file().items() if "dev" not in k})
     with pytest.raises(data.DatasetError, match=r"missing key\(s\) dev_set_x.*without a path"):
         data.load_moons_dev(tmp_path / "course.h5")
+
+
+def test_a_grid_asked_for_other_data_says_what_it_takes():
+    """A grid's loader checks its data first: four 2-D arrays, or a clear error (before, a
+    12288-row tensor was hashed row by row for seconds)."""
+    from helpers import grids
+    from helpers.labs import regularization
+
+    with pytest.raises(TypeError, match=r"goalkeeper must be the four 2-D arrays .* not ndarray"):
+        regularization.regularization_grid(np.zeros((12288, 3)))
+    with pytest.raises(TypeError, match=r"goalkeeper must be the four 2-D arrays .* not tuple"):
+        regularization.regularization_grid((np.zeros((2, 3)),) * 3)
+    with pytest.raises(TypeError, match="a setting is a number, a tuple or a Setting, not dict"):
+        grids.position(np.zeros((12288, 3)), {"W1": 1})
+    assert grids.position([(0.0, 1.0), (0.1, 1.0)], (0.1, 1.0)) == 1

@@ -332,7 +332,7 @@ def batchnorm_grid_inputs(spirals):
     """What the explorer's grid depends on (its cache key): data, recipes, starts, and the
     unit whose input it follows."""
     return (
-        *spirals,
+        *grids.data_set(spirals, "spirals"),
         *(batchnorm_recipe(*group) for group in grid_groups()),
         *(a for depth in DEPTHS for a in deep_start(depth).values()),
         UNIT,

@@ -284,7 +284,7 @@ def response_map_inputs(splits):
     """What the map depends on (its cache key): data, the recipe of its trials, the start."""
     rates, epsilons = np.meshgrid(MAP_RATES, MAP_EPSILONS, indexing="ij")
     return (
-        *splits,
+        *grids.data_set(splits, "moons_splits"),
         trials_recipe(rates, epsilons),
         *nn.start_weights("moons", nn.MOONS_LAYERS).values(),
     )

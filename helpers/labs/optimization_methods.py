@@ -384,6 +384,7 @@ def explorer_recipe(batch_size):
 
 def explorer_grid_inputs(moons):
     """What the optimizer grid depends on (its cache key): data, recipes, start."""
+    moons = grids.data_set(moons, "moons")
     return (*moons, *map(explorer_recipe, BATCH_SIZES), *moons_start().values())
 
 

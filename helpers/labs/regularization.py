@@ -200,6 +200,7 @@ def regularization_recipe():
 
 def regularization_grid_inputs(goalkeeper):
     """What the grid depends on (its cache key): the data, the recipe and the start."""
+    goalkeeper = grids.data_set(goalkeeper, "goalkeeper")
     return (*goalkeeper, regularization_recipe(), *regularization_init(LAYERS).values())
 
 
