@@ -47,7 +47,7 @@ def cells(root=NOTEBOOKS):
             raise ValueError(f"{path.name} shows explorers but imports no lab module as `lab`")
         for index, call in enumerate(calls):
             name = f"{path.parent.name}/{path.name}"
-            out.append(Cell(name, f"helpers.labs.{found and found.group(1)}", index, call))
+            out.append(Cell(name, f"helpers.labs.{found.group(1)}", index, call))
     return out
 
 
