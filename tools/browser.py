@@ -20,6 +20,7 @@ import numpy as np
 
 from tools.grading import demo_cells
 
+ROOT = Path(__file__).resolve().parent.parent  # the course folder (tools.answer_key's home)
 CHROMIUM_FLAGS = [  # chromium off the network and out of any existing profile
     "--no-sandbox",
     "--disable-gpu",
@@ -72,11 +73,29 @@ def is_explorer(cell):
     )
 
 
+def server_environment(root, data_dir):
+    """The environment of a test JupyterLab in ``root``: this venv first on PATH, the data of
+    ``data_dir``, fresh settings, and the instructor's answer key for the source labs' hidden
+    test cells (as in nbval's kernels), whatever the caller's environment holds."""
+    root = Path(root)
+    return {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "COURSE_DATA_DIR": str(data_dir),
+        "JUPYTERLAB_SETTINGS_DIR": str(root / "settings"),
+        "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
+        "COURSE_ANSWER_KEY": "tools.answer_key",
+        "PYTHONPATH": os.pathsep.join(
+            [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        ),
+    }
+
+
 @contextlib.contextmanager
 def jupyterlab(notebooks, workdir, data_dir, demos=True):
     """A JupyterLab server on a free loopback port serving a copy of ``notebooks`` made in
     ``workdir`` (each lab ``without_demos`` unless ``demos``), with fresh user settings;
-    yields (url, token)."""
+    yields (url, token). Its environment: ``server_environment``."""
     root = Path(workdir)
     shutil.copytree(notebooks, root / "notebooks")
     if not demos:
@@ -85,13 +104,7 @@ def jupyterlab(notebooks, workdir, data_dir, demos=True):
     (root / "settings").mkdir()  # what JupyterLab shows comes from the venv's defaults
     port, token = _free_port(), secrets.token_hex(16)
     bin_dir = Path(sys.executable).parent
-    env = {
-        **os.environ,
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-        "COURSE_DATA_DIR": str(data_dir),
-        "JUPYTERLAB_SETTINGS_DIR": str(root / "settings"),
-        "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
-    }
+    env = server_environment(root, data_dir)
     cmd = [
         str(bin_dir / "jupyter"),
         "lab",
