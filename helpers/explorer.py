@@ -506,9 +506,8 @@ class Explorer:
     def _trained(self, future):
         self._training = None
         if future.exception() is not None:
-            self._publish(
-                self.key(), self.page.value, f"training failed: {future.exception()!r}", ""
-            )
+            failed = f"training failed: {future.exception()!r}"
+            self._publish(self.key(), self.page.value, failed, self._reopen(self.values))
         else:
             self._refresh()  # may start the training of the setting of the moment
         self.page.training = self._training is not None

@@ -149,9 +149,8 @@ def data_set(arrays, name):
     """``arrays`` as the data part of a grid's key, checked first: the four 2-D arrays of a
     data set (X, Y of its training set, then of its dev or test set, as ``data.load_moons()``
     returns them); a TypeError saying so for anything else."""
-    arrays = tuple(arrays) if isinstance(arrays, tuple | list) else arrays
     if not (
-        isinstance(arrays, tuple)
+        isinstance(arrays, tuple | list)
         and len(arrays) == 4
         and all(isinstance(a, np.ndarray) and a.ndim == 2 for a in arrays)
     ):
@@ -159,7 +158,7 @@ def data_set(arrays, name):
             f"{name} must be the four 2-D arrays of a data set (train_X, train_Y, X, Y), "
             f"not {type(arrays).__name__}"
         )
-    return arrays
+    return tuple(arrays)
 
 
 class GridMissing(FileNotFoundError):

@@ -134,11 +134,11 @@ def test_the_labs_served_to_the_browser_answer_their_hidden_tests(tmp_path, monk
     """The browser timings serve the source labs, whose hidden test cells need the
     instructor's answer key: the server's environment holds it even when the caller's does
     not (``python -m tools.bench --browser-only`` stopped at the first hidden test)."""
-    from tools import browser
+    from tools import browser, execute_notebooks
 
     monkeypatch.delenv("COURSE_ANSWER_KEY", raising=False)
     monkeypatch.setenv("PYTHONPATH", "/elsewhere")
     env = browser.server_environment(tmp_path, tmp_path / "data")
     assert env["COURSE_ANSWER_KEY"] == "tools.answer_key"
-    assert env["PYTHONPATH"].split(":") == [str(browser.ROOT), "/elsewhere"]
+    assert env["PYTHONPATH"].split(":") == [str(execute_notebooks.ROOT), "/elsewhere"]
     assert env["COURSE_DATA_DIR"] == str(tmp_path / "data")

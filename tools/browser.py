@@ -18,9 +18,9 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
+from tools.execute_notebooks import answer_key_variables
 from tools.grading import demo_cells
 
-ROOT = Path(__file__).resolve().parent.parent  # the course folder (tools.answer_key's home)
 CHROMIUM_FLAGS = [  # chromium off the network and out of any existing profile
     "--no-sandbox",
     "--disable-gpu",
@@ -84,10 +84,7 @@ def server_environment(root, data_dir):
         "COURSE_DATA_DIR": str(data_dir),
         "JUPYTERLAB_SETTINGS_DIR": str(root / "settings"),
         "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
-        "COURSE_ANSWER_KEY": "tools.answer_key",
-        "PYTHONPATH": os.pathsep.join(
-            [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-        ),
+        **answer_key_variables(),
     }
 
 

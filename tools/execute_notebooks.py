@@ -17,12 +17,20 @@ from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def answer_key_variables(environ=os.environ):
+    """The variables that let a kernel answer hidden test cases (the source labs' test cells
+    hold them, and only the instructor's answer key, ``tools.answer_key``, knows their
+    values): ``COURSE_ANSWER_KEY``, and the course folder first on ``environ``'s PYTHONPATH."""
+    paths = [str(ROOT), *filter(None, environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {
+        "COURSE_ANSWER_KEY": "tools.answer_key",
+        "PYTHONPATH": os.pathsep.join(dict.fromkeys(paths)),
+    }
+
+
 def answer_key_environment():
-    """Let kernels started from here answer hidden test cases: the source labs' test cells
-    hold them, and only the instructor's answer key (``tools.answer_key``) knows their values."""
-    os.environ["COURSE_ANSWER_KEY"] = "tools.answer_key"
-    paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    """Let kernels started from here answer hidden test cases (``answer_key_variables``)."""
+    os.environ.update(answer_key_variables())
 
 
 def run(nb, folder, timeout=600):

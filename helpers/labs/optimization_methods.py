@@ -714,12 +714,12 @@ def optimizer_explorer(moons=None, **start):
         }
 
     def view(optimizer, decay, lr, beta, beta2, batch):
-        unused = {name: not on for name, on in used(optimizer).items()}
+        has = used(optimizer)
         setting = grids.Setting(
             optimizer,
             lr,
-            beta=0.9 if unused["beta"] else beta,
-            beta2=0.999 if unused["beta2"] else beta2,
+            beta=beta if has["beta"] else 0.9,
+            beta2=beta2 if has["beta2"] else 0.999,
             decay=decay,
         )
         return grid_view(grid, setting, batch)
