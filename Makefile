@@ -13,7 +13,7 @@ export OPENBLAS_CORETYPE ?= Haswell
 export NPY_DISABLE_CPU_FEATURES ?= X86_V4 AVX512_ICL AVX512_SPR
 endif
 
-.PHONY: lab solutions jupyter-settings test check datasets notebooks bench lint release grade grade-all \
+.PHONY: lab solutions jupyter-settings test check datasets notebooks html bench lint release grade grade-all \
 	class-release class-collect class-grade class-feedback hub-setup hub bench-class
 
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
@@ -48,6 +48,9 @@ datasets: $(STAMP)  ## build missing datasets (never overwrites yours), pretrain
 notebooks: $(STAMP) datasets  ## maintainers: re-execute every lab in place after editing it
 	$(BIN)/python -m tools.execute_notebooks notebooks/week*/*.ipynb
 	$(BIN)/python tests/submissions/build_fixtures.py  # the grading fixtures derive from a lab
+
+html: $(STAMP) datasets  ## readers: the labs as pages that need no kernel and no network, in build/html (make html [LABS="a.ipynb b.ipynb"])
+	$(BIN)/python -m tools.html_export $(LABS) --out "$(or $(OUT),build/html)"
 
 bench: $(STAMP) datasets  ## benchmarks (not part of test): Run All, explorer redraws, memory
 	$(BIN)/python -m tools.bench --out "$(or $(OUT),build/bench)"

@@ -43,6 +43,7 @@ import asyncio
 import functools
 import html
 import io
+import os
 import threading
 from collections import OrderedDict, deque
 from pathlib import Path
@@ -215,6 +216,10 @@ class FigureView(anywidget.AnyWidget):
     status = traitlets.Unicode().tag(sync=True)
     reopen = traitlets.Unicode().tag(sync=True)
     training = traitlets.Bool(False).tag(sync=True)  # a training runs in the kernel
+    # Frames kept in the page's widget state for a page with no kernel behind it (make html):
+    # key -> {"png", "status", "reopen"}, and what the page says of them.
+    saved = traitlets.Dict().tag(sync=True)
+    saved_note = traitlets.Unicode().tag(sync=True)
 
 
 class FrameCache:
@@ -325,6 +330,8 @@ class Explorer:
     """
 
     FRAME_BYTES = 64 * 2**20  # the frames' PNGs kept, at most (kernel and browser)
+    SAVED_BYTES = 3 * 2**20  # the frames' PNGs a page saved without its kernel keeps, at most
+    SAVE_FRAMES = "COURSE_EXPLORER_SAVE_FRAMES"  # set (make html): every explorer saves frames
     SETTLE = 0.3  # seconds the controls rest before drawing ahead starts (not during a drag)
     GAP = 0.01  # seconds between two frames drawn ahead: messages from the browser go first
 
@@ -371,6 +378,8 @@ class Explorer:
         for name, control in controls.items():
             control.observe(lambda change, name=name: self._on_change(name, change), "value")
         self._refresh()
+        if os.environ.get(self.SAVE_FRAMES):
+            self.save_frames()
 
     def _repr_mimebundle_(self, **kwargs):  # a notebook cell shows the explorer's widget
         return self.widget._repr_mimebundle_(**kwargs)
@@ -584,6 +593,51 @@ class Explorer:
         self.frames.put(key, frame)
         self._send_frame(key, *frame)
         return (key, *frame)
+
+    # ---------------------------------------------------------------- a page with no kernel
+
+    def save_frames(self, limit=None):
+        """Keep in the page's widget state (what ``make html`` and a notebook saved with its
+        widget state hold) the frame of the setting of the moment and of every setting one
+        control away that trains nothing, nearest values first, at most ``limit`` bytes of
+        PNG (default ``SAVED_BYTES``). Without a kernel, the page swaps these frames when a
+        control moves and says "run the lab" for any other setting. Returns how many
+        settings were saved and how many there were to save."""
+        limit = self.SAVED_BYTES if limit is None else limit
+        here = self.values
+        try:
+            settings = [(None, here)] + _nearest_first(self.plan.around(here, self._moved))
+            frames = [
+                (self.key(values), self.frame(values))
+                for moved, values in settings
+                if moved is None or self.drawn_ahead(moved, values)
+            ]
+        except NotImplementedError:  # a learner's function is not written yet: nothing to save
+            frames = []
+        saved, size = {}, 0
+        for key, (png, status, reopen) in frames:
+            self.frames.put(key, (png, status, reopen))
+            if size + len(png) > limit:
+                break
+            saved[key], size = {"png": png, "status": status, "reopen": reopen}, size + len(png)
+        note = (
+            f"No kernel: this page holds the figures of {len(saved)} of the {len(frames)} settings "
+            f"one control away from where it opened ({size / 2**20:.1f} MB). "
+            "Run the lab to explore further."
+        )
+        with self.page.hold_sync():
+            self.page.saved, self.page.saved_note = saved, note if saved else ""
+        return len(saved), len(frames)
+
+
+def _nearest_first(around):
+    """Settings around one (``AheadPlan.around``), each control's nearest values first:
+    every control's first neighbours, then every control's second ones, ..."""
+    rank, ranked = {}, []
+    for name, values in around:
+        rank[name] = rank.get(name, -1) + 1
+        ranked.append((rank[name], name, values))
+    return [(name, values) for _, name, values in sorted(ranked, key=lambda r: r[0])]
 
 
 def _running_loop():

@@ -3,6 +3,9 @@
 // one per setting) are kept here; when a control moves to a setting that has a frame, the
 // frame is shown at once, without a round trip to the kernel. Any other setting shows what
 // the kernel draws for it (the model's value, once its key matches the controls).
+// A page with no kernel behind it (make html, a notebook reopened with its widget state) has
+// only the frames saved in its state (the model's "saved"): it swaps those, says so, and says
+// "run the lab" for any other setting. The kernel is known to be there once it sends a message.
 
 // A setting's key, written as Python writes it (helpers.explorer.setting_key).
 const canon = (v) => (typeof v === "number" ? v.toExponential(6).replace("e+", "e") : String(v));
@@ -34,10 +37,12 @@ async function render({ model, el }) {
   const status = document.createElement("div");
   const img = document.createElement("img");
   const reopen = document.createElement("div");
+  const note = document.createElement("div");
   status.className = "explorer-status";
   img.className = "explorer-figure";
   reopen.className = "explorer-reopen";
-  el.append(status, img, reopen);
+  note.className = "explorer-saved";
+  el.append(status, img, reopen, note);
 
   const ids = model.get("controls").map((ref) => ref.replace(/^IPY_MODEL_/, ""));
   const controls = await Promise.all(ids.map((id) => model.widget_manager.get_model(id)));
@@ -48,6 +53,10 @@ async function render({ model, el }) {
   let bytes = 0; // their PNGs' size, kept under the model's limit (oldest dropped first)
   let shown = null;
   let drawn = null; // what the kernel last drew: {key, url, size, status, reopen}
+  let live = false; // a kernel answered this page
+  const saved = model.get("saved") ?? {};
+  const kernelless = () => !live && Object.keys(saved).length > 0;
+  const unsaved = { url: "", status: "No figure saved for this setting: run the lab to explore further.", reopen: "" };
 
   const show = (state) => {
     if (state === shown) return;
@@ -65,6 +74,7 @@ async function render({ model, el }) {
     const key = keyNow();
     const frame = frames.get(key) ?? (drawn.key === key ? drawn : null);
     if (frame) show(frame);
+    else if (kernelless()) show(unsaved);
     return frames.has(key);
   };
   // The model in this page follows the frame on screen (set here, not sent to the kernel,
@@ -114,6 +124,10 @@ async function render({ model, el }) {
   const onValue = () => readModel(true);
   const onText = () => readModel(false);
   const onMessage = (msg, buffers) => {
+    if (!live) {
+      live = true;
+      note.hidden = true;
+    }
     if (msg.type === "frame") {
       const [png] = buffers;
       const state = { url: pngUrl(png), png, size: png.byteLength, status: msg.status, reopen: msg.reopen };
@@ -127,6 +141,11 @@ async function render({ model, el }) {
     }
   };
 
+  for (const [key, frame] of Object.entries(saved)) {
+    keep(key, { url: pngUrl(frame.png), png: frame.png, size: frame.png.byteLength, status: frame.status, reopen: frame.reopen });
+  }
+  note.textContent = model.get("saved_note") ?? "";
+  note.hidden = !kernelless();
   readModel(true);
   onTraining();
   model.on("change:training", onTraining);

@@ -16,6 +16,7 @@ collect_ignore_glob = ["**/*.ipynb"]
 # codec, the explorers and the tools' logic.
 SLOW_FILES = {
     "test_browser.py",
+    "test_html_export.py",
     "test_hub.py",
     "test_binder.py",
     "test_classroom.py",

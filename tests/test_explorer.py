@@ -379,3 +379,43 @@ def test_each_explorer_reopens_with_the_call_its_lab_makes():
     assert used == set(calls), f"explorers without a reopen line: {used - set(calls)}"
     for name, prefix in calls.items():
         assert prefix.replace('"', '\\"') in sources, f"{name}: the notebook calls it otherwise"
+
+
+def test_saved_frames_are_the_setting_and_its_neighbours_nearest_first_under_a_byte_limit():
+    """What a page with no kernel keeps (make html): the opening setting's frame, then the
+    settings one control away that train nothing, each control's nearest values first, never
+    more PNG bytes than the limit; the page says how many of how many it holds."""
+    ex, _ = explorer(n=8)  # n = 9 and 10 train: never saved
+    kept, around = ex.save_frames()
+    offered = {"lam": 3, "n": 10, "log": 5}
+    assert around == 1 + sum(offered.values()) - len(offered) - 2 and kept == around
+    saved = ex.page.saved
+    assert list(saved)[0] == ex.key() and saved[ex.key()]["png"] == ex.page.value
+    here = ex.key().split("|")
+    for key, frame in saved.items():
+        assert sum(a != b for a, b in zip(key.split("|"), here, strict=True)) <= 1
+        assert frame["status"] == ex.frames[key][1]
+    assert f"{kept} of the {around} settings" in ex.page.saved_note
+    # The bytes of three frames: the setting, then the nearest value of lam, then of n
+    # (n = 7; n = 9 trains), log's nearest left out.
+    limit = sum(len(f["png"]) for f in list(saved.values())[:3])
+    assert ex.save_frames(limit=limit) == (3, around)
+    nearest = {name: ex.key(v) for name, v in reversed(ex.plan.around(ex.values))}
+    assert list(ex.page.saved) == [ex.key(), nearest["lam"], ex.key(ex.values | {"n": 7})]
+    assert nearest["n"] == ex.key(ex.values | {"n": 7})
+
+
+def test_explorers_save_frames_when_the_environment_asks(monkeypatch):
+    ex, _ = explorer()
+    assert ex.page.saved == {} and ex.page.saved_note == ""  # a lab run as usual saves none
+    monkeypatch.setenv(Explorer.SAVE_FRAMES, "1")
+    ex, _ = explorer()
+    assert ex.key() in ex.page.saved and "Run the lab to explore further" in ex.page.saved_note
+
+
+def test_a_learners_function_not_written_yet_saves_no_frames():
+    def not_written(**values):
+        raise NotImplementedError
+
+    ex = Explorer({"lam": choice_slider((0.0, 0.1), 0.0, "λ")}, not_written, StatusFigure(str))
+    assert ex.save_frames() == (0, 0) and ex.page.saved == {} and ex.page.saved_note == ""

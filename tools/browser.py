@@ -192,6 +192,22 @@ def explorers(page):
     return page.locator(f"{PANEL} {EXPLORERS}")
 
 
+def scroll_to_explorer(page, timeout=30):
+    """Scroll the open notebook down until its first explorer is drawn (JupyterLab draws only
+    the cells near the screen); returns it."""
+    found = page.locator(f"{PANEL} {EXPLORERS}")
+    deadline = time.monotonic() + timeout
+    while not found.count():
+        if time.monotonic() > deadline:
+            raise TimeoutError("no explorer in the open notebook")
+        page.evaluate(
+            f"() => document.querySelector('{PANEL} .jp-WindowedPanel-outer').scrollTop += 600"
+        )
+        page.wait_for_timeout(200)
+    found.first.scroll_into_view_if_needed()
+    return found.first
+
+
 def explorer_state(explorer):
     """(status line, figure image source) of an explorer."""
     status = explorer.locator(".explorer-status").inner_text()

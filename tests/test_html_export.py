@@ -1,0 +1,133 @@
+"""Explorers alive with no kernel (``make html``, tools/html_export.py): the Gradient Checking
+lab exported, opened in chromium from disk with no network and in JupyterLab with its kernel
+shut down. Moving the slider swaps a saved frame (the status line is the one the explorer
+computes for that setting); a setting with no saved frame says to run the lab.
+
+Needs chromium and npm (the pages' scripts come from the npm registry once); without them
+these tests skip, with ``REQUIRE_BROWSER=1`` (set by .ci/run) they fail.
+"""
+
+import os
+import shutil
+
+import pytest
+
+from helpers import data
+from tools import browser as browser_tools
+from tools import explorers as explorer_tools
+from tools import html_export
+
+LAB = "week1/gradient_checking.ipynb"
+NO_FRAME = "No figure saved for this setting: run the lab to explore further."
+
+missing = [
+    name
+    for name, found in (("chromium", browser_tools.chromium_path()), ("npm", shutil.which("npm")))
+    if found is None
+]
+if missing:
+    message = (
+        f"{' and '.join(missing)} not found: install them (Debian: apt-get install chromium npm)"
+    )
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        raise RuntimeError(message + " (REQUIRE_BROWSER=1)")
+    pytest.skip(message, allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """The lab exported by ``make html``'s tool into a fresh folder (scripts fetched anew)."""
+    out = tmp_path_factory.mktemp("html")
+    html_export.main([str(explorer_tools.NOTEBOOKS / LAB), "--out", str(out)])
+    return out
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    """The lab's explorer built headless on the course's solutions: what the page must say."""
+    (cell,) = [c for c in explorer_tools.cells() if c.notebook == LAB]
+    with explorer_tools.course_solutions():
+        ex = explorer_tools.build(cell)
+        yield ex, explorer_tools.step(ex, "epsilon"), ex.save_frames()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    with browser_tools.chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
+        yield context
+
+
+def status(view):
+    return view.locator(".explorer-status").inner_text()
+
+
+def press(page, box, key="ArrowRight"):
+    """Focus the explorer's slider handle and press ``key``, as a person would; wait until the
+    status line changes. Returns how many moves the page answered from its own frames."""
+    view = box.locator(".explorer-view")
+    before = status(view)
+    box.locator(".widget-hslider .noUi-handle").first.focus()
+    page.keyboard.press(key)
+    page.wait_for_function(
+        "([el, before]) => el.querySelector('.explorer-status').textContent !== before",
+        arg=[view.element_handle(), before],
+    )
+    return int(view.get_attribute("data-hits") or 0)
+
+
+def test_a_page_needs_no_network_and_its_explorer_swaps_saved_frames(exported, explorer, browser):
+    ex, stepped, (kept, around) = explorer
+    page = browser.new_page()
+    requests, failures = [], []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("pageerror", lambda error: failures.append(str(error)))
+    page.goto((exported / LAB).with_suffix(".html").as_uri())
+    box = page.locator(".widget-vbox").filter(has=page.locator(".explorer-view")).first
+    view = box.locator(".explorer-view")
+    view.wait_for(timeout=60_000)
+    page.locator(".MathJax_CHTML").first.wait_for(timeout=60_000)  # formulas, typeset offline
+
+    assert status(view) == ex.status_at(ex.values)
+    assert (
+        view.locator(".explorer-saved")
+        .inner_text()
+        .startswith(f"No kernel: this page holds the figures of {kept} of the {around} settings")
+    )
+    before = view.locator(".explorer-figure").get_attribute("src")
+    assert press(page, box) >= 1  # answered in the page: it has no kernel
+    assert status(view) == ex.status_at(stepped)
+    assert view.locator(".explorer-figure").get_attribute("src") not in (None, before)
+
+    bugs = box.locator("select")
+    opening_bug = bugs.input_value()
+    other = next(o for o in bugs.locator("option").all_inner_texts() if o != opening_bug)
+    bugs.select_option(label=other)  # two controls moved from the opening setting: no frame
+    assert status(view) == NO_FRAME and not view.locator(".explorer-figure").is_visible()
+    bugs.select_option(value=opening_bug)
+    assert status(view) == ex.status_at(stepped)
+    assert view.locator(".explorer-figure").is_visible()
+
+    assert [u for u in requests if not u.startswith(("file:", "data:", "blob:"))] == []
+    assert failures == []
+
+
+def test_a_notebook_reopened_with_no_kernel_keeps_its_explorer_alive(exported, explorer, browser):
+    ex, stepped, _ = explorer
+    with browser_tools.jupyterlab(exported, exported.parent / "lab", data.data_dir()) as (
+        url,
+        token,
+    ):
+        page = browser.new_page()
+        page.goto(f"{url}/lab/tree/{LAB}?reset&token={token}")
+        page.wait_for_selector(
+            ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000
+        )
+        box = browser_tools.scroll_to_explorer(page)  # drawn from the notebook's widget state
+        view = box.locator(".explorer-view")
+        view.wait_for()
+        browser_tools.click_menu(page, "Kernel", "Shut Down Kernel")
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='unknown']")
+        assert status(view) == ex.status_at(ex.values)
+        assert view.locator(".explorer-saved").is_visible()
+        assert press(page, box) >= 1
+        assert status(view) == ex.status_at(stepped)
