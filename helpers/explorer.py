@@ -622,8 +622,8 @@ class Explorer:
             saved[key], size = {"png": png, "status": status, "reopen": reopen}, size + len(png)
         note = (
             f"No kernel: this page holds the figures of {len(saved)} of the {len(frames)} settings "
-            f"one control away from where it opened ({size / 2**20:.1f} MB). "
-            "Run the lab to explore further."
+            f"one control away from where it opened that need no training ({size / 2**20:.1f} MB)."
+            " Run the lab to explore further."
         )
         with self.page.hold_sync():
             self.page.saved, self.page.saved_note = saved, note if saved else ""

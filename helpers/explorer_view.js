@@ -3,9 +3,10 @@
 // one per setting) are kept here; when a control moves to a setting that has a frame, the
 // frame is shown at once, without a round trip to the kernel. Any other setting shows what
 // the kernel draws for it (the model's value, once its key matches the controls).
-// A page with no kernel behind it (make html, a notebook reopened with its widget state) has
-// only the frames saved in its state (the model's "saved"): it swaps those, says so, and says
-// "run the lab" for any other setting. The kernel is known to be there once it sends a message.
+// A page with no kernel behind it (make html, a notebook reopened with its widget state, a
+// kernel shut down or restarted: its controls' comms are not live) has only the frames saved
+// in its state (the model's "saved", made by make html): it swaps those, says so, and says
+// "run the lab" for any other setting.
 
 // A setting's key, written as Python writes it (helpers.explorer.setting_key).
 const canon = (v) => (typeof v === "number" ? v.toExponential(6).replace("e+", "e") : String(v));
@@ -48,14 +49,17 @@ async function render({ model, el }) {
   const controls = await Promise.all(ids.map((id) => model.widget_manager.get_model(id)));
   const attributes = model.get("attributes");
   const keyNow = () => controls.map((c, i) => canon(c.get(attributes[i]))).join("|");
+  const kernelless = () => !controls.every((c) => c.comm_live);
+  const sayKernel = () => {
+    note.hidden = !kernelless();
+    note.textContent = model.get("saved_note") || "No kernel: this page holds only the figure it was saved with. Run the lab to explore further.";
+  };
 
   const frames = new Map(); // key -> {url, size, status, reopen}, oldest first
   let bytes = 0; // their PNGs' size, kept under the model's limit (oldest dropped first)
   let shown = null;
   let drawn = null; // what the kernel last drew: {key, url, size, status, reopen}
-  let live = false; // a kernel answered this page
   const saved = model.get("saved") ?? {};
-  const kernelless = () => !live && Object.keys(saved).length > 0;
   const unsaved = { url: "", status: "No figure saved for this setting: run the lab to explore further.", reopen: "" };
 
   const show = (state) => {
@@ -124,10 +128,6 @@ async function render({ model, el }) {
   const onValue = () => readModel(true);
   const onText = () => readModel(false);
   const onMessage = (msg, buffers) => {
-    if (!live) {
-      live = true;
-      note.hidden = true;
-    }
     if (msg.type === "frame") {
       const [png] = buffers;
       const state = { url: pngUrl(png), png, size: png.byteLength, status: msg.status, reopen: msg.reopen };
@@ -144,8 +144,7 @@ async function render({ model, el }) {
   for (const [key, frame] of Object.entries(saved)) {
     keep(key, { url: pngUrl(frame.png), png: frame.png, size: frame.png.byteLength, status: frame.status, reopen: frame.reopen });
   }
-  note.textContent = model.get("saved_note") ?? "";
-  note.hidden = !kernelless();
+  sayKernel();
   readModel(true);
   onTraining();
   model.on("change:training", onTraining);
@@ -153,6 +152,7 @@ async function render({ model, el }) {
   model.on("change:key change:status change:reopen", onText);
   model.on("msg:custom", onMessage);
   controls.forEach((c, i) => c.on(`change:${attributes[i]}`, onControl));
+  controls.forEach((c) => c.on("comm_live_update", sayKernel));
   el.dataset.ahead = "waiting";
   const sliders = controls.filter((c) => /Slider/.test(c.get("_view_name"))).length;
   const nameSliders = () => {
@@ -175,6 +175,7 @@ async function render({ model, el }) {
     model.off("change:key change:status change:reopen", onText);
     model.off("msg:custom", onMessage);
     controls.forEach((c, i) => c.off(`change:${attributes[i]}`, onControl));
+    controls.forEach((c) => c.off("comm_live_update", sayKernel));
   };
 }
 

@@ -450,8 +450,14 @@ def test_the_network_takes_adams_step_on_its_true_gradients():
     analytic = gradcheck.dictionary_to_vector({k: grads[f"d{k}"] for k in start})[0]
     numerical = reference.numerical_gradient(cost, start, epsilon=1e-6)
     assert reference.relative_difference(analytic, numerical) < 1e-7
-    v, s = reference.initialize_adam(start)
-    adam, *_ = reference.update_parameters_with_adam(dict(start), grads, v, s, 1, 0.01)
+    # The course's Adam, first step (t = 1, from zero moments), on every parameter by name.
+    beta1, beta2, rate, eps = 0.9, 0.999, 0.01, 1e-8
+    adam = {}
+    for key, value in start.items():
+        g = grads[f"d{key}"]
+        v_hat = (1 - beta1) * g / (1 - beta1)
+        s_hat = (1 - beta2) * g**2 / (1 - beta2)
+        adam[key] = value - rate * v_hat / (np.sqrt(s_hat) + eps)
     assert set(adam) == set(start) == {k for k in network if not k.startswith(("mean", "var"))}
     for key, value in adam.items():
         np.testing.assert_allclose(network[key], value, rtol=1e-12, atol=1e-15, err_msg=key)

@@ -10,7 +10,9 @@ these tests skip, with ``REQUIRE_BROWSER=1`` (set by .ci/run) they fail.
 import os
 import shutil
 
+import nbformat
 import pytest
+from nbformat.sign import NotebookNotary
 
 from helpers import data
 from tools import browser as browser_tools
@@ -111,23 +113,50 @@ def test_a_page_needs_no_network_and_its_explorer_swaps_saved_frames(exported, e
     assert failures == []
 
 
+def without_saved_frames(exported, name):
+    """A copy of the exported lab as a learner's own lab saved from JupyterLab holds it (its
+    widget state, no frames saved), signed as a notebook they ran."""
+    nb = nbformat.read(exported / LAB, as_version=4)
+    for model in nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"].values():
+        model["state"].pop("saved", None)
+        model["state"].pop("saved_note", None)
+        model["buffers"] = [b for b in model.get("buffers", []) if b["path"][0] != "saved"]
+    NotebookNotary().sign(nb)
+    nbformat.write(nb, exported / LAB.replace("gradient_checking", name))
+    return LAB.replace("gradient_checking", name)
+
+
+def reopened_without_kernel(page, url, token, lab):
+    """Open ``lab`` in JupyterLab, wait for its explorer (drawn from the notebook's widget
+    state), shut the kernel down; returns the explorer's box."""
+    page.goto(f"{url}/lab/tree/{lab}?reset&token={token}")
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    box = browser_tools.scroll_to_explorer(page)
+    box.locator(".explorer-view").wait_for()
+    browser_tools.click_menu(page, "Kernel", "Shut Down Kernel")
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='unknown']")
+    return box
+
+
 def test_a_notebook_reopened_with_no_kernel_keeps_its_explorer_alive(exported, explorer, browser):
     ex, stepped, _ = explorer
+    learners = without_saved_frames(exported, "learners_own")
     with browser_tools.jupyterlab(exported, exported.parent / "lab", data.data_dir()) as (
         url,
         token,
     ):
         page = browser.new_page()
-        page.goto(f"{url}/lab/tree/{LAB}?reset&token={token}")
-        page.wait_for_selector(
-            ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000
-        )
-        box = browser_tools.scroll_to_explorer(page)  # drawn from the notebook's widget state
+        box = reopened_without_kernel(page, url, token, LAB)
         view = box.locator(".explorer-view")
-        view.wait_for()
-        browser_tools.click_menu(page, "Kernel", "Shut Down Kernel")
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='unknown']")
         assert status(view) == ex.status_at(ex.values)
-        assert view.locator(".explorer-saved").is_visible()
+        assert view.locator(".explorer-saved").inner_text().startswith("No kernel: this page holds")
         assert press(page, box) >= 1
         assert status(view) == ex.status_at(stepped)
+
+        # A lab saved by JupyterLab holds the explorer's last figure only: a move says so.
+        box = reopened_without_kernel(page, url, token, learners)
+        view = box.locator(".explorer-view")
+        assert status(view) == ex.status_at(ex.values)
+        press(page, box)
+        assert status(view) == NO_FRAME
+        assert "only the figure it was saved with" in view.locator(".explorer-saved").inner_text()

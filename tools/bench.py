@@ -129,26 +129,23 @@ def explorer_sweeps():
 def signs_epoch_seconds(epochs=10):
     """Seconds per training epoch of the lab's model on the SIGNS set, its loop as the lab
     runs it (``reference_tf.model``: Adam steps, then the accuracies), with the lab's
-    ``@tf.function`` step and eagerly; the first epoch (where the step is traced) left out."""
+    ``@tf.function`` step and eagerly (``tf.config.run_functions_eagerly``); the first epoch
+    (where the step is traced) left out."""
     from helpers import data
     from tools import reference_tf as ref
 
     X_train, Y_train, X_test, Y_test = ref.signs_datasets(data.load_signs())
     seconds = {}
-    for name, compiled in (("graph_step", True), ("eager", False)):
+    for name, eager in (("graph_step", False), ("eager", True)):
         spent = []
-        for count in (1, 1 + epochs):
-            start = time.perf_counter()
-            ref.model(
-                X_train,
-                Y_train,
-                X_test,
-                Y_test,
-                num_epochs=count,
-                print_cost=False,
-                compiled=compiled,
-            )
-            spent.append(time.perf_counter() - start)
+        ref.tf.config.run_functions_eagerly(eager)
+        try:
+            for count in (1, 1 + epochs):
+                start = time.perf_counter()
+                ref.model(X_train, Y_train, X_test, Y_test, num_epochs=count, print_cost=False)
+                spent.append(time.perf_counter() - start)
+        finally:
+            ref.tf.config.run_functions_eagerly(False)
         seconds[name] = (spent[1] - spent[0]) / epochs
     return seconds
 
