@@ -8,6 +8,7 @@ import numpy as np
 from conftest import ROOT
 
 import helpers
+from helpers import plots
 
 
 def test_setup_seeds_numpy_and_random():
@@ -111,3 +112,25 @@ def test_no_lab_module_imports_another_lab():
             if isinstance(node, (ast.Import, ast.ImportFrom))
         ]
         assert not [m for m in imported if "helpers.labs" in m], (path.name, imported)
+
+
+def test_figures_after_setup_are_framed_so_a_dark_theme_shows_a_figure(tmp_path):
+    """The PNG a lab's figure becomes (the inline backend's tight crop) has a grey edge all
+    round its white page."""
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    with mpl.rc_context():
+        helpers.setup(seed=1)
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [1, 0])
+        fig.savefig(tmp_path / "figure.png", bbox_inches="tight", facecolor="white")
+        plt.close(fig)
+    pixels = np.asarray(Image.open(tmp_path / "figure.png").convert("RGB")).astype(int)
+    grey = np.array(mpl.colors.to_rgb(plots.FRAME)) * 255
+    inner = pixels[3:-3, 3:-3]
+    rows, cols = pixels[:, 3:-3], pixels[3:-3]  # the sides, corners left out (antialiased)
+    for side in (rows[:3], rows[-3:], cols[:, :3].swapaxes(0, 1), cols[:, -3:].swapaxes(0, 1)):
+        nearest = np.abs(side - grey).max(axis=2).min(axis=0)  # within 3 px of the edge
+        assert (nearest < 20).all()  # the frame, all round
+    assert (inner == 255).all(axis=2).mean() > 0.5  # a white page inside
