@@ -3,6 +3,7 @@
 Nothing is returned, so a notebook cell that ends with a plot call prints no text.
 """
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -13,14 +14,34 @@ FRAME = "#bdbdbd"  # the frame around each figure: grey that reads in a light an
 def frame(fig):
     """Frame a figure (a thin grey edge round its white page), so that a dark theme shows it
     as a figure, not a white slab. Run on every pyplot figure of a lab: ``helpers.setup``
-    sets it as matplotlib's ``figure.hooks``. The frame is an artist of the figure's size, so
-    the inline backend's tight crop keeps the whole figure (with ``savefig.pad_inches`` 0.02)
-    and the frame is the image's edge."""
-    from matplotlib.patches import Rectangle
+    sets it as matplotlib's ``figure.hooks``."""
+    fig.add_artist(_Frame())
 
-    edge = Rectangle((0, 0), 1, 1, transform=fig.transFigure, fill=False, clip_on=False)
-    edge.set(edgecolor=FRAME, linewidth=1.5)
-    fig.add_artist(edge)
+
+class _Frame(mpl.artist.Artist):
+    """A grey line just inside the edges of the image being drawn: the whole figure, or the
+    tight crop the inline backend saves (which leaves it out, as it is not in the layout)."""
+
+    WIDTH = 2  # points
+
+    def __init__(self):
+        super().__init__()
+        self.set_in_layout(False)
+
+    def draw(self, renderer):
+        half = renderer.points_to_pixels(self.WIDTH) / 2
+        width, height = renderer.get_canvas_width_height()  # the image's own size
+        edge = mpl.patches.Rectangle(
+            (half, half),
+            width - 2 * half,
+            height - 2 * half,
+            transform=mpl.transforms.IdentityTransform(),
+            fill=False,
+            edgecolor=FRAME,
+            linewidth=self.WIDTH,
+        )
+        edge.set_figure(self.figure)
+        edge.draw(renderer)
 
 
 def log_scale(ax, axis="y"):

@@ -15,7 +15,6 @@ PLOT_DEFAULTS = {
     "image.cmap": "gray",
     "axes.grid": False,
     "figure.hooks": ["helpers.plots:frame"],  # every figure framed: a figure in a dark theme
-    "savefig.pad_inches": 0.02,  # the frame is the image's edge
 }
 
 
