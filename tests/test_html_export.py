@@ -160,3 +160,29 @@ def test_a_notebook_reopened_with_no_kernel_keeps_its_explorer_alive(exported, e
         press(page, box)
         assert status(view) == NO_FRAME
         assert "only the figure it was saved with" in view.locator(".explorer-saved").inner_text()
+
+
+def test_a_lab_that_stops_gives_one_line_and_no_page(tmp_path):
+    """A learner's lab with an exercise not written: make html says which cell stopped and
+    why, and writes no page."""
+    lab = tmp_path / "week1" / "mine.ipynb"
+    lab.parent.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# My lab"),
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("# GRADED FUNCTION: f\nraise NotImplementedError()"),
+    ]
+    nbformat.write(nb, lab)
+    out = tmp_path / "html"
+    (out / html_export.STATIC).mkdir(parents=True)
+    for package, (version, _) in html_export.PACKAGES.items():  # as if fetched: no npm here
+        folder = out / html_export.STATIC / html_export.folder_of(package)
+        folder.mkdir()
+        (folder / ".version").write_text(version)
+    with pytest.raises(SystemExit) as stopped:
+        html_export.main([str(lab), "--out", str(out)])
+    assert str(stopped.value).startswith(
+        f"{lab}: the cell `# GRADED FUNCTION: f` stopped with NotImplementedError"
+    )
+    assert not (out / "week1" / "mine.html").exists()

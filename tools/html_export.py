@@ -27,6 +27,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 import nbformat
+from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 from nbformat.sign import NotebookNotary
@@ -59,7 +60,7 @@ def folder_of(package):
 
 def vendor(static):
     """Put every package of ``PACKAGES`` in ``static`` (those there already are kept)."""
-    missing = [p for p in PACKAGES if not (static / folder_of(p) / ".version").exists()]
+    missing = [p for p in PACKAGES if _version_in(static / folder_of(p)) != PACKAGES[p][0]]
     if missing and shutil.which("npm") is None:
         raise SystemExit(
             "make html needs npm (Node.js) once, to fetch the scripts the pages load "
@@ -85,6 +86,12 @@ def vendor(static):
             (target / ".version").write_text(version + "\n")
 
 
+def _version_in(folder):
+    """The version of the package fetched into ``folder`` (None if none is, or not whole)."""
+    marker = folder / ".version"  # written last: a fetch cut short leaves none
+    return marker.read_text().strip() if marker.is_file() else None
+
+
 def _kept(name, kept):
     """Whether the file ``name`` of an npm package's archive is one of ``kept`` (paths in the
     package, a folder meaning all it holds, ``*`` any name)."""
@@ -98,10 +105,21 @@ def run_saving_frames(lab):
     os.environ[Explorer.SAVE_FRAMES] = "1"
     try:
         execute_notebooks.run(nb, Path(lab).parent)
+    except CellExecutionError as error:
+        failed = next(c for c in nb.cells if c.get("outputs") and _failed(c))
+        raise SystemExit(
+            f"{lab}: the cell `{failed.source.splitlines()[0]}` stopped with "
+            f"{': '.join(filter(None, (error.ename, error.evalue)))}\n"
+            "A page shows a lab that runs to the end: finish or fix that cell, then run it again."
+        ) from None
     finally:
         del os.environ[Explorer.SAVE_FRAMES]
     nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     return nb
+
+
+def _failed(cell):
+    return any(output.get("output_type") == "error" for output in cell.outputs)
 
 
 def page(nb, static_url):
