@@ -604,30 +604,27 @@ class Explorer:
         control moves and says "run the lab" for any other setting. Returns how many
         settings were saved and how many there were to save."""
         limit = self.SAVED_BYTES if limit is None else limit
-        here = self.values
+        here, saved, size = self.values, {}, 0
         try:
-            settings = [(None, here)] + _nearest_first(self.plan.around(here, self._moved))
-            frames = [
-                (self.key(values), self.frame(values))
-                for moved, values in settings
-                if moved is None or self.drawn_ahead(moved, values)
-            ]
+            around = _nearest_first(self.plan.around(here, self._moved))
+            settings = [here] + [v for moved, v in around if self.drawn_ahead(moved, v)]
+            for values in settings:  # drawn until the next frame would not fit
+                key, (png, status, reopen) = self.key(values), self.frame(values)
+                self.frames.put(key, (png, status, reopen))
+                if size + len(png) > limit:
+                    break
+                saved[key] = {"png": png, "status": status, "reopen": reopen}
+                size += len(png)
         except NotImplementedError:  # a learner's function is not written yet: nothing to save
-            frames = []
-        saved, size = {}, 0
-        for key, (png, status, reopen) in frames:
-            self.frames.put(key, (png, status, reopen))
-            if size + len(png) > limit:
-                break
-            saved[key], size = {"png": png, "status": status, "reopen": reopen}, size + len(png)
+            saved, settings = {}, []
         note = (
-            f"No kernel: this page holds the figures of {len(saved)} of the {len(frames)} settings "
-            f"one control away from where it opened that need no training ({size / 2**20:.1f} MB)."
-            " Run the lab to explore further."
+            f"No kernel: this page holds the figures of {len(saved)} of the {len(settings)} "
+            "settings one control away from where it opened that need no training "
+            f"({size / 2**20:.1f} MB). Run the lab to explore further."
         )
         with self.page.hold_sync():
             self.page.saved, self.page.saved_note = saved, note if saved else ""
-        return len(saved), len(frames)
+        return len(saved), len(settings)
 
 
 def _nearest_first(around):

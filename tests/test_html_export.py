@@ -74,7 +74,7 @@ def press(page, box, key="ArrowRight"):
         "([el, before]) => el.querySelector('.explorer-status').textContent !== before",
         arg=[view.element_handle(), before],
     )
-    return int(view.get_attribute("data-hits") or 0)
+    return browser_tools.frames_shown(box)
 
 
 def test_a_page_needs_no_network_and_its_explorer_swaps_saved_frames(exported, explorer, browser):
@@ -129,8 +129,7 @@ def without_saved_frames(exported, name):
 def reopened_without_kernel(page, url, token, lab):
     """Open ``lab`` in JupyterLab, wait for its explorer (drawn from the notebook's widget
     state), shut the kernel down; returns the explorer's box."""
-    page.goto(f"{url}/lab/tree/{lab}?reset&token={token}")
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    browser_tools.open_notebook(page, url, token, lab)
     box = browser_tools.scroll_to_explorer(page)
     box.locator(".explorer-view").wait_for()
     browser_tools.click_menu(page, "Kernel", "Shut Down Kernel")

@@ -156,11 +156,16 @@ def click_menu(page, menu, item):
     page.get_by_role("menuitem", name=item, exact=True).click()
 
 
+def open_notebook(page, url, token, notebook):
+    """Open ``notebook`` alone (no tabs restored) and wait until its kernel is idle."""
+    page.goto(f"{url}/lab/tree/{notebook}?reset&token={token}")
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+
+
 def run_all(page, url, token, notebook, timeout=300):
     """Open ``notebook``, clear the committed outputs, run all cells, and wait until nothing
     is queued and every cell has run, or a cell failed (JupyterLab then stops there)."""
-    page.goto(f"{url}/lab/tree/{notebook}?reset&token={token}")  # reset: no restored tabs
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    open_notebook(page, url, token, notebook)
     click_menu(page, "Edit", "Clear Outputs of All Cells")
     page.wait_for_function(
         f"""() => [...document.querySelectorAll("{PANEL} .jp-CodeCell .jp-InputPrompt")]
@@ -195,7 +200,7 @@ def explorers(page):
 def scroll_to_explorer(page, timeout=30):
     """Scroll the open notebook down until its first explorer is drawn (JupyterLab draws only
     the cells near the screen); returns it."""
-    found = page.locator(f"{PANEL} {EXPLORERS}")
+    found = explorers(page)
     deadline = time.monotonic() + timeout
     while not found.count():
         if time.monotonic() > deadline:

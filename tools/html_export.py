@@ -106,7 +106,7 @@ def run_saving_frames(lab):
     try:
         execute_notebooks.run(nb, Path(lab).parent)
     except CellExecutionError as error:
-        failed = next(c for c in nb.cells if c.get("outputs") and _failed(c))
+        failed = next(c for c in nb.cells if _failed(c))
         raise SystemExit(
             f"{lab}: the cell `{failed.source.splitlines()[0]}` stopped with "
             f"{': '.join(filter(None, (error.ename, error.evalue)))}\n"
@@ -119,7 +119,8 @@ def run_saving_frames(lab):
 
 
 def _failed(cell):
-    return any(output.get("output_type") == "error" for output in cell.outputs)
+    """Whether a cell's outputs hold an error (markdown cells have none)."""
+    return any(output.output_type == "error" for output in cell.get("outputs", []))
 
 
 def page(nb, static_url):
