@@ -94,6 +94,30 @@ def test_train_decreases_cost_and_is_deterministic(batch, capsys):
     ]
 
 
+@pytest.mark.parametrize("scale", [1.0, 10.0])  # 10: saturated sigmoids, dead ReLUs
+@pytest.mark.parametrize("layout", ["C", "F"])  # the loaders' X is a transposed view
+def test_train_is_the_step_by_step_loop_bit_for_bit(scale, layout):
+    """nn.train's flat, in-place loop does the arithmetic of forward_propagation,
+    backward_propagation and W -= lr * dW one step at a time, to the last bit."""
+    rng = np.random.RandomState(2)
+    X = np.asarray(rng.randn(2, 300) * [[10.0], [1.0]], order=layout)
+    Y = (rng.rand(1, 300) > 0.5).astype(np.int64)
+    start = make_params(scale=scale)
+    params = {k: v.copy() for k, v in start.items()}
+    costs = []
+    for i in range(400):
+        A3, cache = nn.forward_propagation(X, params)
+        if i % 100 == 0:
+            costs.append(nn.compute_cost(A3, Y))
+        grads = nn.backward_propagation(X, Y, cache)
+        params = {k: v - 0.05 * grads["d" + k] for k, v in params.items()}
+    trained, recorded = nn.train(X, Y, start, 0.05, 400)
+    assert recorded == costs
+    for k in params:
+        assert trained[k].shape == params[k].shape
+        np.testing.assert_array_equal(trained[k], params[k], err_msg=k)
+
+
 def test_predict_and_accuracy(batch):
     X, Y = batch
     params = make_params()

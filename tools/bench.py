@@ -42,12 +42,15 @@ BROWSER_TARGET_MS = 100  # key press to new figure on screen, p95 (issue "Live e
 
 
 def run_lab(path):
-    """Run All of one lab headless; returns wall seconds and the kernel's peak RSS (MiB)."""
+    """Run All of one lab as a learner has it, solved, headless: the source lab without its
+    hidden test cases (nbgrader's ``ClearHiddenTests``, as the release), so with the cells the
+    learner runs and no others. Returns wall seconds and the kernel's peak RSS (MiB)."""
     import nbformat
+    from nbgrader.preprocessors import ClearHiddenTests
 
     from tools.execute_notebooks import run
 
-    nb = nbformat.read(path, as_version=4)
+    nb, _ = ClearHiddenTests().preprocess(nbformat.read(path, as_version=4), {})
     # VmHWM: the kernel's own peak (getrusage's ru_maxrss survives exec, so it would report the
     # process that started the kernel if that one was bigger).
     probe = "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))"
