@@ -34,7 +34,7 @@ jupyter-settings: $(STAMP)
 test: $(STAMP) datasets jupyter-settings  ## set up, then lint and run every test (helpers, grading, nbval)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check helpers tests tools
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2  # on two cores, a file per worker (tests/conftest.py)
 
 check: $(STAMP) datasets  ## maintainers, while working: lint + the unit tests (no labs run, no browser, no sandbox), ~2 min
 	$(BIN)/ruff check .

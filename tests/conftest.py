@@ -37,6 +37,35 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
 
 
+# `make test` runs on two cores (pytest-xdist, -n 2): each file's tests go to one worker, in
+# order, with its module fixtures built once, and nbval's cells of a lab share one kernel. The
+# files that grade in the sandbox share one worker: their sandboxes never run beside each
+# other's (the red-team suite looks for any sandbox process left behind, and the busy
+# neighbour measures a sandbox's share of the CPU against one other).
+SANDBOX_FILES = {
+    "test_classroom.py",
+    "test_grading.py",
+    "test_grading_fixtures.py",
+    "test_grading_memory.py",
+    "test_grading_redteam.py",
+    "test_grading_wrappers.py",
+    "test_hub.py",
+}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFile(LoadScopeScheduling):
+        """One unit of work per test file, the sandbox files all one unit."""
+
+        def _split_scope(self, nodeid):
+            path = nodeid.split("::", 1)[0]
+            return "sandbox" if Path(path).name in SANDBOX_FILES else path
+
+    return ByFile(config, log)
+
+
 # The source labs' hidden tests (run by nbval) and the tests' own hidden cases are answered by
 # the instructor's answer key; kernels started by the tests inherit this.
 from tools.execute_notebooks import answer_key_environment  # noqa: E402
