@@ -36,10 +36,10 @@ test: $(STAMP) datasets jupyter-settings  ## set up, then lint and run every tes
 	$(BIN)/ruff format --check helpers tests tools
 	$(BIN)/pytest -n 2  # on two cores, a file per worker (tests/conftest.py)
 
-check: $(STAMP) datasets  ## maintainers, while working: lint + the unit tests (no labs run, no browser, no sandbox), ~2 min
+check: $(STAMP) datasets  ## maintainers, while working: lint + the unit tests (no labs run, no browser, no sandbox), ~1 min
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check helpers tests tools
-	$(BIN)/pytest -p no:nbval -o addopts=-ra -m "not slow" tests
+	$(BIN)/pytest -n 2 -p no:nbval -o addopts=-ra -m "not slow" tests
 
 datasets: $(STAMP)  ## build missing datasets (never overwrites yours), pretrain explorer grids
 	$(BIN)/python -m tools.datasets build

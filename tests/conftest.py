@@ -10,21 +10,30 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("week*/*.ipynb"))
 
 collect_ignore_glob = ["**/*.ipynb"]
 
-# What `make check` leaves to `make test` (marked "slow"): the files that execute labs, drive a
-# browser, grade in the sandbox, run nbgrader, start a hub, build the learners' environment or
-# train models to judge the data. The rest are the unit tests of the helpers, the checks, the
-# codec, the explorers and the tools' logic.
-SLOW_FILES = {
-    "test_browser.py",
-    "test_html_export.py",
-    "test_hub.py",
-    "test_binder.py",
+# The files that grade in the sandbox (or start the hub, which does). `make test` runs on two
+# cores (pytest-xdist, -n 2): each file's tests go to one worker, in order, with its module
+# fixtures built once, and nbval's cells of a lab share one kernel; these files all go to the
+# same worker, so that their sandboxes never run beside each other's (the red-team suite looks
+# for any sandbox process left behind, and the busy neighbour measures a sandbox's share of
+# the CPU against one other).
+SANDBOX_FILES = {
     "test_classroom.py",
     "test_grading.py",
     "test_grading_fixtures.py",
     "test_grading_memory.py",
     "test_grading_redteam.py",
     "test_grading_wrappers.py",
+    "test_hub.py",
+}
+
+# What `make check` leaves to `make test` (marked "slow"): the files that execute labs, drive a
+# browser, grade in the sandbox, run nbgrader, start a hub, build the learners' environment or
+# train models to judge the data. The rest are the unit tests of the helpers, the checks, the
+# codec, the explorers and the tools' logic.
+SLOW_FILES = SANDBOX_FILES | {
+    "test_browser.py",
+    "test_html_export.py",
+    "test_binder.py",
     "test_learner_labs.py",
     "test_reference_data.py",
     "test_signs.py",
@@ -37,31 +46,18 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
 
 
-# `make test` runs on two cores (pytest-xdist, -n 2): each file's tests go to one worker, in
-# order, with its module fixtures built once, and nbval's cells of a lab share one kernel. The
-# files that grade in the sandbox share one worker: their sandboxes never run beside each
-# other's (the red-team suite looks for any sandbox process left behind, and the busy
-# neighbour measures a sandbox's share of the CPU against one other).
-SANDBOX_FILES = {
-    "test_classroom.py",
-    "test_grading.py",
-    "test_grading_fixtures.py",
-    "test_grading_memory.py",
-    "test_grading_redteam.py",
-    "test_grading_wrappers.py",
-    "test_hub.py",
-}
+def work_unit(nodeid):
+    """What one worker runs whole under `make test`: the test's file, or "sandbox"."""
+    path = nodeid.split("::", 1)[0]
+    return "sandbox" if Path(path).name in SANDBOX_FILES else path
 
 
 def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
     class ByFile(LoadScopeScheduling):
-        """One unit of work per test file, the sandbox files all one unit."""
-
         def _split_scope(self, nodeid):
-            path = nodeid.split("::", 1)[0]
-            return "sandbox" if Path(path).name in SANDBOX_FILES else path
+            return work_unit(nodeid)
 
     return ByFile(config, log)
 
