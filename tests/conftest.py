@@ -52,6 +52,7 @@ def work_unit(nodeid):
     return "sandbox" if Path(path).name in SANDBOX_FILES else path
 
 
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: pytest without it ignores this
 def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
