@@ -66,6 +66,7 @@ def test_report_says_which_targets_are_missed_and_by_how_much():
             {"lab": "week2/b", "seconds": 30.0, "peak_mib": 400.0, "course_seconds": None},
         ],
         "course_seconds": 130.0,
+        "kernel_start_seconds": 0.74,
         "explorers": [explorer("fast", 0.05), explorer("slow", 0.62)],
         "signs_epoch": {"graph_step": 0.21, "eager": 0.58},
     }
@@ -106,6 +107,7 @@ def test_report_says_which_targets_are_missed_and_by_how_much():
     assert "| week1/a | 100.0 s | 80.0 s | 1.25x | 300 MiB |" in text
     assert "| week2/b | 30.0 s | none (the course trains nothing here) |  | 400 MiB |" in text
     assert "| **whole course** | **130.0 s** (target < 90 s: missed by 40 s) | 80.0 s | | |" in text
+    assert "A kernel's start and one `pass` cell: 0.74 s, in every Run All above" in text
     assert "< 100 ms: met" in text and "< 100 ms: missed by 520 ms" in text
     assert "0.21 s with the lab's `@tf.function` step, 0.58 s eager" in text
     assert "slow, a setting not trained yet: 6.0 s" in text

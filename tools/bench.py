@@ -66,6 +66,17 @@ def run_lab(path):
     }
 
 
+def kernel_start_seconds():
+    """Run All of a one-cell notebook (``pass``) headless: the kernel's start and shutdown, in
+    every lab's Run All and in none of the course's trainings (they are timed in-process)."""
+    import nbformat
+
+    from tools.execute_notebooks import run
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")])
+    return min(run(nb, ROOT) for _ in range(3))
+
+
 def _stats(values):
     return {
         "p50": float(np.median(values)),
@@ -228,6 +239,13 @@ def labs_table(result):
             f"{verdict}) | {course:.1f} s | | |",
             "",
         ]
+        if result.get("kernel_start_seconds") is not None:
+            lines += [
+                f"A kernel's start and one `pass` cell: {result['kernel_start_seconds']:.2f} s, "
+                "in every Run All above and in none of the course's trainings (timed in one "
+                "process).",
+                "",
+            ]
     return lines
 
 
@@ -342,6 +360,7 @@ def main(argv=None):
             )
             print(f"{r['lab']}: {r['seconds']:.1f} s{course}", flush=True)
         result["course_seconds"] = sum(r["seconds"] for r in result["labs"])
+        result["kernel_start_seconds"] = kernel_start_seconds()
         if args.labs_only:
             print("\n".join([f"Machine: {machine}", "", *labs_table(result)]))
             return 0
