@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from tools.class_hub import clean_copy
+from tools.class_hub import clean_copy, uv_install
 
 HIDDEN = ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS")
 GRIDS = (  # every result `make datasets` trains ahead (tools.precompute), by file name
@@ -105,10 +105,8 @@ def image(tmp_path_factory):
     env = plain_environment(venv)
     # repo2docker installs binder/requirements.txt with pip (the Dockerfile test above); every
     # package is pinned there (constraints.txt), so uv installs the same wheels here, as the
-    # class hub does, in a quarter of the time (it unpacks in parallel). No bytecode: the
-    # image's is not what this checks.
-    uv = [sys.executable, "-m", "uv", "pip", "install", "--quiet", "--python", venv / "bin/python"]
-    for step in (uv + ["-r", "binder/requirements.txt"], [home / "binder/postBuild"]):
+    # class hub does. No bytecode: the image's is not what this checks.
+    for step in (uv_install(venv) + ["-r", "binder/requirements.txt"], [home / "binder/postBuild"]):
         run = subprocess.run(step, cwd=home, env=env, capture_output=True, text=True)
         assert run.returncode == 0, f"{step}: {(run.stdout + run.stderr)[-3000:]}"
     return home, venv, env
