@@ -141,13 +141,56 @@ def train(
     The same arithmetic as ``forward_propagation``, ``backward_propagation`` and
     ``W -= learning_rate * dW`` step by step (bit for bit: tests/test_nn.py), with fewer
     calls: the parameters and the gradients each live in one flat array, the gradients are
-    written in place, so a step is one update of all of them (43 µs a step instead of 52).
+    written in place, so a step is one update of all of them.
     """
-    keys = ("W1", "b1", "W2", "b2", "W3", "b3")
-    theta = np.concatenate([np.ravel(np.asarray(parameters[k], dtype=np.float64)) for k in keys])
+    [trained] = _train_stacked(
+        [(X, parameters, learning_rate)], Y, num_iterations, record_every, print_every
+    )
+    return trained
+
+
+def train_together(runs, Y, num_iterations=15000, record_every=100):
+    """Several runs of ``train`` side by side, in one pass: ``runs`` is a list of
+    (X (n_x, m), parameters, learning_rate) of one network (the same layer sizes and m), Y (1, m)
+    their labels. Returns [(parameters, costs)], one per run, in order: for each run, bit for bit
+    what ``train`` returns for it alone (tests/test_nn.py).
+
+    Each layer is one batched matmul for all K runs, so the Python and numpy call overhead of
+    a step, most of its cost at these sizes, is paid once: four runs take about 1.5 times one.
+    Used by the Initialization lab's raw vs normalized inputs (four runs).
+    """
+    return _train_stacked(runs, Y, num_iterations, record_every, print_every=0)
+
+
+KEYS = ("W1", "b1", "W2", "b2", "W3", "b3")
+
+
+def _train_stacked(runs, Y, num_iterations, record_every, print_every):
+    """``train_together``'s loop: the K runs' parameters in one array theta (K, n), seen as
+    W_l (K, n_l, n_{l-1}) and b_l (K, n_l, 1), X (K, n_x, m); one run as 2-D arrays.
+    ``print_every`` prints the first run's cost."""
+    shapes = {k: np.shape(runs[0][1][k]) for k in KEYS}
+    for r, (X, parameters, _) in enumerate(runs):
+        got = {k: np.shape(parameters[k]) for k in KEYS}
+        if got != shapes or np.shape(X)[1:] != np.shape(Y)[1:]:
+            raise ValueError(
+                f"run {r + 1} does not fit: parameters {got}, X {np.shape(X)}, Y {np.shape(Y)};"
+                f" every run needs parameters {shapes} and X with Y's {np.shape(Y)[1]} columns"
+            )
+    # One run computes on 2-D arrays, its X as given; K runs on (K, ...) stacks.
+    lead = () if len(runs) == 1 else (len(runs),)
+    X = np.asarray(runs[0][0]) if not lead else np.stack([r[0] for r in runs])
+    XT = X.swapaxes(-1, -2)
+    theta = np.array(
+        [
+            np.concatenate([np.ravel(np.asarray(p[k], dtype=np.float64)) for k in KEYS])
+            for _, p, _ in runs
+        ]
+    )
+    learning_rate = np.array([[float(r[2])] for r in runs])  # (K, 1)
     gradient = np.empty_like(theta)
-    p, g = _views(theta, parameters, keys), _views(gradient, parameters, keys)
-    m, costs = X.shape[1], []
+    p, g = _views(theta, shapes, lead), _views(gradient, shapes, lead)
+    m, costs = X.shape[-1], [[] for _ in runs]
     with np.errstate(over="ignore"):  # the sigmoid saturates to exactly 0 or 1 (see sigmoid)
         for i in range(num_iterations):
             Z1 = p["W1"] @ X
@@ -160,34 +203,37 @@ def train(
             Z3 += p["b3"]
             A3 = 1.0 / (1.0 + np.exp(-Z3))
             if i % record_every == 0 or (print_every and i % print_every == 0):
-                cost = compute_cost(A3, Y)
+                cost = [compute_cost(a3, Y) for a3 in (A3 if lead else [A3])]
                 if i % record_every == 0:
-                    costs.append(cost)
+                    for recorded, c in zip(costs, cost, strict=True):
+                        recorded.append(c)
                 if print_every and i % print_every == 0:
-                    print(f"Cost after iteration {i}: {cost:.6f}")
+                    print(f"Cost after iteration {i}: {cost[0]:.6f}")
             dZ3 = A3 - Y
             dZ3 /= m
-            np.matmul(dZ3, A2.T, out=g["W3"])
-            dZ3.sum(axis=1, keepdims=True, out=g["b3"])
-            dZ2 = p["W3"].T @ dZ3
+            np.matmul(dZ3, A2.swapaxes(-1, -2), out=g["W3"])
+            dZ3.sum(axis=-1, keepdims=True, out=g["b3"])
+            dZ2 = p["W3"].swapaxes(-1, -2) @ dZ3
             dZ2 *= A2 > 0
-            np.matmul(dZ2, A1.T, out=g["W2"])
-            dZ2.sum(axis=1, keepdims=True, out=g["b2"])
-            dZ1 = p["W2"].T @ dZ2
+            np.matmul(dZ2, A1.swapaxes(-1, -2), out=g["W2"])
+            dZ2.sum(axis=-1, keepdims=True, out=g["b2"])
+            dZ1 = p["W2"].swapaxes(-1, -2) @ dZ2
             dZ1 *= A1 > 0
-            np.matmul(dZ1, X.T, out=g["W1"])
-            dZ1.sum(axis=1, keepdims=True, out=g["b1"])
+            np.matmul(dZ1, XT, out=g["W1"])
+            dZ1.sum(axis=-1, keepdims=True, out=g["b1"])
             gradient *= learning_rate
             theta -= gradient
-    return {k: p[k].copy() for k in keys}, costs
+    if not lead:
+        return [({k: p[k].copy() for k in KEYS}, costs[0])]
+    return [({k: p[k][r].copy() for k in KEYS}, costs[r]) for r in range(len(runs))]
 
 
-def _views(flat, shapes, keys):
-    """Views of the flat array ``flat`` as arrays of the shapes of ``shapes[k]``, in order."""
+def _views(flat, shapes, lead):
+    """Views of the rows of ``flat`` (K, n) as arrays (*lead, *shapes[k]), in the order of
+    KEYS; ``lead`` is () for one row, (K,) for several."""
     out, at = {}, 0
-    for k in keys:
-        shape = np.shape(shapes[k])
-        size = int(np.prod(shape))
-        out[k] = flat[at : at + size].reshape(shape)
+    for k in KEYS:
+        size = int(np.prod(shapes[k]))
+        out[k] = flat[:, at : at + size].reshape(*lead, *shapes[k])
         at += size
     return out

@@ -118,6 +118,40 @@ def test_train_is_the_step_by_step_loop_bit_for_bit(scale, layout):
         np.testing.assert_array_equal(trained[k], params[k], err_msg=k)
 
 
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_train_together_is_each_run_alone_bit_for_bit(layout):
+    """Four runs side by side (two inputs, two learning rates, two starts) give, run by run,
+    exactly what nn.train gives each alone: parameters and recorded costs."""
+    rng = np.random.RandomState(3)
+    raw = np.asarray(rng.randn(2, 300) * [[10.0], [1.0]] + [[5.0], [0.0]], order=layout)
+    normalized = np.asarray(
+        (raw - raw.mean(1, keepdims=True)) / raw.std(1, keepdims=True), order=layout
+    )
+    Y = (rng.rand(1, 300) > 0.5).astype(np.int64)
+    runs = [
+        (raw, make_params(), 0.01),
+        (raw, make_params(seed=1), 0.1),
+        (normalized, make_params(scale=10.0), 0.01),
+        (normalized, make_params(), 0.1),
+    ]
+    together = nn.train_together(runs, Y, 300, record_every=50)
+    assert len(together) == len(runs)
+    for (X, start, rate), (trained, costs) in zip(runs, together, strict=True):
+        alone, alone_costs = nn.train(X, Y, start, rate, 300, record_every=50)
+        assert costs == alone_costs and len(costs) == 6
+        for k in alone:
+            assert trained[k].shape == alone[k].shape
+            np.testing.assert_array_equal(trained[k], alone[k], err_msg=k)
+
+
+def test_train_together_names_the_run_that_does_not_fit(batch):
+    X, Y = batch
+    with pytest.raises(ValueError, match=r"run 2 does not fit.*\(10, 3\)"):
+        nn.train_together([(X, make_params(), 0.1), (X, make_params((3, 10, 5, 1)), 0.1)], Y, 2)
+    with pytest.raises(ValueError, match="run 1 does not fit.*Y's 7 columns"):
+        nn.train_together([(X[:, :5], make_params(), 0.1)], Y, 2)
+
+
 def test_predict_and_accuracy(batch):
     X, Y = batch
     params = make_params()
