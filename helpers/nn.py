@@ -156,7 +156,7 @@ def train_together(runs, Y, num_iterations=15000, record_every=100):
     what ``train`` returns for it alone (tests/test_nn.py).
 
     Each layer is one batched matmul for all K runs, so the Python and numpy call overhead of
-    a step, most of its cost at these sizes, is paid once: four runs take about 1.5 times one.
+    a step is paid once: four runs take about twice as long as one, not four times.
     Used by the Initialization lab's raw vs normalized inputs (four runs).
     """
     return _train_stacked(runs, Y, num_iterations, record_every, print_every=0)
