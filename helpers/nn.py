@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 EPS = 1e-15  # probabilities are clipped to [EPS, 1 - EPS] inside the cost only
+KEYS = ("W1", "b1", "W2", "b2", "W3", "b3")  # the 3-layer net's parameters, in train's order
 
 
 STARTS = Path(__file__).with_name("starts.npz")  # tools/answer_key.py builds it
@@ -162,20 +163,21 @@ def train_together(runs, Y, num_iterations=15000, record_every=100):
     return _train_stacked(runs, Y, num_iterations, record_every, print_every=0)
 
 
-KEYS = ("W1", "b1", "W2", "b2", "W3", "b3")
-
-
 def _train_stacked(runs, Y, num_iterations, record_every, print_every):
     """``train_together``'s loop: the K runs' parameters in one array theta (K, n), seen as
     W_l (K, n_l, n_{l-1}) and b_l (K, n_l, 1), X (K, n_x, m); one run as 2-D arrays.
     ``print_every`` prints the first run's cost."""
+    if not runs:
+        raise ValueError("no runs to train: give a list of (X, parameters, learning_rate)")
     shapes = {k: np.shape(runs[0][1][k]) for k in KEYS}
+    want_X = (shapes["W1"][1], np.shape(Y)[1])
     for r, (X, parameters, _) in enumerate(runs):
         got = {k: np.shape(parameters[k]) for k in KEYS}
-        if got != shapes or np.shape(X)[1:] != np.shape(Y)[1:]:
+        if got != shapes or np.shape(X) != want_X:
             raise ValueError(
                 f"run {r + 1} does not fit: parameters {got}, X {np.shape(X)}, Y {np.shape(Y)};"
-                f" every run needs parameters {shapes} and X with Y's {np.shape(Y)[1]} columns"
+                f" every run needs parameters {shapes} and X {want_X} (Y's"
+                f" {np.shape(Y)[1]} columns)"
             )
     # One run computes on 2-D arrays, its X as given; K runs on (K, ...) stacks.
     lead = () if len(runs) == 1 else (len(runs),)
@@ -223,9 +225,8 @@ def _train_stacked(runs, Y, num_iterations, record_every, print_every):
             dZ1.sum(axis=-1, keepdims=True, out=g["b1"])
             gradient *= learning_rate
             theta -= gradient
-    if not lead:
-        return [({k: p[k].copy() for k in KEYS}, costs[0])]
-    return [({k: p[k][r].copy() for k in KEYS}, costs[r]) for r in range(len(runs))]
+    run = (lambda r: p) if not lead else (lambda r: {k: p[k][r] for k in KEYS})
+    return [({k: v.copy() for k, v in run(r).items()}, costs[r]) for r in range(len(runs))]
 
 
 def _views(flat, shapes, lead):

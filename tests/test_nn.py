@@ -120,8 +120,8 @@ def test_train_is_the_step_by_step_loop_bit_for_bit(scale, layout):
 
 @pytest.mark.parametrize("layout", ["C", "F"])
 def test_train_together_is_each_run_alone_bit_for_bit(layout):
-    """Four runs side by side (two inputs, two learning rates, two starts) give, run by run,
-    exactly what nn.train gives each alone: parameters and recorded costs."""
+    """Four runs side by side (two inputs, two learning rates, three starts) give, run by
+    run, exactly what nn.train gives each alone: parameters and recorded costs."""
     rng = np.random.RandomState(3)
     raw = np.asarray(rng.randn(2, 300) * [[10.0], [1.0]] + [[5.0], [0.0]], order=layout)
     normalized = np.asarray(
@@ -150,6 +150,10 @@ def test_train_together_names_the_run_that_does_not_fit(batch):
         nn.train_together([(X, make_params(), 0.1), (X, make_params((3, 10, 5, 1)), 0.1)], Y, 2)
     with pytest.raises(ValueError, match="run 1 does not fit.*Y's 7 columns"):
         nn.train_together([(X[:, :5], make_params(), 0.1)], Y, 2)
+    with pytest.raises(ValueError, match=r"run 1 does not fit.*X \(2, 7\)"):
+        nn.train_together([(np.vstack([X, X]), make_params(), 0.1)], Y, 2)
+    with pytest.raises(ValueError, match="no runs"):
+        nn.train_together([], Y, 2)
 
 
 def test_predict_and_accuracy(batch):
