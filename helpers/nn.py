@@ -179,19 +179,18 @@ def _train_stacked(runs, Y, num_iterations, record_every, print_every):
                 f" every run needs parameters {shapes} and X {want_X} (Y's"
                 f" {np.shape(Y)[1]} columns)"
             )
-    # One run computes on 2-D arrays, its X as given; K runs on (K, ...) stacks.
-    lead = () if len(runs) == 1 else (len(runs),)
-    X = np.asarray(runs[0][0]) if not lead else np.stack([r[0] for r in runs])
+    single = len(runs) == 1  # one run computes on 2-D arrays, its X as given
+    X = np.asarray(runs[0][0]) if single else np.stack([r[0] for r in runs])
     XT = X.swapaxes(-1, -2)
     theta = np.array(
         [
-            np.concatenate([np.ravel(np.asarray(p[k], dtype=np.float64)) for k in KEYS])
-            for _, p, _ in runs
+            np.concatenate([np.ravel(np.asarray(start[k], dtype=np.float64)) for k in KEYS])
+            for _, start, _ in runs
         ]
     )
     learning_rate = np.array([[float(r[2])] for r in runs])  # (K, 1)
     gradient = np.empty_like(theta)
-    p, g = _views(theta, shapes, lead), _views(gradient, shapes, lead)
+    p, g = (_views(a, shapes, stacked=not single) for a in (theta, gradient))
     m, costs = X.shape[-1], [[] for _ in runs]
     with np.errstate(over="ignore"):  # the sigmoid saturates to exactly 0 or 1 (see sigmoid)
         for i in range(num_iterations):
@@ -205,7 +204,7 @@ def _train_stacked(runs, Y, num_iterations, record_every, print_every):
             Z3 += p["b3"]
             A3 = 1.0 / (1.0 + np.exp(-Z3))
             if i % record_every == 0 or (print_every and i % print_every == 0):
-                cost = [compute_cost(a3, Y) for a3 in (A3 if lead else [A3])]
+                cost = [compute_cost(a3, Y) for a3 in A3.reshape(len(runs), *np.shape(Y))]
                 if i % record_every == 0:
                     for recorded, c in zip(costs, cost, strict=True):
                         recorded.append(c)
@@ -225,16 +224,17 @@ def _train_stacked(runs, Y, num_iterations, record_every, print_every):
             dZ1.sum(axis=-1, keepdims=True, out=g["b1"])
             gradient *= learning_rate
             theta -= gradient
-    run = (lambda r: p) if not lead else (lambda r: {k: p[k][r] for k in KEYS})
-    return [({k: v.copy() for k, v in run(r).items()}, costs[r]) for r in range(len(runs))]
+    trained = _views(theta, shapes)
+    return [({k: v[r].copy() for k, v in trained.items()}, costs[r]) for r in range(len(runs))]
 
 
-def _views(flat, shapes, lead):
-    """Views of the rows of ``flat`` (K, n) as arrays (*lead, *shapes[k]), in the order of
-    KEYS; ``lead`` is () for one row, (K,) for several."""
-    out, at = {}, 0
-    for k in KEYS:
-        size = int(np.prod(shapes[k]))
-        out[k] = flat[:, at : at + size].reshape(*lead, *shapes[k])
+def _views(flat, shapes, stacked=True):
+    """Views of the rows of ``flat`` (K, n) as named arrays, in the order of ``shapes`` (name
+    -> shape): each (K, *shape), or with ``stacked=False`` (one row) the shape alone. Writing
+    to a view writes ``flat``."""
+    lead, out, at = flat.shape[:1] if stacked else (), {}, 0
+    for name, shape in shapes.items():
+        size = int(np.prod(shape))
+        out[name] = flat[:, at : at + size].reshape(*lead, *shape)
         at += size
     return out
